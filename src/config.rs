@@ -1,0 +1,49 @@
+//! Settings from command-line flags and environment variables.
+
+use clap::Parser;
+
+/// Promodesk: a self-hosted dashboard for discount coupons, promotion codes
+/// and coupon sets.
+#[derive(Debug, Clone, Parser)]
+#[command(version, about)]
+pub struct Config {
+    /// Address and port to listen on.
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// Database: `sqlite://FILE` (default) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://promodesk.db")]
+    pub database_url: String,
+
+    /// Key that signs and encrypts session cookies: at least 64 bytes. When
+    /// unset, one is generated once and kept in the database.
+    #[arg(long, env = "SESSION_KEY", hide_env_values = true)]
+    pub session_key: Option<String>,
+
+    /// Base of shareable coupon URLs for stores that set none, e.g.
+    /// `https://shop.example`. Default: the server's own address.
+    #[arg(long, env = "PUBLIC_BASE_URL")]
+    pub public_base_url: Option<String>,
+
+    /// Mark the session cookie `Secure` (serve over HTTPS).
+    #[arg(long, env = "SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
+    pub db_pool_size: u32,
+}
+
+impl Config {
+    /// Settings for a test server: a random port on loopback.
+    pub fn for_tests(database_url: String) -> Config {
+        Config {
+            bind: "127.0.0.1:0".into(),
+            database_url,
+            session_key: None,
+            public_base_url: None,
+            secure_cookies: false,
+            db_pool_size: 4,
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Database access: one connection type over SQLite and PostgreSQL, the pool,
+//! migrations, and one module per table or aggregate. SQL lives only here.
+
+pub mod login_failures;
+pub mod schema;
+pub mod settings;
+pub mod setup;
+pub mod stores;
+pub mod users;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ConnectionManager, CustomizeConnection};
+use diesel::sql_types::BigInt;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use diesel::result::Error as DbError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever backend `DATABASE_URL` selects.
+#[derive(diesel::MultiConnection)]
+pub enum Conn {
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager<Conn>>;
+
+/// The backend named by a database URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// Why the database could not be opened at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] diesel::ConnectionError),
+    #[error("cannot configure the database connection: {0}")]
+    Configure(#[from] diesel::result::Error),
+    #[error("cannot run the database migrations: {0}")]
+    Migrate(String),
+    #[error("cannot build the connection pool: {0}")]
+    Pool(#[from] r2d2::PoolError),
+}
+
+/// The URL diesel's SQLite driver understands: `sqlite://promodesk.db` and
+/// `sqlite:promodesk.db` both name the file `promodesk.db`.
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+/// Per-connection SQLite settings: wait for locks instead of failing, WAL so
+/// readers never block the writer, and enforced foreign keys.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+#[derive(Debug, Clone, Copy)]
+struct Pragmas;
+
+impl CustomizeConnection<Conn, r2d2::Error> for Pragmas {
+    fn on_acquire(&self, conn: &mut Conn) -> Result<(), r2d2::Error> {
+        if let Conn::Sqlite(c) = conn {
+            c.batch_execute(SQLITE_PRAGMAS)
+                .map_err(r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Connects once with the concrete connection type (so that a bad URL shows
+/// its real error), runs pending migrations, then builds the pool.
+pub fn open(url: &str, max_size: u32) -> Result<Pool, SetupError> {
+    let pool_url = match Backend::of(url) {
+        Backend::Postgres => {
+            let mut conn = diesel::PgConnection::establish(url)?;
+            conn.run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map_err(|e| SetupError::Migrate(e.to_string()))?;
+            url.to_string()
+        }
+        Backend::Sqlite => {
+            let path = sqlite_path(url);
+            let mut conn = diesel::SqliteConnection::establish(path)?;
+            conn.batch_execute(SQLITE_PRAGMAS)?;
+            conn.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(|e| SetupError::Migrate(e.to_string()))?;
+            path.to_string()
+        }
+    };
+    let pool = r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_customizer(Box::new(Pragmas))
+        .build(ConnectionManager::<Conn>::new(pool_url))?;
+    Ok(pool)
+}
+
+/// Runs `f` in a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so that
+/// a transaction that reads before it writes takes the write lock up front
+/// and cannot fail half-way with SQLITE_BUSY.
+pub fn write_transaction<T, E, F>(conn: &mut Conn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Conn) -> Result<T, E>,
+    E: From<DbError>,
+{
+    match conn {
+        Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        Conn::Postgres(_) => <Conn as TransactionManager<Conn>>::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <Conn as TransactionManager<Conn>>::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            <Conn as TransactionManager<Conn>>::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+/// The id of the row this connection inserted last (MultiConnection has no
+/// `RETURNING`).
+pub fn last_insert_id(conn: &mut Conn) -> QueryResult<i64> {
+    let query = match conn {
+        Conn::Sqlite(_) => "last_insert_rowid()",
+        Conn::Postgres(_) => "lastval()",
+    };
+    diesel::select(diesel::dsl::sql::<BigInt>(query)).get_result(conn)
+}
+
+/// The current time in UTC, as stored in every timestamp column.
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+/// Is this error a unique-constraint violation?
+pub fn is_unique_violation(e: &DbError) -> bool {
+    matches!(
+        e,
+        DbError::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

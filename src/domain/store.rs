@@ -1,0 +1,212 @@
+//! A store's own fields: slug, name, currency, time zone and public base URL.
+
+use iso_currency::IntoEnumIterator;
+
+/// Path segments the application itself uses; no store may take them.
+pub const RESERVED_SLUGS: [&str; 7] = [
+    "admin", "api", "static", "healthz", "login", "logout", "setup",
+];
+
+/// The store's URL name: `[a-z0-9-]{3,40}`, not a reserved word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreSlug(String);
+
+impl StoreSlug {
+    pub fn parse(raw: &str) -> Result<StoreSlug, String> {
+        let slug = raw.trim();
+        if slug.is_empty() {
+            return Err("Enter a slug: it is the store's name in URLs.".into());
+        }
+        if slug.chars().any(|c| c.is_ascii_uppercase()) {
+            return Err("Use lowercase letters only (a–z), digits and dashes.".into());
+        }
+        if !slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err("Use only lowercase letters (a–z), digits and dashes.".into());
+        }
+        let len = slug.len();
+        if !(3..=40).contains(&len) {
+            return Err(format!("Use 3 to 40 characters (this one has {len})."));
+        }
+        if RESERVED_SLUGS.contains(&slug) {
+            return Err(format!(
+                "“{slug}” is reserved by Promodesk; choose another slug."
+            ));
+        }
+        Ok(StoreSlug(slug.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The store's display name: 1–80 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreName(String);
+
+impl StoreName {
+    pub fn parse(raw: &str) -> Result<StoreName, String> {
+        let name = raw.trim();
+        if name.is_empty() {
+            return Err("Enter the store's name.".into());
+        }
+        if name.chars().count() > 80 {
+            return Err("Use at most 80 characters.".into());
+        }
+        Ok(StoreName(name.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An ISO 4217 currency, e.g. `USD`, `JPY`, `KWD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CurrencyCode(iso_currency::Currency);
+
+impl CurrencyCode {
+    pub fn parse(raw: &str) -> Result<CurrencyCode, String> {
+        let code = raw.trim().to_ascii_uppercase();
+        if code.is_empty() {
+            return Err("Choose a currency.".into());
+        }
+        iso_currency::Currency::from_code(&code)
+            .map(CurrencyCode)
+            .ok_or_else(|| {
+                format!("“{code}” is not an ISO 4217 currency code (e.g. USD, EUR, JPY).")
+            })
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.0.code()
+    }
+
+    /// Every currency, sorted by code, for pickers: (code, name).
+    pub fn all() -> Vec<(&'static str, String)> {
+        let mut all: Vec<_> = iso_currency::Currency::iter()
+            .filter(|c| c.exponent().is_some())
+            .map(|c| (c.code(), c.name().to_string()))
+            .collect();
+        all.sort_unstable();
+        all
+    }
+}
+
+/// An IANA time zone name, e.g. `Europe/Berlin`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(chrono_tz::Tz);
+
+impl TimeZone {
+    pub fn parse(raw: &str) -> Result<TimeZone, String> {
+        let name = raw.trim();
+        if name.is_empty() {
+            return Err("Choose a time zone.".into());
+        }
+        name.parse::<chrono_tz::Tz>()
+            .map(TimeZone)
+            .map_err(|_| format!("“{name}” is not an IANA time zone name (e.g. Europe/Berlin)."))
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    /// Every IANA zone name, for pickers.
+    pub fn all() -> impl Iterator<Item = &'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+    }
+}
+
+/// The address shareable URLs start with, e.g. `https://shop.example`. No
+/// trailing slash, no query or fragment; empty means the server's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicBaseUrl(String);
+
+impl PublicBaseUrl {
+    pub fn parse_optional(raw: &str) -> Result<Option<PublicBaseUrl>, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        let bad =
+            || "Enter a full http:// or https:// address, like https://shop.example.".to_string();
+        let url = url::Url::parse(raw).map_err(|_| bad())?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(bad());
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err("Leave out the query (?…) and fragment (#…).".into());
+        }
+        if raw.len() > 200 {
+            return Err("Use at most 200 characters.".into());
+        }
+        Ok(Some(PublicBaseUrl(
+            url.as_str().trim_end_matches('/').to_string(),
+        )))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slug_rules() {
+        for good in ["abc", "my-store", "store42", &"a".repeat(40)] {
+            assert!(StoreSlug::parse(good).is_ok(), "{good} refused");
+        }
+        let cases = [
+            ("", "Enter a slug"),
+            ("ab", "3 to 40"),
+            (&"a".repeat(41), "3 to 40"),
+            ("MyStore", "lowercase"),
+            ("my store", "Use only lowercase"),
+            ("my_store", "Use only lowercase"),
+            ("admin", "reserved"),
+            ("healthz", "reserved"),
+        ];
+        for (bad, msg) in cases {
+            let err = StoreSlug::parse(bad).err().unwrap_or_default();
+            assert!(err.contains(msg), "{bad:?}: {err:?} lacks {msg:?}");
+        }
+        for reserved in RESERVED_SLUGS {
+            assert!(StoreSlug::parse(reserved).is_err());
+        }
+    }
+
+    #[test]
+    fn currency_and_zone() {
+        assert_eq!(CurrencyCode::parse(" usd ").map(|c| c.code()), Ok("USD"));
+        assert!(CurrencyCode::parse("XYZ1").is_err());
+        assert!(CurrencyCode::all().iter().any(|(c, _)| *c == "JPY"));
+        assert_eq!(
+            TimeZone::parse("Europe/Berlin").map(|t| t.name()),
+            Ok("Europe/Berlin")
+        );
+        assert!(TimeZone::parse("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn base_url_is_normalised() {
+        assert_eq!(
+            PublicBaseUrl::parse_optional("https://shop.example/").map(|u| u.map(|u| u.0)),
+            Ok(Some("https://shop.example".to_string()))
+        );
+        assert_eq!(PublicBaseUrl::parse_optional("  "), Ok(None));
+        for bad in [
+            "shop.example",
+            "ftp://shop.example",
+            "https://shop.example/?a=1",
+        ] {
+            assert!(PublicBaseUrl::parse_optional(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! Builds the application: database, session key, middleware and every route.
+
+use std::net::TcpListener;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::CookieContentSecurity;
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, Logger};
+use actix_web::{App, HttpServer, web};
+
+use crate::config::Config;
+use crate::db;
+use crate::error::AppError;
+use crate::web::{AppState, assets, auth, health, stores};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] db::SetupError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+    #[error("SESSION_KEY must be at least 64 bytes long (it has {0})")]
+    ShortSessionKey(usize),
+    #[error("a start-up task on the blocking thread pool failed")]
+    Blocking,
+    #[error("cannot read or store the session key: {0}")]
+    SessionKey(String),
+}
+
+pub struct Application {
+    port: u16,
+    host: String,
+    server: Server,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Application, StartError> {
+        let url = config.database_url.clone();
+        let size = config.db_pool_size;
+        let pool = actix_web::web::block(move || db::open(&url, size))
+            .await
+            .map_err(|_| StartError::Blocking)??;
+        let key = session_key(&config, &pool).await?;
+
+        let listener = TcpListener::bind(&config.bind)
+            .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        let default_base_url = config
+            .public_base_url
+            .clone()
+            .map(|u| u.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let state = AppState {
+            pool,
+            default_base_url,
+        };
+        let secure = config.secure_cookies;
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(
+                    SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+                        .cookie_name("promodesk_session".into())
+                        .cookie_http_only(true)
+                        .cookie_same_site(SameSite::Lax)
+                        .cookie_secure(secure)
+                        .cookie_content_security(CookieContentSecurity::Private)
+                        .build(),
+                )
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Referrer-Policy", "same-origin")),
+                )
+                .wrap(Logger::new("%r %s %Dms"))
+                .app_data(web::Data::new(state.clone()))
+                .configure(routes)
+        })
+        .listen(listener)
+        .map_err(|e| StartError::Bind(config.bind.clone(), e))?
+        .run();
+        Ok(Application {
+            port: addr.port(),
+            host: addr.ip().to_string(),
+            server,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn address(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// The session key: `SESSION_KEY` when set, otherwise one generated once and
+/// kept in the database, so that logins survive restarts.
+async fn session_key(config: &Config, pool: &db::Pool) -> Result<Key, StartError> {
+    if let Some(key) = &config.session_key {
+        if key.len() < 64 {
+            return Err(StartError::ShortSessionKey(key.len()));
+        }
+        return Ok(Key::derive_from(key.as_bytes()));
+    }
+    let pool = pool.clone();
+    let mut fresh = [0u8; 64];
+    getrandom::fill(&mut fresh).map_err(|e| StartError::SessionKey(e.to_string()))?;
+    let stored = actix_web::web::block(move || {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        db::settings::get_or_insert(&mut conn, db::settings::SESSION_KEY, &hex::encode(fresh))
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|_| StartError::Blocking)?
+    .map_err(StartError::SessionKey)?;
+    let bytes = hex::decode(stored).map_err(|e| StartError::SessionKey(e.to_string()))?;
+    if bytes.len() < 64 {
+        return Err(StartError::ShortSessionKey(bytes.len()));
+    }
+    Ok(Key::from(&bytes))
+}
+
+/// Every route, in one place. Store pages resolve the store and the user's
+/// role through `StoreAccess`; every POST reads its form through `CsrfForm`.
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(stores::picker::root))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/static/{path:.*}", web::get().to(assets::serve))
+        .service(
+            web::scope("/admin")
+                .route("", web::get().to(stores::picker::show))
+                .route("/setup", web::get().to(auth::setup::show))
+                .route("/setup", web::post().to(auth::setup::submit))
+                .route("/login", web::get().to(auth::login::show))
+                .route("/login", web::post().to(auth::login::submit))
+                .route("/logout", web::get().to(auth::logout::show))
+                .route("/logout", web::post().to(auth::logout::submit))
+                .route("/stores/new", web::get().to(stores::picker::new))
+                .route("/stores/new", web::post().to(stores::picker::create))
+                .service(store_scope()),
+        )
+        .default_service(web::to(not_found));
+}
+
+fn store_scope() -> actix_web::Scope {
+    use stores::{members, overview, settings};
+    web::scope("/s/{store}")
+        .route("", web::get().to(overview::show))
+        .route("/coupons", web::get().to(overview::coupons))
+        .route("/promotion-codes", web::get().to(overview::promotion_codes))
+        .route("/coupon-sets", web::get().to(overview::coupon_sets))
+        .route("/products", web::get().to(overview::products))
+        .route("/customers", web::get().to(overview::customers))
+        .route("/orders", web::get().to(overview::orders))
+        .route("/settings", web::get().to(settings::show))
+        .route("/settings", web::post().to(settings::update))
+        .route("/members", web::get().to(members::show))
+        .route("/members", web::post().to(members::add))
+        .route("/members/{user_id}/remove", web::post().to(members::remove))
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}

@@ -1,0 +1,59 @@
+//! HTTP handlers, one folder per resource, and the extractors they share.
+
+pub mod assets;
+pub mod auth;
+pub mod csrf;
+pub mod extract;
+pub mod forms;
+pub mod health;
+pub mod layout;
+pub mod session;
+pub mod stores;
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::web;
+use askama::Template;
+
+use crate::db::{Conn, Pool};
+use crate::error::AppError;
+
+/// What every handler can reach: the pool and the server's own address.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    /// Used for shareable URLs when a store sets no `public_base_url`.
+    pub default_base_url: String,
+}
+
+/// Runs database work on the blocking thread pool, never on an async worker.
+/// Every diesel call (and `pool.get()`) goes through here.
+pub async fn db<T, E, F>(state: &AppState, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: Into<AppError> + Send + 'static,
+{
+    let pool = state.pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn).map_err(Into::into)
+    })
+    .await?
+}
+
+/// Renders a page with a status other than 200 (e.g. 422 for a form with
+/// errors).
+pub fn render_status<T: Template>(status: StatusCode, page: &T) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status)
+        .content_type(ContentType::html())
+        .body(page.render()?))
+}
+
+/// 303 See Other to `location`: the answer to every successful POST.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}

@@ -1,0 +1,72 @@
+//! `/admin/s/{store}`: the store's home, and the sections that later
+//! releases fill in.
+
+use askama::Template;
+use askama_web::WebTemplate;
+
+use crate::error::AppError;
+use crate::web::extract::{StoreAccess, Viewer};
+use crate::web::layout::{Layout, Section};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "stores/overview.html")]
+pub struct OverviewPage {
+    layout: Layout,
+    name: String,
+    slug: String,
+    currency: String,
+    timezone: String,
+    role: &'static str,
+    share_base: String,
+}
+
+pub async fn show(access: StoreAccess<Viewer>) -> Result<OverviewPage, AppError> {
+    let store = &access.store;
+    let base = store
+        .public_base_url
+        .clone()
+        .unwrap_or_else(|| access.state.default_base_url.clone());
+    Ok(OverviewPage {
+        layout: access.layout(Section::Overview)?,
+        name: store.name.clone(),
+        slug: store.slug.clone(),
+        currency: store.currency.clone(),
+        timezone: store.timezone.clone(),
+        role: access.role.label(),
+        share_base: format!("{base}/{}", store.slug),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "stores/section.html")]
+pub struct SectionPage {
+    layout: Layout,
+    title: &'static str,
+}
+
+/// A section that has no page of its own yet: an honest empty state.
+async fn section(access: StoreAccess<Viewer>, section: Section) -> Result<SectionPage, AppError> {
+    Ok(SectionPage {
+        layout: access.layout(section)?,
+        title: section.label(),
+    })
+}
+
+pub async fn coupons(access: StoreAccess<Viewer>) -> Result<SectionPage, AppError> {
+    section(access, Section::Coupons).await
+}
+pub async fn promotion_codes(access: StoreAccess<Viewer>) -> Result<SectionPage, AppError> {
+    section(access, Section::PromotionCodes).await
+}
+pub async fn coupon_sets(access: StoreAccess<Viewer>) -> Result<SectionPage, AppError> {
+    section(access, Section::CouponSets).await
+}
+pub async fn products(access: StoreAccess<Viewer>) -> Result<SectionPage, AppError> {
+    section(access, Section::Products).await
+}
+pub async fn customers(access: StoreAccess<Viewer>) -> Result<SectionPage, AppError> {
+    section(access, Section::Customers).await
+}
+pub async fn orders(access: StoreAccess<Viewer>) -> Result<SectionPage, AppError> {
+    section(access, Section::Orders).await
+}

@@ -1,0 +1,105 @@
+//! `/admin`: the stores the user belongs to; `/admin/stores/new` creates one
+//! with the user as its owner.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::form::{Choices, StoreForm};
+use crate::db;
+use crate::db::stores::{Store, StoreWriteError};
+use crate::domain::role::Role;
+use crate::error::AppError;
+use crate::web::csrf::CsrfForm;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::FormErrors;
+use crate::web::layout::Layout;
+use crate::web::session::{FlashKind, flash};
+use crate::web::{render_status, see_other};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "stores/picker.html")]
+pub struct PickerPage {
+    layout: Layout,
+    stores: Vec<(Store, Role)>,
+}
+
+pub async fn show(user: CurrentUser) -> Result<PickerPage, AppError> {
+    let id = user.user.id();
+    let stores = crate::web::db(&user.state, move |conn| {
+        db::stores::list_for_member(conn, id)
+    })
+    .await?;
+    Ok(PickerPage {
+        layout: user.layout()?,
+        stores,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "stores/new.html")]
+struct NewStorePage {
+    layout: Layout,
+    form: StoreForm,
+    errors: FormErrors,
+    choices: Choices,
+}
+
+pub async fn new(user: CurrentUser) -> Result<HttpResponse, AppError> {
+    let page = NewStorePage {
+        layout: user.layout()?,
+        form: StoreForm::default(),
+        errors: FormErrors::default(),
+        choices: Choices::get(),
+    };
+    render_status(StatusCode::OK, &page)
+}
+
+pub async fn create(
+    user: CurrentUser,
+    CsrfForm(form): CsrfForm<StoreForm>,
+) -> Result<HttpResponse, AppError> {
+    let rerender = |form: StoreForm, errors: FormErrors| -> Result<HttpResponse, AppError> {
+        let page = NewStorePage {
+            layout: user.layout()?,
+            form,
+            errors,
+            choices: Choices::get(),
+        };
+        render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    };
+    let fields = match form.check() {
+        Ok(fields) => fields,
+        Err(errors) => return rerender(form, errors),
+    };
+    let owner = user.user.id();
+    let slug = fields.slug.as_str().to_string();
+    let created = crate::web::db(&user.state, move |conn| {
+        Ok::<_, AppError>(db::write_transaction(conn, |conn| {
+            db::stores::insert_with_owner(conn, &fields, owner)
+        }))
+    })
+    .await?;
+    match created {
+        Ok(_) => {
+            flash(
+                &user.session,
+                FlashKind::Success,
+                "Store created. You are its owner.",
+            )?;
+            Ok(see_other(&format!("/admin/s/{slug}")))
+        }
+        Err(StoreWriteError::SlugTaken) => {
+            let mut errors = FormErrors::default();
+            errors.add("slug", "This slug is taken; choose another.");
+            rerender(form, errors)
+        }
+        Err(StoreWriteError::Db(e)) => Err(e.into()),
+    }
+}
+
+/// `/`: the dashboard lives under `/admin`.
+pub async fn root() -> HttpResponse {
+    see_other("/admin")
+}

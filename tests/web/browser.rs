@@ -1,0 +1,244 @@
+//! A real browser (headless Chromium through chromedriver and fantoccini)
+//! drives the app on 127.0.0.1.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+use crate::helpers::*;
+
+/// chromedriver on a free port, stopped when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn start_driver() -> Option<Driver> {
+    let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let port = free_port();
+    match Command::new(&binary)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    {
+        Ok(child) => Some(Driver { child, port }),
+        Err(e) => {
+            if must_run(&format!("the browser suite ({binary}: {e})")) {
+                panic!("chromedriver is required here but could not start: {e}");
+            }
+            None
+        }
+    }
+}
+
+async fn connect(driver: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,900"
+            ]
+        }),
+    );
+    let url = format!("http://127.0.0.1:{}", driver.port);
+    for _ in 0..50 {
+        if let Ok(client) = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            return client;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver at {url} did not answer");
+}
+
+/// Saves a screenshot when PROMODESK_SCREENSHOTS names a folder.
+async fn snap(browser: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("PROMODESK_SCREENSHOTS")
+        && let Ok(png) = browser.screenshot().await
+    {
+        let _ = std::fs::write(format!("{dir}/{name}.png"), png);
+    }
+}
+
+async fn fill(browser: &Client, name: &str, value: &str) {
+    let field = browser
+        .find(Locator::Css(&format!("[name=\"{name}\"]")))
+        .await
+        .unwrap_or_else(|e| panic!("field {name}: {e}"));
+    field.clear().await.expect("clear");
+    field.send_keys(value).await.expect("type");
+}
+
+async fn select(browser: &Client, name: &str, value: &str) {
+    browser
+        .find(Locator::Css(&format!("select[name=\"{name}\"]")))
+        .await
+        .expect("select")
+        .select_by_value(value)
+        .await
+        .expect("choose option");
+}
+
+async fn submit(browser: &Client) {
+    browser
+        .find(Locator::Css("main form button[type=submit]"))
+        .await
+        .expect("submit button")
+        .click()
+        .await
+        .expect("click");
+}
+
+/// Waits (up to 10 s) until the browser shows the page at `path`.
+async fn wait_path(browser: &Client, path: &str) {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(url) = browser.current_url().await {
+            last = url.path().to_string();
+            if last == path {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the browser stayed on {last}, expected {path}");
+}
+
+/// Waits (up to 10 s) until the page's text contains `needle`.
+async fn wait_text(browser: &Client, needle: &str) {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(body) = browser.find(Locator::Css("body")).await {
+            last = body.text().await.unwrap_or_default();
+            if last.contains(needle) {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page never showed {needle:?}; it shows:\n{last}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_login_create_a_second_store_and_switch_stores() {
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app(Db::Sqlite).await.expect("app");
+    let browser = connect(&driver).await;
+    let base = &app.address;
+
+    // First visit: setup.
+    browser.goto(&format!("{base}/admin")).await.expect("open");
+    wait_path(&browser, "/admin/setup").await;
+    snap(&browser, "setup").await;
+    fill(&browser, "email", OWNER_EMAIL).await;
+    fill(&browser, "password", PASSWORD).await;
+    fill(&browser, "store_name", "Acme Outfitters").await;
+    fill(&browser, "store_slug", "acme").await;
+    select(&browser, "currency", "EUR").await;
+    select(&browser, "timezone", "Europe/Berlin").await;
+    submit(&browser).await;
+    wait_path(&browser, "/admin/s/acme").await;
+    wait_text(&browser, "Welcome to Promodesk! Your store is ready.").await;
+    snap(&browser, "store-overview").await;
+
+    // Log out, then log in again.
+    browser
+        .find(Locator::Css("header form button"))
+        .await
+        .expect("logout button")
+        .click()
+        .await
+        .expect("log out");
+    wait_path(&browser, "/admin/login").await;
+    wait_text(&browser, "You are logged out.").await;
+    fill(&browser, "email", OWNER_EMAIL).await;
+    fill(&browser, "password", "wrong password").await;
+    submit(&browser).await;
+    wait_text(&browser, "The email or password is wrong.").await;
+    snap(&browser, "login-error").await;
+    fill(&browser, "password", PASSWORD).await;
+    submit(&browser).await;
+    wait_path(&browser, "/admin").await;
+
+    // A second store.
+    browser
+        .find(Locator::LinkText("New store"))
+        .await
+        .expect("link")
+        .click()
+        .await
+        .expect("click");
+    wait_path(&browser, "/admin/stores/new").await;
+    fill(&browser, "name", "Beta Goods").await;
+    fill(&browser, "slug", "Beta").await;
+    submit(&browser).await;
+    wait_text(&browser, "Use lowercase letters only").await;
+    snap(&browser, "new-store-error").await;
+    fill(&browser, "slug", "beta").await;
+    submit(&browser).await;
+    wait_path(&browser, "/admin/s/beta").await;
+    let header = browser
+        .find(Locator::Css("[data-field=store_name]"))
+        .await
+        .expect("store name");
+    assert_eq!(header.text().await.expect("text"), "Beta Goods");
+
+    // Switch back to the first store.
+    browser
+        .find(Locator::LinkText("Switch store"))
+        .await
+        .expect("link")
+        .click()
+        .await
+        .expect("click");
+    wait_path(&browser, "/admin").await;
+    snap(&browser, "picker").await;
+    browser
+        .find(Locator::Css("a[data-store=acme]"))
+        .await
+        .expect("acme")
+        .click()
+        .await
+        .expect("click");
+    wait_path(&browser, "/admin/s/acme").await;
+    let header = browser
+        .find(Locator::Css("[data-field=store_name]"))
+        .await
+        .expect("store name");
+    assert_eq!(header.text().await.expect("text"), "Acme Outfitters");
+    browser
+        .find(Locator::LinkText("Settings"))
+        .await
+        .expect("nav")
+        .click()
+        .await
+        .expect("click");
+    wait_path(&browser, "/admin/s/acme/settings").await;
+    snap(&browser, "settings").await;
+
+    browser.close().await.expect("close");
+}

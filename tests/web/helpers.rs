@@ -1,0 +1,399 @@
+//! `spawn_app`, a cookie-keeping client that does not follow redirects, and
+//! one method per route.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use diesel::{Connection, RunQueryDsl};
+use promodesk::config::Config;
+use promodesk::startup::Application;
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+
+pub const OWNER_EMAIL: &str = "owner@example.com";
+pub const PASSWORD: &str = "correct horse battery";
+pub const STORE: &str = "acme";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Is a suite that needs `what` allowed to skip? Never in CI, nor when
+/// `PROMODESK_REQUIRE_ALL=1`.
+pub fn must_run(what: &str) -> bool {
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+    let required = std::env::var("PROMODESK_REQUIRE_ALL").is_ok_and(|v| v == "1");
+    if ci || required {
+        return true;
+    }
+    eprintln!(
+        "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
+         !!! SKIPPED: {what} is not available on this machine.\n\
+         !!! CI (CI=true) and PROMODESK_REQUIRE_ALL=1 make this a failure.\n\
+         !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
+    );
+    false
+}
+
+/// The PostgreSQL server the tests create their databases on.
+fn postgres_server() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
+}
+
+/// A database that exists for one test and is dropped after it.
+enum TestDb {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { name } = self {
+            let url = format!("{}/postgres", postgres_server());
+            if let Ok(mut conn) = diesel::PgConnection::establish(&url) {
+                let _ =
+                    diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute(&mut conn);
+            }
+        }
+    }
+}
+
+fn create_postgres_db() -> Option<(String, TestDb)> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let url = format!("{}/postgres", postgres_server());
+    let mut conn = match diesel::PgConnection::establish(&url) {
+        Ok(conn) => conn,
+        Err(e) => {
+            if must_run(&format!("PostgreSQL at {url} ({e})")) {
+                panic!("PostgreSQL is required here but {url} is unreachable: {e}");
+            }
+            return None;
+        }
+    };
+    let name = format!(
+        "promodesk_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0)
+    );
+    diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut conn)
+        .expect("create the test database");
+    let db_url = format!("{}/{name}", postgres_server());
+    Some((db_url, TestDb::Postgres { name }))
+}
+
+/// A running app with its own fresh database, and a logged-out client.
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    _db: TestDb,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl TestApp {
+    /// Another browser: its own cookies, logged out.
+    pub fn new_client(&self) -> Client {
+        Client::new(&self.address)
+    }
+}
+
+/// Spawns the app on 127.0.0.1 with a random port and a fresh database, or
+/// `None` when PostgreSQL is asked for but unreachable outside CI.
+pub async fn spawn_app(db: Db) -> Option<TestApp> {
+    let (url, test_db) = match db {
+        Db::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("test.db").display());
+            (url, TestDb::Sqlite(dir))
+        }
+        Db::Postgres => create_postgres_db()?,
+    };
+    let app = Application::build(Config::for_tests(url))
+        .await
+        .expect("build the app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    Some(TestApp {
+        client: Client::new(&address),
+        address,
+        _db: test_db,
+    })
+}
+
+/// Runs each test body once on SQLite and once on PostgreSQL:
+/// `db_tests! { async fn name(app) { ... } }` makes `sqlite::name` and
+/// `postgres::name`.
+#[macro_export]
+macro_rules! db_tests {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let $app = $crate::helpers::spawn_app($crate::helpers::Db::Sqlite)
+                        .await
+                        .expect("SQLite is always available");
+                    $body
+                }
+            )*
+        }
+        mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some($app) = $crate::helpers::spawn_app($crate::helpers::Db::Postgres).await
+                    else {
+                        return;
+                    };
+                    $body
+                }
+            )*
+        }
+    };
+}
+
+/// A response read to the end.
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Page {
+    #[track_caller]
+    pub fn assert_status(&self, expected: u16) -> &Page {
+        assert_eq!(
+            self.status.as_u16(),
+            expected,
+            "unexpected status; body:\n{}",
+            self.body
+        );
+        self
+    }
+
+    /// Asserts a 303 See Other to `location`.
+    #[track_caller]
+    pub fn assert_redirect(&self, location: &str) {
+        assert_eq!(
+            self.status.as_u16(),
+            303,
+            "expected 303; body:\n{}",
+            self.body
+        );
+        assert_eq!(self.location.as_deref(), Some(location));
+    }
+
+    /// The message shown beside form field `name`, if any.
+    pub fn field_error(&self, name: &str) -> Option<String> {
+        let marker = format!("class=\"field-error\" id=\"err-{name}\">");
+        let start = self.body.find(&marker)? + marker.len();
+        let end = self.body[start..].find("</p>")? + start;
+        Some(html_unescape(&self.body[start..end]))
+    }
+
+    /// The value of the hidden CSRF field.
+    pub fn csrf_token(&self) -> Option<String> {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = self.body.find(marker)? + marker.len();
+        let end = self.body[start..].find('"')? + start;
+        Some(self.body[start..end].to_string())
+    }
+}
+
+pub fn html_unescape(s: &str) -> String {
+    s.replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// One browser session: a cookie jar, no redirect following.
+#[derive(Clone)]
+pub struct Client {
+    pub address: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    pub fn new(address: &str) -> Client {
+        let http = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .cookie_store(true)
+            .build()
+            .expect("http client");
+        Client {
+            address: address.to_string(),
+            http,
+        }
+    }
+
+    async fn read(response: reqwest::Response) -> Page {
+        let status = response.status();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = response.text().await.expect("response body");
+        Page {
+            status,
+            location,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("GET");
+        Self::read(response).await
+    }
+
+    /// The session's CSRF token, read from a page that shows it.
+    pub async fn csrf_token(&self) -> String {
+        let page = self.get("/admin/login").await;
+        let page = match page.location.as_deref() {
+            Some(location) => self.get(location).await,
+            None => page,
+        };
+        page.csrf_token().expect("a page with a CSRF token")
+    }
+
+    /// POSTs a form exactly as given (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.address))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST");
+        Self::read(response).await
+    }
+
+    /// POSTs a form with the session's CSRF token.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf_token().await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    pub async fn setup(&self, email: &str, store_slug: &str) -> Page {
+        self.post(
+            "/admin/setup",
+            &[
+                ("email", email),
+                ("password", PASSWORD),
+                ("store_name", "Acme Outfitters"),
+                ("store_slug", store_slug),
+                ("currency", "USD"),
+                ("timezone", "Europe/Berlin"),
+            ],
+        )
+        .await
+    }
+
+    /// Creates the owner and the store `acme`, logged in.
+    pub async fn setup_owner(&self) {
+        self.setup(OWNER_EMAIL, STORE)
+            .await
+            .assert_redirect("/admin/s/acme");
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Page {
+        self.post("/admin/login", &[("email", email), ("password", password)])
+            .await
+    }
+
+    pub async fn logout(&self) -> Page {
+        self.post("/admin/logout", &[]).await
+    }
+
+    pub async fn create_store(&self, name: &str, slug: &str) -> Page {
+        self.post(
+            "/admin/stores/new",
+            &[
+                ("name", name),
+                ("slug", slug),
+                ("currency", "EUR"),
+                ("timezone", "UTC"),
+                ("public_base_url", ""),
+            ],
+        )
+        .await
+    }
+
+    pub async fn add_member(&self, store: &str, email: &str, role: &str) -> Page {
+        self.post(
+            &format!("/admin/s/{store}/members"),
+            &[("email", email), ("password", PASSWORD), ("role", role)],
+        )
+        .await
+    }
+
+    pub async fn update_settings(&self, store: &str, fields: &[(&str, &str)]) -> Page {
+        self.post(&format!("/admin/s/{store}/settings"), fields)
+            .await
+    }
+}
+
+/// Every store-scoped page that answers GET.
+pub const STORE_PAGES: [&str; 9] = [
+    "",
+    "/coupons",
+    "/promotion-codes",
+    "/coupon-sets",
+    "/products",
+    "/customers",
+    "/orders",
+    "/settings",
+    "/members",
+];
+
+/// Every store-scoped POST route, with a plausible form.
+pub fn store_posts() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
+    vec![
+        (
+            "/settings",
+            vec![
+                ("name", "Hijacked"),
+                ("slug", "hijacked"),
+                ("currency", "USD"),
+                ("timezone", "UTC"),
+                ("public_base_url", ""),
+            ],
+        ),
+        (
+            "/members",
+            vec![
+                ("email", "intruder@example.com"),
+                ("password", PASSWORD),
+                ("role", "owner"),
+            ],
+        ),
+        ("/members/1/remove", vec![]),
+    ]
+}

@@ -1,0 +1,10 @@
+//! Black-box tests: each test spawns the app on a random port with a fresh
+//! database (SQLite, and PostgreSQL when reachable) and drives it over HTTP.
+
+mod helpers;
+
+mod access;
+mod auth;
+mod browser;
+mod csrf;
+mod stores;
