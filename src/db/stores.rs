@@ -6,8 +6,9 @@ use super::schema::{memberships, stores, users};
 use super::{Conn, DbError, now};
 use crate::domain::email::Email;
 use crate::domain::ids::{StoreId, UserId};
+use crate::domain::money::CurrencyCode;
 use crate::domain::role::Role;
-use crate::domain::store::{CurrencyCode, PublicBaseUrl, StoreName, StoreSlug, TimeZone};
+use crate::domain::store::{PublicBaseUrl, StoreName, StoreSlug, TimeZone};
 
 #[derive(Debug, Clone, Queryable)]
 pub struct Store {

@@ -2,6 +2,7 @@
 
 pub mod email;
 pub mod ids;
+pub mod money;
 pub mod password;
 pub mod role;
 pub mod store;

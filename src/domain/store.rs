@@ -1,7 +1,5 @@
 //! A store's own fields: slug, name, currency, time zone and public base URL.
 
-use iso_currency::IntoEnumIterator;
-
 /// Path segments the application itself uses; no store may take them.
 pub const RESERVED_SLUGS: [&str; 7] = [
     "admin", "api", "static", "healthz", "login", "logout", "setup",
@@ -61,38 +59,6 @@ impl StoreName {
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-/// An ISO 4217 currency, e.g. `USD`, `JPY`, `KWD`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CurrencyCode(iso_currency::Currency);
-
-impl CurrencyCode {
-    pub fn parse(raw: &str) -> Result<CurrencyCode, String> {
-        let code = raw.trim().to_ascii_uppercase();
-        if code.is_empty() {
-            return Err("Choose a currency.".into());
-        }
-        iso_currency::Currency::from_code(&code)
-            .map(CurrencyCode)
-            .ok_or_else(|| {
-                format!("“{code}” is not an ISO 4217 currency code (e.g. USD, EUR, JPY).")
-            })
-    }
-
-    pub fn code(&self) -> &'static str {
-        self.0.code()
-    }
-
-    /// Every currency, sorted by code, for pickers: (code, name).
-    pub fn all() -> Vec<(&'static str, String)> {
-        let mut all: Vec<_> = iso_currency::Currency::iter()
-            .filter(|c| c.exponent().is_some())
-            .map(|c| (c.code(), c.name().to_string()))
-            .collect();
-        all.sort_unstable();
-        all
     }
 }
 
@@ -183,10 +149,7 @@ mod tests {
     }
 
     #[test]
-    fn currency_and_zone() {
-        assert_eq!(CurrencyCode::parse(" usd ").map(|c| c.code()), Ok("USD"));
-        assert!(CurrencyCode::parse("XYZ1").is_err());
-        assert!(CurrencyCode::all().iter().any(|(c, _)| *c == "JPY"));
+    fn time_zones() {
         assert_eq!(
             TimeZone::parse("Europe/Berlin").map(|t| t.name()),
             Ok("Europe/Berlin")

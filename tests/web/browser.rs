@@ -240,5 +240,23 @@ async fn setup_login_create_a_second_store_and_switch_stores() {
     wait_path(&browser, "/admin/s/acme/settings").await;
     snap(&browser, "settings").await;
 
+    // The same pages on a phone-sized window still work.
+    browser.set_window_size(390, 844).await.expect("resize");
+    browser
+        .goto(&format!("{base}/admin/s/acme"))
+        .await
+        .expect("open");
+    wait_text(&browser, "Shareable URLs start with").await;
+    snap(&browser, "overview-390").await;
+    browser
+        .find(Locator::LinkText("Members"))
+        .await
+        .expect("nav")
+        .click()
+        .await
+        .expect("click");
+    wait_path(&browser, "/admin/s/acme/members").await;
+    snap(&browser, "members-390").await;
+
     browser.close().await.expect("close");
 }

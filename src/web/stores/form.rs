@@ -5,7 +5,8 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 
 use crate::db::stores::{Store, StoreFields};
-use crate::domain::store::{CurrencyCode, PublicBaseUrl, StoreName, StoreSlug, TimeZone};
+use crate::domain::money::CurrencyCode;
+use crate::domain::store::{PublicBaseUrl, StoreName, StoreSlug, TimeZone};
 use crate::web::forms::FormErrors;
 
 #[derive(Debug, Clone, Deserialize)]

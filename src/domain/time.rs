@@ -1,0 +1,55 @@
+//! Date-times entered and shown in the store's time zone, stored in UTC.
+
+use chrono::{NaiveDateTime, TimeZone as _};
+use chrono_tz::Tz;
+
+/// The HTML `datetime-local` format.
+pub const INPUT_FORMAT: &str = "%Y-%m-%dT%H:%M";
+
+/// Parses an optional `YYYY-MM-DDTHH:MM` in zone `tz` into UTC.
+pub fn parse_local(raw: &str, tz: Tz) -> Result<Option<NaiveDateTime>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let naive = NaiveDateTime::parse_from_str(raw, INPUT_FORMAT)
+        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| "Enter a date and time like 2026-12-31T23:59.".to_string())?;
+    match tz.from_local_datetime(&naive).earliest() {
+        Some(local) => Ok(Some(local.naive_utc())),
+        None => Err(format!(
+            "{raw} does not exist in {} (the clocks skip it); choose another time.",
+            tz.name()
+        )),
+    }
+}
+
+/// A UTC time as the `datetime-local` value in zone `tz`.
+pub fn to_input(utc: NaiveDateTime, tz: Tz) -> String {
+    tz.from_utc_datetime(&utc).format(INPUT_FORMAT).to_string()
+}
+
+/// A UTC time for people, in zone `tz`: `Dec 31, 2026 23:59 CET`.
+pub fn display(utc: NaiveDateTime, tz: Tz) -> String {
+    tz.from_utc_datetime(&utc)
+        .format("%b %-d, %Y %H:%M %Z")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_times_round_trip_through_utc() {
+        let berlin: Tz = "Europe/Berlin".parse().unwrap_or(Tz::UTC);
+        let utc = parse_local("2026-12-31T23:59", berlin).ok().flatten();
+        assert_eq!(utc.map(|u| u.to_string()), Some("2026-12-31 22:59:00".into()));
+        assert_eq!(utc.map(|u| to_input(u, berlin)), Some("2026-12-31T23:59".into()));
+        assert_eq!(utc.map(|u| display(u, berlin)), Some("Dec 31, 2026 23:59 CET".into()));
+        assert_eq!(parse_local("  ", berlin), Ok(None));
+        assert!(parse_local("31/12/2026", berlin).is_err());
+        // 02:30 on the last Sunday of March does not exist in Berlin.
+        assert!(parse_local("2026-03-29T02:30", berlin).is_err());
+    }
+}
