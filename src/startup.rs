@@ -153,13 +153,34 @@ fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 fn store_scope() -> actix_web::Scope {
+    use crate::web::coupons::{edit, list, show};
+    use crate::web::products;
     use stores::{members, overview, settings};
     web::scope("/s/{store}")
         .route("", web::get().to(overview::show))
-        .route("/coupons", web::get().to(overview::coupons))
+        .route("/coupons", web::get().to(list::list))
+        .route("/coupons/new", web::get().to(edit::new))
+        .route("/coupons/new", web::post().to(edit::create))
+        .route("/coupons/{id}", web::get().to(show::show))
+        .route("/coupons/{id}/qr.svg", web::get().to(show::qr))
+        .route("/coupons/{id}/edit", web::get().to(edit::edit))
+        .route("/coupons/{id}/edit", web::post().to(edit::update))
+        .route("/coupons/{id}/clone", web::get().to(edit::clone))
+        .route("/coupons/{id}/archive", web::post().to(show::archive))
+        .route("/coupons/{id}/unarchive", web::post().to(show::unarchive))
+        .route("/coupons/{id}/delete", web::post().to(show::delete))
+        .route("/products", web::get().to(products::list))
+        .route("/products/new", web::get().to(products::new))
+        .route("/products/new", web::post().to(products::create))
+        .route("/products/{id}", web::get().to(products::show))
+        .route("/products/{id}", web::post().to(products::update))
+        .route("/products/{id}/archive", web::post().to(products::archive))
+        .route(
+            "/products/{id}/unarchive",
+            web::post().to(products::unarchive),
+        )
         .route("/promotion-codes", web::get().to(overview::promotion_codes))
         .route("/coupon-sets", web::get().to(overview::coupon_sets))
-        .route("/products", web::get().to(overview::products))
         .route("/customers", web::get().to(overview::customers))
         .route("/orders", web::get().to(overview::orders))
         .route("/settings", web::get().to(settings::show))

@@ -1,7 +1,9 @@
 //! Database access: one connection type over SQLite and PostgreSQL, the pool,
 //! migrations, and one module per table or aggregate. SQL lives only here.
 
+pub mod coupons;
 pub mod login_failures;
+pub mod products;
 pub mod schema;
 pub mod settings;
 pub mod setup;

@@ -49,10 +49,77 @@ diesel::table! {
 diesel::joinable!(memberships -> stores (store_id));
 diesel::joinable!(memberships -> users (user_id));
 
+diesel::table! {
+    products (id) {
+        id -> BigInt,
+        store_id -> BigInt,
+        name -> Text,
+        price -> BigInt,
+        currency -> Text,
+        billing -> Text,
+        billing_interval -> Nullable<Text>,
+        archived_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    coupons (id) {
+        id -> BigInt,
+        store_id -> BigInt,
+        code -> Text,
+        name -> Nullable<Text>,
+        discount_type -> Text,
+        percent_off_bp -> Nullable<BigInt>,
+        amount_off -> Nullable<BigInt>,
+        currency -> Nullable<Text>,
+        duration -> Text,
+        duration_in_months -> Nullable<BigInt>,
+        max_redemptions -> Nullable<BigInt>,
+        times_redeemed -> BigInt,
+        starts_at -> Nullable<Timestamp>,
+        redeem_by -> Nullable<Timestamp>,
+        once_per_customer -> Bool,
+        archived_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    coupon_products (coupon_id, product_id) {
+        coupon_id -> BigInt,
+        product_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    coupon_events (id) {
+        id -> BigInt,
+        coupon_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        action -> Text,
+        detail -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(products -> stores (store_id));
+diesel::joinable!(coupons -> stores (store_id));
+diesel::joinable!(coupon_products -> coupons (coupon_id));
+diesel::joinable!(coupon_products -> products (product_id));
+diesel::joinable!(coupon_events -> coupons (coupon_id));
+diesel::joinable!(coupon_events -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
     users,
     stores,
     memberships,
-    login_failures
+    login_failures,
+    products,
+    coupons,
+    coupon_products,
+    coupon_events,
 );

@@ -165,25 +165,44 @@ mod tests {
         assert_eq!(Percent::parse("12.5").map(Percent::basis_points), Ok(1250));
         assert_eq!(Percent::parse("0.01").map(Percent::basis_points), Ok(1));
         assert_eq!(Percent::parse("100").map(Percent::basis_points), Ok(10_000));
-        assert_eq!(Percent::parse("100.00").map(Percent::basis_points), Ok(10_000));
-        for bad in ["", "0", "0.00", "100.01", "101", "-5", "12.555", "abc", "1e2", "12."] {
+        assert_eq!(
+            Percent::parse("100.00").map(Percent::basis_points),
+            Ok(10_000)
+        );
+        for bad in [
+            "", "0", "0.00", "100.01", "101", "-5", "12.555", "abc", "1e2", "12.",
+        ] {
             assert!(Percent::parse(bad).is_err(), "{bad:?} was accepted");
         }
-        assert!(Percent::parse("12.555").err().unwrap_or_default().contains("2 decimal"));
+        assert!(
+            Percent::parse("12.555")
+                .err()
+                .unwrap_or_default()
+                .contains("2 decimal")
+        );
     }
 
     #[test]
     fn percent_display_drops_trailing_zeros() {
         for (bp, text) in [(2500, "25"), (1250, "12.5"), (1275, "12.75"), (1, "0.01")] {
-            assert_eq!(Percent::from_basis_points(bp).map(Percent::display), Some(text.into()));
+            assert_eq!(
+                Percent::from_basis_points(bp).map(Percent::display),
+                Some(text.into())
+            );
         }
     }
 
     #[test]
     fn duration_rules() {
         assert_eq!(Duration::parse("once", ""), Ok(Duration::Once));
-        assert_eq!(Duration::parse("repeating", "3"), Ok(Duration::Repeating { months: 3 }));
-        assert_eq!(Duration::parse("repeating", "3").map(|d| d.describe()), Ok("3 months".into()));
+        assert_eq!(
+            Duration::parse("repeating", "3"),
+            Ok(Duration::Repeating { months: 3 })
+        );
+        assert_eq!(
+            Duration::parse("repeating", "3").map(|d| d.describe()),
+            Ok("3 months".into())
+        );
         for (kind, months, field) in [
             ("once", "3", "duration_in_months"),
             ("forever", "1", "duration_in_months"),
@@ -194,7 +213,11 @@ mod tests {
             ("weekly", "", "duration"),
             ("", "", "duration"),
         ] {
-            assert_eq!(Duration::parse(kind, months).err().map(|e| e.0), Some(field), "{kind} {months}");
+            assert_eq!(
+                Duration::parse(kind, months).err().map(|e| e.0),
+                Some(field),
+                "{kind} {months}"
+            );
         }
     }
 }

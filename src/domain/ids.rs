@@ -13,4 +13,4 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(UserId, StoreId);
+id_type!(UserId, StoreId, ProductId, CouponId);

@@ -1,8 +1,16 @@
 //! Pure rules: types that cannot hold bad values, and their parsers. No I/O.
 
+pub mod code;
+pub mod codegen;
+pub mod coupon;
+pub mod discount;
 pub mod email;
+pub mod form_errors;
 pub mod ids;
 pub mod money;
 pub mod password;
+pub mod product;
 pub mod role;
+pub mod states;
 pub mod store;
+pub mod time;

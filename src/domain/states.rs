@@ -71,7 +71,10 @@ impl CouponFacts {
             CouponState::Scheduled
         } else if self.redeem_by.is_some_and(|r| now >= r) {
             CouponState::Expired
-        } else if self.max_redemptions.is_some_and(|m| self.times_redeemed >= m) {
+        } else if self
+            .max_redemptions
+            .is_some_and(|m| self.times_redeemed >= m)
+        {
             CouponState::Exhausted
         } else {
             CouponState::Active
@@ -80,7 +83,8 @@ impl CouponFacts {
 
     /// Redemptions left, or `None` when unlimited.
     pub fn remaining(&self) -> Option<i64> {
-        self.max_redemptions.map(|m| (m - self.times_redeemed).max(0))
+        self.max_redemptions
+            .map(|m| (m - self.times_redeemed).max(0))
     }
 }
 
@@ -102,16 +106,32 @@ mod tests {
             max_redemptions: None,
         };
         assert_eq!(base.state(now), CouponState::Active);
-        let exhausted = CouponFacts { times_redeemed: 3, max_redemptions: Some(3), ..base };
+        let exhausted = CouponFacts {
+            times_redeemed: 3,
+            max_redemptions: Some(3),
+            ..base
+        };
         assert_eq!(exhausted.state(now), CouponState::Exhausted);
         assert_eq!(exhausted.remaining(), Some(0));
-        let expired = CouponFacts { redeem_by: Some(now - hour), ..exhausted };
+        let expired = CouponFacts {
+            redeem_by: Some(now - hour),
+            ..exhausted
+        };
         assert_eq!(expired.state(now), CouponState::Expired);
-        let scheduled = CouponFacts { starts_at: Some(now + hour), ..expired };
+        let scheduled = CouponFacts {
+            starts_at: Some(now + hour),
+            ..expired
+        };
         assert_eq!(scheduled.state(now), CouponState::Scheduled);
-        let archived = CouponFacts { archived: true, ..scheduled };
+        let archived = CouponFacts {
+            archived: true,
+            ..scheduled
+        };
         assert_eq!(archived.state(now), CouponState::Archived);
-        let deleted = CouponFacts { deleted: true, ..archived };
+        let deleted = CouponFacts {
+            deleted: true,
+            ..archived
+        };
         assert_eq!(deleted.state(now), CouponState::Deleted);
         assert_eq!(base.remaining(), None);
         for state in CouponState::ALL {

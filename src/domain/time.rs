@@ -44,9 +44,18 @@ mod tests {
     fn local_times_round_trip_through_utc() {
         let berlin: Tz = "Europe/Berlin".parse().unwrap_or(Tz::UTC);
         let utc = parse_local("2026-12-31T23:59", berlin).ok().flatten();
-        assert_eq!(utc.map(|u| u.to_string()), Some("2026-12-31 22:59:00".into()));
-        assert_eq!(utc.map(|u| to_input(u, berlin)), Some("2026-12-31T23:59".into()));
-        assert_eq!(utc.map(|u| display(u, berlin)), Some("Dec 31, 2026 23:59 CET".into()));
+        assert_eq!(
+            utc.map(|u| u.to_string()),
+            Some("2026-12-31 22:59:00".into())
+        );
+        assert_eq!(
+            utc.map(|u| to_input(u, berlin)),
+            Some("2026-12-31T23:59".into())
+        );
+        assert_eq!(
+            utc.map(|u| display(u, berlin)),
+            Some("Dec 31, 2026 23:59 CET".into())
+        );
         assert_eq!(parse_local("  ", berlin), Ok(None));
         assert!(parse_local("31/12/2026", berlin).is_err());
         // 02:30 on the last Sunday of March does not exist in Berlin.

@@ -1,36 +1,3 @@
-//! Per-field error messages of a submitted form, for re-rendering it.
+//! Form helpers shared by the handlers.
 
-use std::collections::BTreeMap;
-
-#[derive(Debug, Default)]
-pub struct FormErrors(BTreeMap<&'static str, String>);
-
-impl FormErrors {
-    /// Keeps the value of a parse, or records its message against `field`.
-    pub fn check<T>(&mut self, field: &'static str, parsed: Result<T, String>) -> Option<T> {
-        match parsed {
-            Ok(value) => Some(value),
-            Err(message) => {
-                self.add(field, message);
-                None
-            }
-        }
-    }
-
-    /// Records a message against `field` (the first one for a field wins).
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.entry(field).or_insert_with(|| message.into());
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-}
+pub use crate::domain::form_errors::FormErrors;

@@ -2,11 +2,13 @@
 
 pub mod assets;
 pub mod auth;
+pub mod coupons;
 pub mod csrf;
 pub mod extract;
 pub mod forms;
 pub mod health;
 pub mod layout;
+pub mod products;
 pub mod session;
 pub mod stores;
 

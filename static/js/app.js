@@ -1,11 +1,110 @@
 // Progressive enhancement only: every page works without this file.
 "use strict";
 
+// Forms that destroy something ask first.
 document.addEventListener("submit", (event) => {
-  // Forms that destroy something ask first.
   const form = event.target;
   const question = form instanceof HTMLFormElement ? form.dataset.confirm : undefined;
   if (question && !window.confirm(question)) {
     event.preventDefault();
   }
 });
+
+// Copy buttons: data-copy="#selector" copies that element's text.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  const status = button.parentElement.querySelector(".copy-status");
+  if (!source) return;
+  const text = source.textContent.trim();
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    copied = true;
+  } catch (_) {
+    const range = document.createRange();
+    range.selectNodeContents(source);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    copied = document.execCommand && document.execCommand("copy");
+  }
+  if (status) status.textContent = copied ? "Copied!" : "Press Ctrl+C to copy.";
+  button.dataset.copied = copied ? "true" : "false";
+});
+
+// Tabs (WAI-ARIA tabs pattern): one panel at a time, arrow keys move.
+function setupTabs(root) {
+  const tabs = Array.from(root.querySelectorAll('[role="tab"]'));
+  const panels = Array.from(root.querySelectorAll('[role="tabpanel"]'));
+  const show = (id, focus) => {
+    tabs.forEach((tab) => {
+      const on = tab.dataset.tab === id;
+      tab.setAttribute("aria-selected", on ? "true" : "false");
+      tab.tabIndex = on ? 0 : -1;
+      if (on && focus) tab.focus();
+    });
+    panels.forEach((panel) => { panel.hidden = panel.dataset.panel !== id; });
+    root.dataset.activeTab = id;
+  };
+  tabs.forEach((tab, i) => {
+    tab.addEventListener("click", () => show(tab.dataset.tab, false));
+    tab.addEventListener("keydown", (event) => {
+      let next = null;
+      if (event.key === "ArrowRight") next = tabs[(i + 1) % tabs.length];
+      if (event.key === "ArrowLeft") next = tabs[(i - 1 + tabs.length) % tabs.length];
+      if (event.key === "Home") next = tabs[0];
+      if (event.key === "End") next = tabs[tabs.length - 1];
+      if (next) { event.preventDefault(); show(next.dataset.tab, true); }
+    });
+  });
+  // Links in the error summary open the tab that holds the field.
+  root.querySelectorAll('.form-summary a[href^="#"]').forEach((link) => {
+    link.addEventListener("click", (event) => {
+      const field = root.querySelector(link.getAttribute("href"));
+      const panel = field && field.closest('[role="tabpanel"]');
+      if (!panel) return;
+      event.preventDefault();
+      show(panel.dataset.panel, false);
+      const focusable = field.matches("input, select, textarea") ? field : field.querySelector("input, select, textarea");
+      if (focusable) focusable.focus();
+    });
+  });
+  show(root.dataset.activeTab || tabs[0].dataset.tab, false);
+}
+
+// The coupon form: show the fields of the chosen discount type and duration.
+function setupCouponForm(form) {
+  const value = (name) => {
+    const checked = form.querySelector(`input[name="${name}"]:checked`);
+    return checked ? checked.value : "";
+  };
+  const toggle = (selector, on) => {
+    form.querySelectorAll(selector).forEach((el) => {
+      el.hidden = !on;
+      el.querySelectorAll("input, select").forEach((input) => { input.disabled = !on; });
+    });
+  };
+  const currency = form.querySelector('select[name="currency"]');
+  const percent = form.querySelector('input[name="percent_off"]');
+  const fullBox = form.querySelector("[data-full-discount]");
+  const update = () => {
+    const type = value("discount_type");
+    if (!type) return; // locked terms: nothing to toggle
+    toggle(".when-percent", type === "percent");
+    toggle(".when-value", type === "value");
+    toggle(".when-repeating", value("duration") === "repeating");
+    if (type === "value" && currency && !currency.value) currency.value = currency.dataset.storeCurrency || "";
+    if (fullBox) {
+      const full = type === "percent" && percent && parseFloat(percent.value) >= 100;
+      fullBox.classList.toggle("shown", full || !fullBox.hasAttribute("data-quiet"));
+    }
+  };
+  form.addEventListener("change", update);
+  form.addEventListener("input", update);
+  update();
+}
+
+document.querySelectorAll("[data-tabs]").forEach(setupTabs);
+document.querySelectorAll(".coupon-form").forEach(setupCouponForm);

@@ -93,6 +93,7 @@ fn create_postgres_db() -> Option<(String, TestDb)> {
 pub struct TestApp {
     pub address: String,
     pub client: Client,
+    database_url: String,
     _db: TestDb,
 }
 
@@ -108,6 +109,25 @@ impl TestApp {
     pub fn new_client(&self) -> Client {
         Client::new(&self.address)
     }
+
+    /// Runs SQL on the app's database directly. Only for facts no page can
+    /// create yet (redemptions arrive with checkout).
+    pub fn execute_sql(&self, sql: &str) {
+        if let Some(path) = self.database_url.strip_prefix("sqlite://") {
+            let mut conn = diesel::SqliteConnection::establish(path).expect("sqlite");
+            diesel::sql_query(sql).execute(&mut conn).expect("sql");
+        } else {
+            let mut conn = diesel::PgConnection::establish(&self.database_url).expect("postgres");
+            diesel::sql_query(sql).execute(&mut conn).expect("sql");
+        }
+    }
+
+    /// Pretends coupon `id` was redeemed `times` times.
+    pub fn set_times_redeemed(&self, id: i64, times: i64) {
+        self.execute_sql(&format!(
+            "UPDATE coupons SET times_redeemed = {times} WHERE id = {id}"
+        ));
+    }
 }
 
 /// Spawns the app on 127.0.0.1 with a random port and a fresh database, or
@@ -121,7 +141,7 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
         }
         Db::Postgres => create_postgres_db()?,
     };
-    let app = Application::build(Config::for_tests(url))
+    let app = Application::build(Config::for_tests(url.clone()))
         .await
         .expect("build the app");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -129,6 +149,7 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
     Some(TestApp {
         client: Client::new(&address),
         address,
+        database_url: url,
         _db: test_db,
     })
 }
@@ -208,6 +229,31 @@ impl Page {
         Some(html_unescape(&self.body[start..end]))
     }
 
+    /// The text of the first element with `data-field="{name}"`.
+    pub fn data_field(&self, name: &str) -> Option<String> {
+        let marker = format!("data-field=\"{name}\"");
+        let at = self.body.find(&marker)? + marker.len();
+        let start = self.body[at..].find('>')? + at + 1;
+        let end = self.body[start..].find('<')? + start;
+        Some(html_unescape(self.body[start..end].trim()))
+    }
+
+    /// The id at the end of the redirect target (`.../coupons/42` → 42).
+    #[track_caller]
+    pub fn created_id(&self) -> i64 {
+        assert_eq!(
+            self.status.as_u16(),
+            303,
+            "expected 303; body:\n{}",
+            self.body
+        );
+        self.location
+            .as_deref()
+            .and_then(|l| l.rsplit('/').next())
+            .and_then(|id| id.parse().ok())
+            .expect("a redirect to the new thing's page")
+    }
+
     /// The value of the hidden CSRF field.
     pub fn csrf_token(&self) -> Option<String> {
         let marker = "name=\"csrf_token\" value=\"";
@@ -223,6 +269,7 @@ pub fn html_unescape(s: &str) -> String {
         .replace("&#39;", "'")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
+        .replace("&#38;", "&")
         .replace("&amp;", "&")
 }
 
@@ -354,6 +401,55 @@ impl Client {
         .await
     }
 
+    /// POSTs owned fields with the session's CSRF token.
+    pub async fn post_owned(&self, path: &str, fields: &[(String, String)]) -> Page {
+        let borrowed: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.post(path, &borrowed).await
+    }
+
+    pub async fn create_product(
+        &self,
+        store: &str,
+        name: &str,
+        price: &str,
+        currency: &str,
+        billing: &str,
+    ) -> i64 {
+        self.post(
+            &format!("/admin/s/{store}/products/new"),
+            &[
+                ("name", name),
+                ("price", price),
+                ("currency", currency),
+                ("billing", billing),
+                ("interval", "month"),
+            ],
+        )
+        .await
+        .created_id()
+    }
+
+    /// POSTs the coupon form: `good_coupon()` with `changes` applied (an
+    /// empty value removes the field; `applies_to` may repeat).
+    pub async fn create_coupon(&self, store: &str, changes: &[(&str, &str)]) -> Page {
+        self.post_owned(
+            &format!("/admin/s/{store}/coupons/new"),
+            &coupon_form(changes),
+        )
+        .await
+    }
+
+    pub async fn edit_coupon(&self, store: &str, id: i64, changes: &[(&str, &str)]) -> Page {
+        self.post_owned(
+            &format!("/admin/s/{store}/coupons/{id}/edit"),
+            &coupon_form(changes),
+        )
+        .await
+    }
+
     pub async fn update_settings(&self, store: &str, fields: &[(&str, &str)]) -> Page {
         self.post(&format!("/admin/s/{store}/settings"), fields)
             .await
@@ -396,4 +492,43 @@ pub fn store_posts() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
         ),
         ("/members/1/remove", vec![]),
     ]
+}
+
+/// A valid coupon form (25% off once, code SUMMER10) with `changes`:
+/// a change replaces the field, an empty value blanks it, and `applies_to`
+/// entries are added.
+pub fn coupon_form(changes: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = [
+        ("code", "SUMMER10"),
+        ("name", "Summer sale"),
+        ("discount_type", "percent"),
+        ("percent_off", "25"),
+        ("amount_off", ""),
+        ("currency", ""),
+        ("duration", "once"),
+        ("duration_in_months", ""),
+        ("max_redemptions", ""),
+        ("starts_at", ""),
+        ("redeem_by", ""),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (key, value) in changes {
+        if *key == "applies_to" || *key == "once_per_customer" || *key == "confirm_full_discount" {
+            fields.push((key.to_string(), value.to_string()));
+        } else if let Some(field) = fields.iter_mut().find(|(k, _)| k == key) {
+            field.1 = value.to_string();
+        } else {
+            fields.push((key.to_string(), value.to_string()));
+        }
+    }
+    fields
+}
+
+/// A `datetime-local` value `days` from now (negative: in the past).
+pub fn local_time(days: i64) -> String {
+    (chrono::Utc::now() + chrono::TimeDelta::days(days))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
 }

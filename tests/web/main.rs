@@ -6,5 +6,7 @@ mod helpers;
 mod access;
 mod auth;
 mod browser;
+mod coupons;
 mod csrf;
+mod products;
 mod stores;

@@ -52,17 +52,11 @@ async fn section(access: StoreAccess<Viewer>, section: Section) -> Result<Sectio
     })
 }
 
-pub async fn coupons(access: StoreAccess<Viewer>) -> Result<SectionPage, AppError> {
-    section(access, Section::Coupons).await
-}
 pub async fn promotion_codes(access: StoreAccess<Viewer>) -> Result<SectionPage, AppError> {
     section(access, Section::PromotionCodes).await
 }
 pub async fn coupon_sets(access: StoreAccess<Viewer>) -> Result<SectionPage, AppError> {
     section(access, Section::CouponSets).await
-}
-pub async fn products(access: StoreAccess<Viewer>) -> Result<SectionPage, AppError> {
-    section(access, Section::Products).await
 }
 pub async fn customers(access: StoreAccess<Viewer>) -> Result<SectionPage, AppError> {
     section(access, Section::Customers).await

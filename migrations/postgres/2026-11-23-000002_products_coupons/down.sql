@@ -1,0 +1,4 @@
+DROP TABLE coupon_events;
+DROP TABLE coupon_products;
+DROP TABLE coupons;
+DROP TABLE products;

@@ -1,0 +1,132 @@
+//! `/admin/s/{store}/coupons`: filter by state, search by code prefix,
+//! keyset pagination (fast at any depth).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::view::{CouponView, base_url, store_tz};
+use crate::db;
+use crate::db::coupons::{Cursor, ListQuery};
+use crate::domain::role::Role;
+use crate::domain::states::CouponState;
+use crate::error::AppError;
+use crate::web::extract::{StoreAccess, Viewer};
+use crate::web::layout::{Layout, Section};
+use crate::web::render_status;
+
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub q: String,
+    pub after: Option<i64>,
+    pub before: Option<i64>,
+}
+
+pub struct StateOption {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "coupons/list.html")]
+struct ListPage {
+    layout: Layout,
+    base: String,
+    coupons: Vec<CouponView>,
+    states: Vec<StateOption>,
+    q: String,
+    filtered: bool,
+    newer: Option<String>,
+    older: Option<String>,
+    can_edit: bool,
+}
+
+/// A list URL with the current filters and a cursor.
+fn page_link(base: &str, state: &str, q: &str, cursor: (&str, i64)) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if !state.is_empty() {
+        query.append_pair("state", state);
+    }
+    if !q.is_empty() {
+        query.append_pair("q", q);
+    }
+    query.append_pair(cursor.0, &cursor.1.to_string());
+    format!("{base}/coupons?{}", query.finish())
+}
+
+pub async fn list(
+    access: StoreAccess<Viewer>,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, AppError> {
+    let params = params.into_inner();
+    let state = CouponState::parse(params.state.trim());
+    let q = params.q.trim().to_string();
+    let cursor = match (params.after, params.before) {
+        (Some(id), _) => Cursor::After(id),
+        (None, Some(id)) => Cursor::Before(id),
+        (None, None) => Cursor::First,
+    };
+    let query = ListQuery {
+        state,
+        prefix: (!q.is_empty()).then(|| q.clone()),
+        cursor,
+        limit: PAGE_SIZE,
+    };
+    let store = access.store.id();
+    let now = db::now();
+    let page = crate::web::db(&access.state, move |conn| {
+        db::coupons::list(conn, store, &query, now)
+    })
+    .await?;
+
+    let tz = store_tz(&access.store.timezone);
+    let base_url = base_url(
+        access.store.public_base_url.as_deref(),
+        &access.state.default_base_url,
+    );
+    let coupons: Vec<CouponView> = page
+        .coupons
+        .iter()
+        .map(|c| CouponView::new(c, now, tz, &base_url, &access.store.slug))
+        .collect();
+    let base = access.base_path();
+    let state_str = state.map_or("", CouponState::as_str);
+    let newer = match (page.has_newer, coupons.first()) {
+        (true, Some(first)) => Some(page_link(&base, state_str, &q, ("before", first.id))),
+        _ => None,
+    };
+    let older = match (page.has_older, coupons.last()) {
+        (true, Some(last)) => Some(page_link(&base, state_str, &q, ("after", last.id))),
+        _ => None,
+    };
+    let states = std::iter::once(StateOption {
+        value: "",
+        label: "All (not deleted)",
+        selected: state.is_none(),
+    })
+    .chain(CouponState::ALL.iter().map(|s| StateOption {
+        value: s.as_str(),
+        label: s.label(),
+        selected: state == Some(*s),
+    }))
+    .collect();
+    let list = ListPage {
+        layout: access.layout(Section::Coupons)?,
+        base,
+        coupons,
+        states,
+        filtered: state.is_some() || !q.is_empty(),
+        q,
+        newer,
+        older,
+        can_edit: access.role >= Role::Manager,
+    };
+    render_status(StatusCode::OK, &list)
+}

@@ -1,0 +1,169 @@
+//! A coupon's page (terms, usage, share URL with QR code, activity log), its
+//! QR code as SVG, and the lifecycle actions.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use qrcode::QrCode;
+use qrcode::render::svg;
+
+use super::view::{CouponView, base_url, store_tz};
+use crate::db;
+use crate::db::coupons::Lifecycle;
+use crate::domain::ids::CouponId;
+use crate::domain::role::Role;
+use crate::domain::states::CouponState;
+use crate::domain::time;
+use crate::error::AppError;
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::extract::{Manager, MinRole, StoreAccess, Viewer};
+use crate::web::layout::{Layout, Section};
+use crate::web::session::{FlashKind, flash};
+use crate::web::{render_status, see_other};
+
+pub struct EventView {
+    pub at: String,
+    pub who: String,
+    pub action: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "coupons/show.html")]
+struct ShowPage {
+    layout: Layout,
+    base: String,
+    coupon: CouponView,
+    products: Vec<String>,
+    events: Vec<EventView>,
+    can_edit: bool,
+    archived: bool,
+    deleted: bool,
+}
+
+fn view_of<R: MinRole>(access: &StoreAccess<R>, coupon: &db::coupons::Coupon) -> CouponView {
+    let base = base_url(
+        access.store.public_base_url.as_deref(),
+        &access.state.default_base_url,
+    );
+    CouponView::new(
+        coupon,
+        db::now(),
+        store_tz(&access.store.timezone),
+        &base,
+        &access.store.slug,
+    )
+}
+
+pub async fn show(
+    access: StoreAccess<Viewer>,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let loaded = super::load(&access, path.1).await?;
+    let id = loaded.coupon.id;
+    let events = crate::web::db(&access.state, move |conn| db::coupons::events(conn, id)).await?;
+    let tz = store_tz(&access.store.timezone);
+    let products = loaded
+        .products
+        .iter()
+        .filter(|p| loaded.applies_to.contains(&p.id()))
+        .map(|p| format!("{} ({})", p.name, p.billing().describe()))
+        .collect();
+    let coupon = view_of(&access, &loaded.coupon);
+    let page = ShowPage {
+        layout: access.layout(Section::Coupons)?,
+        base: access.base_path(),
+        archived: coupon.is(CouponState::Archived),
+        deleted: coupon.is(CouponState::Deleted),
+        coupon,
+        products,
+        events: events
+            .into_iter()
+            .map(|e| EventView {
+                at: time::display(e.at, tz),
+                who: e.user_email.unwrap_or_else(|| "a removed user".into()),
+                action: e.action,
+                detail: e.detail,
+            })
+            .collect(),
+        can_edit: access.role >= Role::Manager,
+    };
+    render_status(StatusCode::OK, &page)
+}
+
+/// The share URL as a QR code, rendered on the server as SVG.
+pub async fn qr(
+    access: StoreAccess<Viewer>,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.id();
+    let id = CouponId(path.1);
+    let coupon = crate::web::db(&access.state, move |conn| {
+        db::coupons::find(conn, store, id)
+    })
+    .await?;
+    let url = view_of(&access, &coupon).share_url;
+    let code = QrCode::new(url.as_bytes()).map_err(AppError::internal)?;
+    let image = code
+        .render::<svg::Color>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    Ok(HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(("Cache-Control", "private, max-age=300"))
+        .body(image))
+}
+
+async fn lifecycle(
+    access: StoreAccess<Manager>,
+    id: i64,
+    action: Lifecycle,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.id();
+    let user = access.user.id();
+    let changed = crate::web::db(&access.state, move |conn| {
+        db::coupons::apply(conn, store, CouponId(id), action, user)
+    })
+    .await?;
+    let message = match (action, changed) {
+        (Lifecycle::Archive, true) => "Coupon archived: no new redemptions until you unarchive it.",
+        (Lifecycle::Unarchive, true) => "Coupon unarchived: it can be redeemed again.",
+        (Lifecycle::Delete, true) => {
+            "Coupon deleted: its code is free for a new coupon; orders keep their history."
+        }
+        (Lifecycle::Archive, false) => "The coupon was already archived.",
+        (Lifecycle::Unarchive, false) => "The coupon was not archived.",
+        (Lifecycle::Delete, false) => "The coupon was already deleted.",
+    };
+    flash(&access.session, FlashKind::Success, message)?;
+    let target = match action {
+        Lifecycle::Delete => format!("{}/coupons", access.base_path()),
+        _ => format!("{}/coupons/{id}", access.base_path()),
+    };
+    Ok(see_other(&target))
+}
+
+pub async fn archive(
+    access: StoreAccess<Manager>,
+    path: web::Path<(String, i64)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    lifecycle(access, path.1, Lifecycle::Archive).await
+}
+
+pub async fn unarchive(
+    access: StoreAccess<Manager>,
+    path: web::Path<(String, i64)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    lifecycle(access, path.1, Lifecycle::Unarchive).await
+}
+
+pub async fn delete(
+    access: StoreAccess<Manager>,
+    path: web::Path<(String, i64)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    lifecycle(access, path.1, Lifecycle::Delete).await
+}

@@ -1,0 +1,121 @@
+//! How coupons read on pages: terms in words, usage, state, share URL.
+
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+
+use crate::db::coupons::Coupon;
+use crate::domain::states::CouponState;
+use crate::domain::time;
+
+/// A coupon ready for a template: every value already in words.
+pub struct CouponView {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub discount: String,
+    pub duration: String,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub times_redeemed: i64,
+    /// Empty when unlimited (the bare `data-field` value).
+    pub max_redemptions: String,
+    /// Empty when unlimited.
+    pub remaining: String,
+    /// "10 of 100 used · 90 remaining", "3 used · no limit".
+    pub usage: String,
+    pub share_url: String,
+    pub starts_at: Option<String>,
+    pub redeem_by: Option<String>,
+    pub once_per_customer: bool,
+    pub created_at: String,
+    pub locked: bool,
+}
+
+/// `{base}/{store}?coupon={CODE}`, the code percent-encoded.
+pub fn share_url(base: &str, store_slug: &str, code: &str) -> String {
+    let code: String = url::form_urlencoded::byte_serialize(code.as_bytes()).collect();
+    format!("{base}/{store_slug}?coupon={code}")
+}
+
+impl CouponView {
+    pub fn new(
+        c: &Coupon,
+        now: NaiveDateTime,
+        tz: Tz,
+        base_url: &str,
+        store_slug: &str,
+    ) -> CouponView {
+        let facts = c.facts();
+        let state = facts.state(now);
+        let usage = match c.max_redemptions {
+            Some(max) => format!(
+                "{} of {max} used · {} remaining",
+                c.times_redeemed,
+                facts.remaining().unwrap_or(0)
+            ),
+            None => format!("{} used · no limit", c.times_redeemed),
+        };
+        CouponView {
+            id: c.id.0,
+            code: c.code.clone(),
+            name: c.name.clone().unwrap_or_default(),
+            discount: c.discount.describe(),
+            duration: c.duration.describe(),
+            state: state.as_str(),
+            state_label: state.label(),
+            times_redeemed: c.times_redeemed,
+            max_redemptions: c.max_redemptions.map(|m| m.to_string()).unwrap_or_default(),
+            remaining: facts.remaining().map(|r| r.to_string()).unwrap_or_default(),
+            usage,
+            share_url: share_url(base_url, store_slug, &c.code),
+            starts_at: c.starts_at.map(|t| time::display(t, tz)),
+            redeem_by: c.redeem_by.map(|t| time::display(t, tz)),
+            once_per_customer: c.once_per_customer,
+            created_at: time::display(c.created_at, tz),
+            locked: c.times_redeemed > 0,
+        }
+    }
+
+    pub fn is(&self, state: CouponState) -> bool {
+        self.state == state.as_str()
+    }
+
+    /// A banner for states that stop redemptions.
+    pub fn banner(&self) -> Option<String> {
+        let text = match CouponState::parse(self.state)? {
+            CouponState::Active => return None,
+            CouponState::Exhausted => format!(
+                "Exhausted: all {} redemptions are used. Customers can no longer redeem {}; raise the limit to allow more, or delete it to free the code.",
+                self.max_redemptions, self.code
+            ),
+            CouponState::Expired => format!(
+                "Expired: the redeem-by time ({}) has passed.",
+                self.redeem_by.clone().unwrap_or_default()
+            ),
+            CouponState::Scheduled => format!(
+                "Scheduled: customers can redeem it from {}.",
+                self.starts_at.clone().unwrap_or_default()
+            ),
+            CouponState::Archived => {
+                "Archived: no new redemptions until you unarchive it.".to_string()
+            }
+            CouponState::Deleted => {
+                "Deleted: kept for order history; its code is free for a new coupon.".to_string()
+            }
+        };
+        Some(text)
+    }
+}
+
+/// The store's time zone (UTC if the stored name is somehow unknown).
+pub fn store_tz(name: &str) -> Tz {
+    name.parse().unwrap_or(Tz::UTC)
+}
+
+/// The base of shareable URLs: the store's own, or the server's.
+pub fn base_url(store_base: Option<&str>, server_base: &str) -> String {
+    store_base
+        .unwrap_or(server_base)
+        .trim_end_matches('/')
+        .to_string()
+}

@@ -1,0 +1,221 @@
+//! Products: list, create, edit (the product's page is its form), archive.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::db;
+use crate::db::products::Product;
+use crate::domain::ids::ProductId;
+use crate::domain::money::CurrencyCode;
+use crate::domain::product::ProductInput;
+use crate::domain::role::Role;
+use crate::error::AppError;
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::extract::{Manager, MinRole, StoreAccess, Viewer};
+use crate::web::forms::FormErrors;
+use crate::web::layout::{Layout, Section};
+use crate::web::session::{FlashKind, flash};
+use crate::web::stores::form::Choices;
+use crate::web::{render_status, see_other};
+
+/// A product as the list shows it.
+pub struct ProductRow {
+    pub id: i64,
+    pub name: String,
+    pub price: String,
+    pub billing: &'static str,
+    pub archived: bool,
+}
+
+impl ProductRow {
+    pub fn from(p: &Product) -> ProductRow {
+        let price = CurrencyCode::parse(&p.currency)
+            .map(|c| c.display(p.price))
+            .unwrap_or_else(|_| format!("{} {}", p.price, p.currency));
+        ProductRow {
+            id: p.id,
+            name: p.name.clone(),
+            price,
+            billing: p.billing().describe(),
+            archived: p.archived_at.is_some(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "products/list.html")]
+struct ListPage {
+    layout: Layout,
+    base: String,
+    products: Vec<ProductRow>,
+    can_edit: bool,
+}
+
+pub async fn list(access: StoreAccess<Viewer>) -> Result<HttpResponse, AppError> {
+    let store = access.store.id();
+    let products =
+        crate::web::db(&access.state, move |conn| db::products::list(conn, store)).await?;
+    let page = ListPage {
+        layout: access.layout(Section::Products)?,
+        base: access.base_path(),
+        products: products.iter().map(ProductRow::from).collect(),
+        can_edit: access.role >= Role::Manager,
+    };
+    render_status(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "products/form.html")]
+struct FormPage {
+    layout: Layout,
+    base: String,
+    /// The product being edited; `None` on the "new" page.
+    product: Option<ProductRow>,
+    form: ProductInput,
+    errors: FormErrors,
+    choices: Choices,
+    can_edit: bool,
+}
+
+fn form_page<R: MinRole>(
+    access: &StoreAccess<R>,
+    status: StatusCode,
+    product: Option<ProductRow>,
+    form: ProductInput,
+    errors: FormErrors,
+) -> Result<HttpResponse, AppError> {
+    let page = FormPage {
+        layout: access.layout(Section::Products)?,
+        base: access.base_path(),
+        product,
+        form,
+        errors,
+        choices: Choices::get(),
+        can_edit: access.role >= Role::Manager,
+    };
+    render_status(status, &page)
+}
+
+pub async fn new(access: StoreAccess<Manager>) -> Result<HttpResponse, AppError> {
+    let form = ProductInput::with_currency(&access.store.currency);
+    form_page(&access, StatusCode::OK, None, form, FormErrors::default())
+}
+
+pub async fn create(
+    access: StoreAccess<Manager>,
+    CsrfForm(form): CsrfForm<ProductInput>,
+) -> Result<HttpResponse, AppError> {
+    let draft = match form.check() {
+        Ok(draft) => draft,
+        Err(errors) => {
+            return form_page(
+                &access,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                form,
+                errors,
+            );
+        }
+    };
+    let store = access.store.id();
+    let id = crate::web::db(&access.state, move |conn| {
+        db::products::insert(conn, store, &draft)
+    })
+    .await?;
+    flash(&access.session, FlashKind::Success, "Product created.")?;
+    Ok(see_other(&format!("{}/products/{id}", access.base_path())))
+}
+
+fn input_of(p: &Product) -> ProductInput {
+    let billing = p.billing();
+    ProductInput {
+        name: p.name.clone(),
+        price: CurrencyCode::parse(&p.currency)
+            .map(|c| c.format_major(p.price))
+            .unwrap_or_else(|_| p.price.to_string()),
+        currency: p.currency.clone(),
+        billing: billing.billing_str().into(),
+        interval: billing.interval().map_or("month", |i| i.as_str()).into(),
+    }
+}
+
+async fn load<R: MinRole>(access: &StoreAccess<R>, id: i64) -> Result<Product, AppError> {
+    let store = access.store.id();
+    crate::web::db(&access.state, move |conn| {
+        db::products::find(conn, store, ProductId(id))
+    })
+    .await
+}
+
+pub async fn show(
+    access: StoreAccess<Viewer>,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let product = load(&access, path.1).await?;
+    form_page(
+        &access,
+        StatusCode::OK,
+        Some(ProductRow::from(&product)),
+        input_of(&product),
+        FormErrors::default(),
+    )
+}
+
+pub async fn update(
+    access: StoreAccess<Manager>,
+    path: web::Path<(String, i64)>,
+    CsrfForm(form): CsrfForm<ProductInput>,
+) -> Result<HttpResponse, AppError> {
+    let product = load(&access, path.1).await?;
+    let draft = match form.check() {
+        Ok(draft) => draft,
+        Err(errors) => {
+            let row = Some(ProductRow::from(&product));
+            return form_page(&access, StatusCode::UNPROCESSABLE_ENTITY, row, form, errors);
+        }
+    };
+    let store = access.store.id();
+    let id = product.id();
+    crate::web::db(&access.state, move |conn| {
+        db::products::update(conn, store, id, &draft)
+    })
+    .await?;
+    flash(&access.session, FlashKind::Success, "Product saved.")?;
+    Ok(see_other(&format!("{}/products/{id}", access.base_path())))
+}
+
+async fn set_archived(
+    access: StoreAccess<Manager>,
+    id: i64,
+    archived: bool,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.id();
+    crate::web::db(&access.state, move |conn| {
+        db::products::set_archived(conn, store, ProductId(id), archived)
+    })
+    .await?;
+    let message = if archived {
+        "Product archived: it is hidden from checkout and from new coupons."
+    } else {
+        "Product unarchived."
+    };
+    flash(&access.session, FlashKind::Success, message)?;
+    Ok(see_other(&format!("{}/products/{id}", access.base_path())))
+}
+
+pub async fn archive(
+    access: StoreAccess<Manager>,
+    path: web::Path<(String, i64)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    set_archived(access, path.1, true).await
+}
+
+pub async fn unarchive(
+    access: StoreAccess<Manager>,
+    path: web::Path<(String, i64)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    set_archived(access, path.1, false).await
+}

@@ -1,0 +1,312 @@
+//! The coupon form and lifecycle (SPEC section 3), through real form posts.
+
+use crate::db_tests;
+use crate::helpers::*;
+
+/// Form changes, the field whose message is expected, and a part of it.
+type BadInput<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+
+/// How many coupons the list shows (all states but deleted).
+async fn coupon_count(app: &TestApp) -> usize {
+    app.get("/admin/s/acme/coupons")
+        .await
+        .body
+        .matches("data-coupon=")
+        .count()
+}
+
+db_tests! {
+    async fn every_bad_input_is_refused_beside_its_field_and_writes_nothing(app) {
+        app.setup_owner().await;
+        let one_time = app.create_product(STORE, "Ebook", "15.00", "USD", "one_time").await.to_string();
+        let past = local_time(-1);
+        let soon = local_time(10);
+        let later = local_time(20);
+        let cases: Vec<BadInput> = vec![
+            (vec![("code", "")], "code", "Enter a code"),
+            (vec![("code", "SUMMER-10")], "code", "letters"),
+            (vec![("code", "SUMMER 10")], "code", "letters"),
+            (vec![("code", "ÉTÉ10")], "code", "letters"),
+            (vec![("code", "A12345678901234567890123456789012345678901")], "code", "at most 40"),
+            (vec![("name", "An extremely long name that goes past forty characters")], "name", "at most 40"),
+            (vec![("discount_type", "")], "discount_type", "Choose percent or value"),
+            (vec![("percent_off", "")], "percent_off", "Enter the percentage"),
+            (vec![("percent_off", "0")], "percent_off", "greater than 0"),
+            (vec![("percent_off", "100.01")], "percent_off", "at most 100"),
+            (vec![("percent_off", "101")], "percent_off", "at most 100"),
+            (vec![("percent_off", "12.345")], "percent_off", "2 decimal"),
+            (vec![("percent_off", "abc")], "percent_off", "number"),
+            (vec![("currency", "USD")], "currency", "Leave the currency empty"),
+            (vec![("discount_type", "value"), ("percent_off", ""), ("amount_off", "5")], "currency", "Choose the currency"),
+            (vec![("discount_type", "value"), ("percent_off", ""), ("amount_off", "5.001"), ("currency", "USD")], "amount_off", "2 decimal places"),
+            (vec![("discount_type", "value"), ("percent_off", ""), ("amount_off", "500.5"), ("currency", "JPY")], "amount_off", "no decimals"),
+            (vec![("discount_type", "value"), ("percent_off", ""), ("amount_off", "1.2345"), ("currency", "KWD")], "amount_off", "3 decimal places"),
+            (vec![("discount_type", "value"), ("percent_off", ""), ("amount_off", "0"), ("currency", "USD")], "amount_off", "greater than 0"),
+            (vec![("duration", "")], "duration", "Choose how long"),
+            (vec![("duration_in_months", "3")], "duration_in_months", "empty unless"),
+            (vec![("duration", "repeating")], "duration_in_months", "how many months"),
+            (vec![("duration", "repeating"), ("duration_in_months", "0")], "duration_in_months", "1 to 240"),
+            (vec![("duration", "repeating"), ("duration_in_months", "241")], "duration_in_months", "1 to 240"),
+            (vec![("max_redemptions", "0")], "max_redemptions", "at least 1"),
+            (vec![("max_redemptions", "ten")], "max_redemptions", "at least 1"),
+            (vec![("redeem_by", past.as_str())], "redeem_by", "future"),
+            (vec![("redeem_by", "31/12/2030")], "redeem_by", "like 2026-12-31T23:59"),
+            (vec![("starts_at", later.as_str()), ("redeem_by", soon.as_str())], "redeem_by", "after the start"),
+            (vec![("percent_off", "100")], "confirm_full_discount", "free trial"),
+            (vec![("discount_type", "value"), ("percent_off", ""), ("amount_off", "15"), ("currency", "USD")], "confirm_full_discount", "Ebook"),
+            (vec![("duration", "forever"), ("applies_to", one_time.as_str())], "applies_to", "only discounts recurring products"),
+            (vec![("applies_to", "999999")], "applies_to", "products of this store"),
+        ];
+        for (changes, field, message) in &cases {
+            let page = app.create_coupon(STORE, changes).await;
+            page.assert_status(422);
+            let shown = page.field_error(field).unwrap_or_default();
+            assert!(shown.contains(message), "{changes:?}: message beside {field} was {shown:?}, wanted {message:?}");
+        }
+        // The typed values come back.
+        let page = app.create_coupon(STORE, &[("code", "BAD CODE"), ("name", "Typed name")]).await;
+        assert!(page.body.contains("value=\"BAD CODE\""));
+        assert!(page.body.contains("value=\"Typed name\""));
+        assert_eq!(coupon_count(&app).await, 0, "a refused form wrote a coupon");
+    }
+
+    async fn the_tab_holding_the_first_error_opens_and_every_tab_with_an_error_is_marked(app) {
+        app.setup_owner().await;
+        let page = app.create_coupon(STORE, &[("percent_off", "300"), ("max_redemptions", "0")]).await;
+        page.assert_status(422);
+        assert!(page.body.contains("data-active-tab=\"amount\""));
+        assert!(page.body.contains("class=\"tab has-error\" id=\"tab-amount\""));
+        assert!(page.body.contains("class=\"tab has-error\" id=\"tab-redemptions\""));
+        assert!(page.body.contains("class=\"tab\" id=\"tab-code\""));
+        assert!(page.body.contains("href=\"#f-percent_off\""));
+    }
+
+    async fn full_discounts_save_once_confirmed(app) {
+        app.setup_owner().await;
+        let page = app.create_coupon(STORE, &[("percent_off", "100"), ("confirm_full_discount", "on")]).await;
+        let id = page.created_id();
+        let show = app.get(&format!("/admin/s/acme/coupons/{id}")).await;
+        assert!(show.body.contains("100% off"));
+    }
+
+    async fn create_shows_terms_usage_and_share_url(app) {
+        app.setup_owner().await;
+        let pro = app.create_product(STORE, "Pro plan", "10.00", "USD", "recurring").await;
+        let pro_id = pro.to_string();
+        let page = app
+            .create_coupon(STORE, &[
+                ("code", "Spring5"),
+                ("discount_type", "value"),
+                ("percent_off", ""),
+                ("amount_off", "5"),
+                ("currency", "USD"),
+                ("duration", "repeating"),
+                ("duration_in_months", "3"),
+                ("max_redemptions", "100"),
+                ("applies_to", pro_id.as_str()),
+                ("once_per_customer", "on"),
+            ])
+            .await;
+        let id = page.created_id();
+        assert_eq!(page.location.as_deref(), Some(format!("/admin/s/acme/coupons/{id}").as_str()));
+        let show = app.get(&format!("/admin/s/acme/coupons/{id}")).await;
+        show.assert_status(200);
+        assert!(show.body.contains("Coupon Spring5 created."));
+        assert!(show.body.contains("$5.00 off"));
+        assert!(show.body.contains("3 months"));
+        assert!(show.body.contains("Pro plan"));
+        assert_eq!(show.data_field("state").as_deref(), Some("Active"));
+        assert!(show.body.contains("data-state=\"active\""));
+        assert_eq!(show.data_field("times_redeemed").as_deref(), Some("0"));
+        assert_eq!(show.data_field("max_redemptions").as_deref(), Some("100"));
+        assert_eq!(show.data_field("remaining").as_deref(), Some("100"));
+        assert_eq!(show.data_field("usage").as_deref(), Some("0 of 100 used · 100 remaining"));
+        let share = show.data_field("share_url").unwrap_or_default();
+        assert_eq!(share, format!("{}/acme?coupon=Spring5", app.address));
+        assert!(show.body.contains("Created</strong> by owner@example.com"));
+        let qr = app.get(&format!("/admin/s/acme/coupons/{id}/qr.svg")).await;
+        qr.assert_status(200);
+        assert!(qr.body.contains("<svg"));
+
+        let list = app.get("/admin/s/acme/coupons").await;
+        assert!(list.body.contains("data-coupon=\"Spring5\""));
+        assert!(list.body.contains("$5.00 off"));
+        assert!(list.body.contains("3 months"));
+        assert_eq!(list.data_field("remaining").as_deref(), Some("100"));
+    }
+
+    async fn codes_are_case_sensitive_and_unique_among_live_coupons(app) {
+        app.setup_owner().await;
+        app.create_coupon(STORE, &[("code", "Summer10")]).await.created_id();
+        app.create_coupon(STORE, &[("code", "SUMMER10")]).await.created_id();
+        let duplicate = app.create_coupon(STORE, &[("code", "SUMMER10")]).await;
+        duplicate.assert_status(422);
+        assert!(duplicate.field_error("code").unwrap_or_default().contains("already uses this code"));
+        assert_eq!(coupon_count(&app).await, 2);
+    }
+
+    async fn edit_archive_unarchive_delete_and_reuse_the_code(app) {
+        app.setup_owner().await;
+        let id = app.create_coupon(STORE, &[]).await.created_id();
+        let edit_form = app.get(&format!("/admin/s/acme/coupons/{id}/edit")).await;
+        edit_form.assert_status(200);
+        assert!(edit_form.body.contains("value=\"SUMMER10\""));
+        app.edit_coupon(STORE, id, &[("name", "Renamed"), ("percent_off", "30"), ("max_redemptions", "5")])
+            .await
+            .assert_redirect(&format!("/admin/s/acme/coupons/{id}"));
+        let show = app.get(&format!("/admin/s/acme/coupons/{id}")).await;
+        assert!(show.body.contains("Renamed"));
+        assert!(show.body.contains("30% off"));
+        assert!(show.body.contains("changed name, discount, redemption limit"));
+
+        let base = format!("/admin/s/acme/coupons/{id}");
+        app.post(&format!("{base}/archive"), &[]).await.assert_redirect(&base);
+        let archived = app.get(&base).await;
+        assert_eq!(archived.data_field("state").as_deref(), Some("Archived"));
+        assert!(archived.body.contains("Archived: no new redemptions"));
+        // An archived coupon keeps its code.
+        app.create_coupon(STORE, &[]).await.assert_status(422);
+        app.post(&format!("{base}/unarchive"), &[]).await.assert_redirect(&base);
+        assert_eq!(app.get(&base).await.data_field("state").as_deref(), Some("Active"));
+
+        app.post(&format!("{base}/delete"), &[]).await.assert_redirect("/admin/s/acme/coupons");
+        assert_eq!(coupon_count(&app).await, 0);
+        // The deleted coupon keeps its history and page, and no longer edits.
+        let deleted = app.get(&base).await;
+        assert_eq!(deleted.data_field("state").as_deref(), Some("Deleted"));
+        assert!(deleted.body.contains("Deleted</strong> by owner@example.com"));
+        app.get(&format!("{base}/edit")).await.assert_status(404);
+        let listed = app.get("/admin/s/acme/coupons?state=deleted").await;
+        assert!(listed.body.contains("data-coupon=\"SUMMER10\""));
+        // Its code is free again.
+        let reused = app.create_coupon(STORE, &[]).await.created_id();
+        assert_ne!(reused, id);
+    }
+
+    async fn an_exhausted_code_is_freed_only_by_delete(app) {
+        app.setup_owner().await;
+        let id = app.create_coupon(STORE, &[("max_redemptions", "2")]).await.created_id();
+        app.set_times_redeemed(id, 2);
+        let show = app.get(&format!("/admin/s/acme/coupons/{id}")).await;
+        assert_eq!(show.data_field("state").as_deref(), Some("Exhausted"));
+        assert_eq!(show.data_field("remaining").as_deref(), Some("0"));
+        assert!(show.body.contains("Exhausted: all 2 redemptions are used"));
+        let list = app.get("/admin/s/acme/coupons?state=exhausted").await;
+        assert!(list.body.contains("data-coupon=\"SUMMER10\""));
+        assert!(!app.get("/admin/s/acme/coupons?state=active").await.body.contains("data-coupon=\"SUMMER10\""));
+        app.create_coupon(STORE, &[]).await.assert_status(422);
+        app.post(&format!("/admin/s/acme/coupons/{id}/delete"), &[]).await.assert_status(303);
+        app.create_coupon(STORE, &[]).await.created_id();
+    }
+
+    async fn terms_lock_after_the_first_redemption(app) {
+        app.setup_owner().await;
+        let id = app.create_coupon(STORE, &[("max_redemptions", "10")]).await.created_id();
+        app.set_times_redeemed(id, 4);
+        let form = app.get(&format!("/admin/s/acme/coupons/{id}/edit")).await;
+        assert!(form.body.contains("Discount terms are locked after the first redemption"));
+        let locked = [
+            (vec![("percent_off", "30")], "percent_off"),
+            (vec![("discount_type", "value"), ("percent_off", ""), ("amount_off", "5"), ("currency", "USD")], "discount_type"),
+            (vec![("duration", "forever")], "duration"),
+            (vec![("code", "OTHER10")], "code"),
+            (vec![("max_redemptions", "3")], "max_redemptions"),
+        ];
+        for (changes, field) in &locked {
+            let page = app.edit_coupon(STORE, id, changes).await;
+            page.assert_status(422);
+            assert!(page.field_error(field).is_some(), "{changes:?} not refused on {field}");
+        }
+        let show = app.get(&format!("/admin/s/acme/coupons/{id}")).await;
+        assert!(show.body.contains("25% off"));
+        assert_eq!(show.data_field("max_redemptions").as_deref(), Some("10"));
+        // What stays editable, does.
+        app.edit_coupon(STORE, id, &[("name", "Still editable"), ("max_redemptions", "4"), ("once_per_customer", "on")])
+            .await
+            .assert_status(303);
+        let show = app.get(&format!("/admin/s/acme/coupons/{id}")).await;
+        assert!(show.body.contains("Still editable"));
+        assert_eq!(show.data_field("state").as_deref(), Some("Exhausted"));
+    }
+
+    async fn clone_opens_the_form_with_the_terms_and_a_new_code(app) {
+        app.setup_owner().await;
+        let id = app.create_coupon(STORE, &[("percent_off", "15"), ("duration", "repeating"), ("duration_in_months", "6")]).await.created_id();
+        let clone = app.get(&format!("/admin/s/acme/coupons/{id}/clone")).await;
+        clone.assert_status(200);
+        assert!(clone.body.contains("value=\"15\""));
+        assert!(clone.body.contains("value=\"6\""));
+        assert!(clone.body.contains("action=\"/admin/s/acme/coupons/new\""));
+        assert!(clone.body.contains("value=\"SUMMER10"));
+        assert!(!clone.body.contains("value=\"SUMMER10\""), "the clone suggests a new code");
+    }
+
+    async fn scheduled_and_expired_states_show(app) {
+        app.setup_owner().await;
+        let id = app.create_coupon(STORE, &[("starts_at", local_time(5).as_str())]).await.created_id();
+        assert_eq!(app.get(&format!("/admin/s/acme/coupons/{id}")).await.data_field("state").as_deref(), Some("Scheduled"));
+        let expired = app.create_coupon(STORE, &[("code", "OLD"), ("redeem_by", local_time(3).as_str())]).await.created_id();
+        app.execute_sql(&format!("UPDATE coupons SET redeem_by = created_at WHERE id = {expired}"));
+        let page = app.get(&format!("/admin/s/acme/coupons/{expired}")).await;
+        assert_eq!(page.data_field("state").as_deref(), Some("Expired"));
+        let list = app.get("/admin/s/acme/coupons?state=expired").await;
+        assert!(list.body.contains("data-coupon=\"OLD\""));
+        assert!(!list.body.contains("data-coupon=\"SUMMER10\""));
+    }
+
+    async fn the_list_searches_by_code_prefix_and_pages(app) {
+        app.setup_owner().await;
+        for i in 0..55 {
+            let code = format!("BULK{i:02}");
+            app.create_coupon(STORE, &[("code", code.as_str())]).await.created_id();
+        }
+        app.create_coupon(STORE, &[("code", "Other")]).await.created_id();
+        let first = app.get("/admin/s/acme/coupons?q=bulk").await;
+        assert_eq!(first.body.matches("data-coupon=\"BULK").count(), 50);
+        assert!(!first.body.contains("data-coupon=\"Other\""));
+        assert!(first.body.contains("data-coupon=\"BULK54\""), "newest first");
+        let older = first
+            .body
+            .split("rel=\"next\"")
+            .next()
+            .and_then(|s| s.rsplit("href=\"").next())
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_default()
+            .to_string();
+        let older = html_unescape(&older);
+        let second = app.get(&older).await;
+        assert_eq!(second.body.matches("data-coupon=\"BULK").count(), 5);
+        assert!(second.body.contains("data-coupon=\"BULK00\""));
+        assert!(second.body.contains("rel=\"prev\""));
+    }
+
+    async fn another_stores_coupon_is_404(app) {
+        app.setup_owner().await;
+        app.create_store("Beta", "beta").await.assert_status(303);
+        let id = app.create_coupon("beta", &[]).await.created_id();
+        for path in ["", "/edit", "/clone", "/qr.svg"] {
+            app.get(&format!("/admin/s/acme/coupons/{id}{path}")).await.assert_status(404);
+        }
+        for action in ["archive", "unarchive", "delete", "edit"] {
+            app.post(&format!("/admin/s/acme/coupons/{id}/{action}"), &[]).await.assert_status(404);
+        }
+        assert_eq!(app.get(&format!("/admin/s/beta/coupons/{id}")).await.data_field("state").as_deref(), Some("Active"));
+    }
+
+    async fn viewers_read_coupons_but_cannot_write(app) {
+        app.setup_owner().await;
+        let id = app.create_coupon(STORE, &[]).await.created_id();
+        app.add_member(STORE, "viewer@example.com", "viewer").await.assert_status(303);
+        let viewer = app.new_client();
+        viewer.login("viewer@example.com", PASSWORD).await.assert_status(303);
+        let page = viewer.get(&format!("/admin/s/acme/coupons/{id}")).await;
+        page.assert_status(200);
+        assert!(!page.body.contains("/edit\""));
+        viewer.get("/admin/s/acme/coupons/new").await.assert_status(403);
+        viewer.create_coupon(STORE, &[("code", "VIEWER")]).await.assert_status(403);
+        for action in ["archive", "delete", "edit"] {
+            viewer.post(&format!("/admin/s/acme/coupons/{id}/{action}"), &[]).await.assert_status(403);
+        }
+        assert_eq!(coupon_count(&app).await, 1);
+    }
+}
