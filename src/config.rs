@@ -1,6 +1,6 @@
 //! Settings from command-line flags and environment variables.
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 /// Promodesk: a self-hosted dashboard for discount coupons, promotion codes
 /// and coupon sets.
@@ -32,6 +32,23 @@ pub struct Config {
     /// Largest number of pooled database connections.
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
     pub db_pool_size: u32,
+
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Fill a store with demo coupons (for trying out and benchmarking).
+    Seed {
+        /// The store's slug.
+        #[arg(long)]
+        store: String,
+        /// How many coupons to add.
+        #[arg(long, default_value_t = 1000)]
+        coupons: usize,
+    },
 }
 
 impl Config {
@@ -44,6 +61,7 @@ impl Config {
             public_base_url: None,
             secure_cookies: false,
             db_pool_size: 4,
+            command: None,
         }
     }
 }

@@ -2,7 +2,8 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use promodesk::config::Config;
+use promodesk::config::{Command, Config};
+use promodesk::db;
 use promodesk::startup::Application;
 use tracing_subscriber::EnvFilter;
 
@@ -16,6 +17,9 @@ async fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let config = Config::parse();
+    if let Some(Command::Seed { store, coupons }) = &config.command {
+        return seed(&config.database_url, store, *coupons);
+    }
     let app = match Application::build(config).await {
         Ok(app) => app,
         Err(e) => {
@@ -28,6 +32,31 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("promodesk: server stopped: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn seed(database_url: &str, store: &str, count: usize) -> ExitCode {
+    let started = std::time::Instant::now();
+    let result = db::open(database_url, 1)
+        .map_err(|e| e.to_string())
+        .and_then(|pool| pool.get().map_err(|e| e.to_string()))
+        .and_then(|mut conn| {
+            let id = db::seed::store_id(&mut conn, store)
+                .map_err(|e| format!("no store with slug {store:?} ({e})"))?;
+            db::seed::coupons(&mut conn, id, count).map_err(|e| e.to_string())
+        });
+    match result {
+        Ok(added) => {
+            println!(
+                "added {added} coupons to {store} in {:.1?}",
+                started.elapsed()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("promodesk seed: {e}");
             ExitCode::FAILURE
         }
     }

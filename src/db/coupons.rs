@@ -532,14 +532,15 @@ pub fn events(conn: &mut Conn, id: CouponId) -> QueryResult<Vec<Event>> {
         .collect())
 }
 
-/// Where a page of the list starts.
+/// Where a page of the list starts, in the list's order (newest first; by
+/// code when searching).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cursor {
     First,
-    /// Coupons older than this id.
-    After(i64),
-    /// Coupons newer than this id.
-    Before(i64),
+    /// The page after the coupon with this id.
+    Next(i64),
+    /// The page before the coupon with this id.
+    Prev(i64),
 }
 
 #[derive(Debug, Clone)]
@@ -551,18 +552,18 @@ pub struct ListQuery {
     pub limit: i64,
 }
 
-/// One page of the list, newest first, and whether there are more on
-/// either side.
+/// One page of the list, and whether there are pages before and after it.
 #[derive(Debug, Clone)]
 pub struct ListPage {
     pub coupons: Vec<Coupon>,
-    pub has_newer: bool,
-    pub has_older: bool,
+    pub has_prev: bool,
+    pub has_next: bool,
 }
 
 type Backend = <Conn as diesel::Connection>::Backend;
 
-/// The store's coupons matching the query, one page, by keyset on the id.
+/// The store's coupons matching the query, one page, by keyset: newest first
+/// (on the id), or by code when searching by code prefix.
 pub fn list(
     conn: &mut Conn,
     store: StoreId,
@@ -609,41 +610,85 @@ pub fn list(
             .filter(upper(coupons::code).lt(high));
     }
     let fetch = q.limit + 1;
-    let (mut rows, newest_first): (Vec<Row>, bool) = match q.cursor {
-        Cursor::First => (
-            query.order(coupons::id.desc()).limit(fetch).load(conn)?,
-            true,
-        ),
-        Cursor::After(id) => (
-            query
-                .filter(coupons::id.lt(id))
-                .order(coupons::id.desc())
-                .limit(fetch)
-                .load(conn)?,
-            true,
-        ),
-        Cursor::Before(id) => (
-            query
-                .filter(coupons::id.gt(id))
-                .order(coupons::id.asc())
-                .limit(fetch)
-                .load(conn)?,
-            false,
-        ),
+    let searching = q.prefix.as_deref().is_some_and(|p| !p.is_empty());
+    let (mut rows, backwards): (Vec<Row>, bool) = if searching {
+        // By code, so the code index gives the order and a short prefix that
+        // matches most coupons still reads only one page.
+        let key = match q.cursor {
+            Cursor::First => None,
+            Cursor::Next(id) | Cursor::Prev(id) => coupons::table
+                .filter(coupons::store_id.eq(store.0))
+                .filter(coupons::id.eq(id))
+                .select(upper(coupons::code))
+                .first::<String>(conn)
+                .optional()?
+                .map(|code| (code, id)),
+        };
+        let by_code = upper(coupons::code);
+        match (q.cursor, key) {
+            (Cursor::Next(_), Some((code, id))) => (
+                query
+                    .filter(by_code.ge(code.clone()))
+                    .filter(by_code.gt(code).or(coupons::id.gt(id)))
+                    .order((by_code.asc(), coupons::id.asc()))
+                    .limit(fetch)
+                    .load(conn)?,
+                false,
+            ),
+            (Cursor::Prev(_), Some((code, id))) => (
+                query
+                    .filter(by_code.le(code.clone()))
+                    .filter(by_code.lt(code).or(coupons::id.lt(id)))
+                    .order((by_code.desc(), coupons::id.desc()))
+                    .limit(fetch)
+                    .load(conn)?,
+                true,
+            ),
+            _ => (
+                query
+                    .order((by_code.asc(), coupons::id.asc()))
+                    .limit(fetch)
+                    .load(conn)?,
+                false,
+            ),
+        }
+    } else {
+        match q.cursor {
+            Cursor::First => (
+                query.order(coupons::id.desc()).limit(fetch).load(conn)?,
+                false,
+            ),
+            Cursor::Next(id) => (
+                query
+                    .filter(coupons::id.lt(id))
+                    .order(coupons::id.desc())
+                    .limit(fetch)
+                    .load(conn)?,
+                false,
+            ),
+            Cursor::Prev(id) => (
+                query
+                    .filter(coupons::id.gt(id))
+                    .order(coupons::id.asc())
+                    .limit(fetch)
+                    .load(conn)?,
+                true,
+            ),
+        }
     };
     let more = rows.len() as i64 > q.limit;
     rows.truncate(q.limit as usize);
-    if !newest_first {
+    if backwards {
         rows.reverse();
     }
-    let (has_newer, has_older) = match q.cursor {
+    let (has_prev, has_next) = match q.cursor {
         Cursor::First => (false, more),
-        Cursor::After(_) => (true, more),
-        Cursor::Before(_) => (more, true),
+        Cursor::Next(_) => (true, more),
+        Cursor::Prev(_) => (more, true),
     };
     Ok(ListPage {
         coupons: to_coupons(rows)?,
-        has_newer,
-        has_older,
+        has_prev,
+        has_next,
     })
 }

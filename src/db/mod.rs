@@ -5,6 +5,7 @@ pub mod coupons;
 pub mod login_failures;
 pub mod products;
 pub mod schema;
+pub mod seed;
 pub mod settings;
 pub mod setup;
 pub mod stores;
@@ -69,9 +70,10 @@ fn sqlite_path(url: &str) -> &str {
 }
 
 /// Per-connection SQLite settings: wait for locks instead of failing, WAL so
-/// readers never block the writer, and enforced foreign keys.
+/// readers never block the writer, enforced foreign keys, and fresh planner
+/// statistics when they are stale (SQLite's advice for new connections).
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA optimize = 0x10002;";
 
 #[derive(Debug, Clone, Copy)]
 struct Pragmas;
@@ -144,6 +146,18 @@ pub fn last_insert_id(conn: &mut Conn) -> QueryResult<i64> {
         Conn::Postgres(_) => "lastval()",
     };
     diesel::select(diesel::dsl::sql::<BigInt>(query)).get_result(conn)
+}
+
+/// Runs `$body` with `$c` bound to the concrete connection, for statements
+/// MultiConnection cannot express (e.g. multi-row INSERT).
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite($c) => $body,
+            $crate::db::Conn::Postgres($c) => $body,
+        }
+    };
 }
 
 /// The current time in UTC, as stored in every timestamp column.

@@ -97,7 +97,7 @@ function setupCouponForm(form) {
     toggle(".when-repeating", value("duration") === "repeating");
     if (type === "value" && currency && !currency.value) currency.value = currency.dataset.storeCurrency || "";
     if (fullBox) {
-      const full = type === "percent" && percent && parseFloat(percent.value) >= 100;
+      const full = type === "percent" && percent && parseFloat(percent.value) === 100;
       fullBox.classList.toggle("shown", full || !fullBox.hasAttribute("data-quiet"));
     }
   };

@@ -143,6 +143,38 @@ async fn wait_text(browser: &Client, needle: &str) {
     panic!("the page never showed {needle:?}; it shows:\n{last}");
 }
 
+/// Fills in and sends the setup form: owner account and store `acme`.
+async fn setup_in_browser(browser: &Client, base: &str) {
+    browser.goto(&format!("{base}/admin")).await.expect("open");
+    wait_path(browser, "/admin/setup").await;
+    fill(browser, "email", OWNER_EMAIL).await;
+    fill(browser, "password", PASSWORD).await;
+    fill(browser, "store_name", "Acme Outfitters").await;
+    fill(browser, "store_slug", "acme").await;
+    select(browser, "currency", "EUR").await;
+    select(browser, "timezone", "Europe/Berlin").await;
+    submit(browser).await;
+    wait_path(browser, "/admin/s/acme").await;
+}
+
+async fn click(browser: &Client, css: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// Is the element shown (not hidden by a tab or CSS)?
+async fn visible(browser: &Client, css: &str) -> bool {
+    match browser.find(Locator::Css(css)).await {
+        Ok(element) => element.is_displayed().await.unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn setup_login_create_a_second_store_and_switch_stores() {
     let Some(driver) = start_driver() else { return };
@@ -151,17 +183,7 @@ async fn setup_login_create_a_second_store_and_switch_stores() {
     let base = &app.address;
 
     // First visit: setup.
-    browser.goto(&format!("{base}/admin")).await.expect("open");
-    wait_path(&browser, "/admin/setup").await;
-    snap(&browser, "setup").await;
-    fill(&browser, "email", OWNER_EMAIL).await;
-    fill(&browser, "password", PASSWORD).await;
-    fill(&browser, "store_name", "Acme Outfitters").await;
-    fill(&browser, "store_slug", "acme").await;
-    select(&browser, "currency", "EUR").await;
-    select(&browser, "timezone", "Europe/Berlin").await;
-    submit(&browser).await;
-    wait_path(&browser, "/admin/s/acme").await;
+    setup_in_browser(&browser, base).await;
     wait_text(&browser, "Welcome to Promodesk! Your store is ready.").await;
     snap(&browser, "store-overview").await;
 
@@ -257,6 +279,120 @@ async fn setup_login_create_a_second_store_and_switch_stores() {
         .expect("click");
     wait_path(&browser, "/admin/s/acme/members").await;
     snap(&browser, "members-390").await;
+
+    browser.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_a_coupon_through_the_tabs_fix_an_error_and_copy_its_url() {
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app(Db::Sqlite).await.expect("app");
+    let browser = connect(&driver).await;
+    let base = &app.address;
+    setup_in_browser(&browser, base).await;
+
+    browser
+        .goto(&format!("{base}/admin/s/acme/coupons"))
+        .await
+        .expect("open");
+    wait_text(&browser, "No coupons yet").await;
+    snap(&browser, "coupons-empty").await;
+    browser
+        .find(Locator::LinkText("New coupon"))
+        .await
+        .expect("link")
+        .click()
+        .await
+        .expect("click");
+    wait_path(&browser, "/admin/s/acme/coupons/new").await;
+
+    // One panel at a time; tabs switch by clicking.
+    assert!(visible(&browser, "#f-code").await);
+    assert!(!visible(&browser, "#f-percent_off").await);
+    fill(&browser, "code", "SUMMER10").await;
+    fill(&browser, "name", "Summer sale").await;
+    snap(&browser, "coupon-form-code").await;
+    click(&browser, "#tab-type").await;
+    assert!(!visible(&browser, "#f-code").await);
+    click(&browser, "input[name=discount_type][value=percent]").await;
+    click(&browser, "#tab-amount").await;
+    fill(&browser, "percent_off", "150").await;
+    click(&browser, "#tab-duration").await;
+    click(&browser, "input[name=duration][value=repeating]").await;
+    fill(&browser, "duration_in_months", "3").await;
+    snap(&browser, "coupon-form-duration").await;
+    click(&browser, "#tab-redemptions").await;
+    fill(&browser, "max_redemptions", "100").await;
+    click(&browser, ".form-actions button[type=submit]").await;
+
+    // The server refuses 150%: the Amount tab opens on its own, flagged.
+    wait_text(&browser, "Please fix the 1 problem below").await;
+    assert!(visible(&browser, "#f-percent_off").await);
+    assert!(!visible(&browser, "#f-code").await);
+    let tab = browser
+        .find(Locator::Css("#tab-amount"))
+        .await
+        .expect("tab");
+    assert_eq!(
+        tab.attr("aria-selected").await.expect("attr").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        tab.attr("class").await.expect("attr").as_deref(),
+        Some("tab has-error")
+    );
+    snap(&browser, "coupon-form-error").await;
+    // The typed values survived the round trip.
+    click(&browser, "#tab-duration").await;
+    let months = browser
+        .find(Locator::Css("#f-duration_in_months"))
+        .await
+        .expect("months");
+    assert_eq!(
+        months.prop("value").await.expect("value").as_deref(),
+        Some("3")
+    );
+
+    click(&browser, "#tab-amount").await;
+    fill(&browser, "percent_off", "20").await;
+    click(&browser, ".form-actions button[type=submit]").await;
+    wait_text(&browser, "Coupon SUMMER10 created.").await;
+    let path = browser.current_url().await.expect("url").path().to_string();
+    assert!(path.starts_with("/admin/s/acme/coupons/"), "{path}");
+    wait_text(&browser, "20% off").await;
+    wait_text(&browser, "3 months").await;
+    wait_text(&browser, "0 of 100 used · 100 remaining").await;
+
+    // Copy the share URL.
+    click(&browser, "button[data-copy]").await;
+    wait_text(&browser, "Copied!").await;
+    let share = browser
+        .find(Locator::Css("[data-field=share_url]"))
+        .await
+        .expect("share url")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(share, format!("{base}/acme?coupon=SUMMER10"));
+    snap(&browser, "coupon-detail").await;
+
+    browser
+        .goto(&format!("{base}/admin/s/acme/coupons"))
+        .await
+        .expect("open");
+    wait_text(&browser, "SUMMER10").await;
+    snap(&browser, "coupons-list").await;
+    browser.set_window_size(390, 844).await.expect("resize");
+    snap(&browser, "coupons-list-390").await;
+    browser.goto(&format!("{base}{path}")).await.expect("open");
+    wait_text(&browser, "Shareable URL").await;
+    snap(&browser, "coupon-detail-390").await;
+    browser
+        .goto(&format!("{base}/admin/s/acme/coupons/new"))
+        .await
+        .expect("open");
+    wait_text(&browser, "Discount Type").await;
+    snap(&browser, "coupon-form-390").await;
 
     browser.close().await.expect("close");
 }

@@ -264,7 +264,8 @@ db_tests! {
         let first = app.get("/admin/s/acme/coupons?q=bulk").await;
         assert_eq!(first.body.matches("data-coupon=\"BULK").count(), 50);
         assert!(!first.body.contains("data-coupon=\"Other\""));
-        assert!(first.body.contains("data-coupon=\"BULK54\""), "newest first");
+        assert!(first.body.contains("data-coupon=\"BULK00\""), "by code when searching");
+        assert!(!first.body.contains("data-coupon=\"BULK54\""));
         let older = first
             .body
             .split("rel=\"next\"")
@@ -276,8 +277,12 @@ db_tests! {
         let older = html_unescape(&older);
         let second = app.get(&older).await;
         assert_eq!(second.body.matches("data-coupon=\"BULK").count(), 5);
-        assert!(second.body.contains("data-coupon=\"BULK00\""));
+        assert!(second.body.contains("data-coupon=\"BULK54\""));
         assert!(second.body.contains("rel=\"prev\""));
+        // Without a search: newest first, and the second page holds the oldest.
+        let all = app.get("/admin/s/acme/coupons").await;
+        assert!(all.body.contains("data-coupon=\"Other\""));
+        assert!(!all.body.contains("data-coupon=\"BULK00\""));
     }
 
     async fn another_stores_coupon_is_404(app) {

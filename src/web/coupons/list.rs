@@ -24,8 +24,10 @@ pub struct ListParams {
     pub state: String,
     #[serde(default)]
     pub q: String,
-    pub after: Option<i64>,
-    pub before: Option<i64>,
+    /// The page after this coupon id.
+    pub next: Option<i64>,
+    /// The page before this coupon id.
+    pub prev: Option<i64>,
 }
 
 pub struct StateOption {
@@ -43,8 +45,10 @@ struct ListPage {
     states: Vec<StateOption>,
     q: String,
     filtered: bool,
-    newer: Option<String>,
-    older: Option<String>,
+    /// "newest first" or "by code".
+    order: &'static str,
+    prev: Option<String>,
+    next: Option<String>,
     can_edit: bool,
 }
 
@@ -68,9 +72,9 @@ pub async fn list(
     let params = params.into_inner();
     let state = CouponState::parse(params.state.trim());
     let q = params.q.trim().to_string();
-    let cursor = match (params.after, params.before) {
-        (Some(id), _) => Cursor::After(id),
-        (None, Some(id)) => Cursor::Before(id),
+    let cursor = match (params.next, params.prev) {
+        (Some(id), _) => Cursor::Next(id),
+        (None, Some(id)) => Cursor::Prev(id),
         (None, None) => Cursor::First,
     };
     let query = ListQuery {
@@ -98,12 +102,12 @@ pub async fn list(
         .collect();
     let base = access.base_path();
     let state_str = state.map_or("", CouponState::as_str);
-    let newer = match (page.has_newer, coupons.first()) {
-        (true, Some(first)) => Some(page_link(&base, state_str, &q, ("before", first.id))),
+    let prev = match (page.has_prev, coupons.first()) {
+        (true, Some(first)) => Some(page_link(&base, state_str, &q, ("prev", first.id))),
         _ => None,
     };
-    let older = match (page.has_older, coupons.last()) {
-        (true, Some(last)) => Some(page_link(&base, state_str, &q, ("after", last.id))),
+    let next = match (page.has_next, coupons.last()) {
+        (true, Some(last)) => Some(page_link(&base, state_str, &q, ("next", last.id))),
         _ => None,
     };
     let states = std::iter::once(StateOption {
@@ -123,9 +127,14 @@ pub async fn list(
         coupons,
         states,
         filtered: state.is_some() || !q.is_empty(),
+        order: if q.is_empty() {
+            "newest first"
+        } else {
+            "by code"
+        },
         q,
-        newer,
-        older,
+        prev,
+        next,
         can_edit: access.role >= Role::Manager,
     };
     render_status(StatusCode::OK, &list)

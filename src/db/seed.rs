@@ -1,0 +1,74 @@
+//! Demo and benchmark data: many coupons in a store, inserted in batches.
+
+use diesel::prelude::*;
+
+use super::schema::{coupons, stores};
+use super::{Conn, now};
+use crate::domain::ids::StoreId;
+
+/// Rows per multi-row INSERT.
+const BATCH: usize = 500;
+
+pub fn store_id(conn: &mut Conn, slug: &str) -> QueryResult<StoreId> {
+    stores::table
+        .filter(stores::slug.eq(slug))
+        .select(stores::id)
+        .first(conn)
+        .map(StoreId)
+}
+
+/// Adds `count` coupons `SEED0000001`, `SEED0000002`... with a realistic mix:
+/// percent and value discounts, all durations, some limited, some exhausted,
+/// some archived. Returns how many were added.
+pub fn coupons(conn: &mut Conn, store: StoreId, count: usize) -> QueryResult<usize> {
+    let start: i64 = coupons::table
+        .filter(coupons::store_id.eq(store.0))
+        .filter(coupons::code.like("SEED%"))
+        .count()
+        .get_result(conn)?;
+    let at = now();
+    let added = super::write_transaction(conn, |conn| {
+        let mut added = 0;
+        while added < count {
+            let rows: Vec<_> = (added..count.min(added + BATCH))
+                .map(|i| {
+                    let n = start + i as i64 + 1;
+                    let value = n % 3 == 0;
+                    let limited = n % 4 == 0;
+                    let (duration, months) = match n % 3 {
+                        0 => ("once", None),
+                        1 => ("forever", None),
+                        _ => ("repeating", Some(n % 12 + 1)),
+                    };
+                    (
+                        coupons::store_id.eq(store.0),
+                        coupons::code.eq(format!("SEED{n:07}")),
+                        coupons::name.eq(Some(format!("Seeded coupon {n}"))),
+                        coupons::discount_type.eq(if value { "value" } else { "percent" }),
+                        coupons::percent_off_bp.eq((!value).then_some(500 + (n % 20) * 250)),
+                        coupons::amount_off.eq(value.then_some(100 * (n % 50 + 1))),
+                        coupons::currency.eq(value.then_some("USD")),
+                        coupons::duration.eq(duration),
+                        coupons::duration_in_months.eq(months),
+                        coupons::max_redemptions.eq(limited.then_some(100)),
+                        coupons::times_redeemed.eq(if limited && n % 8 == 0 {
+                            100
+                        } else {
+                            n % 50
+                        }),
+                        coupons::once_per_customer.eq(n % 5 == 0),
+                        coupons::archived_at.eq((n % 10 == 7).then_some(at)),
+                        coupons::created_at.eq(at),
+                        coupons::updated_at.eq(at),
+                    )
+                })
+                .collect();
+            added += rows.len();
+            crate::on_backend!(conn, c => diesel::insert_into(coupons::table).values(&rows).execute(c))?;
+        }
+        Ok::<_, diesel::result::Error>(added)
+    })?;
+    // Fresh statistics after a bulk load, so the planner picks the indexes.
+    diesel::sql_query("ANALYZE coupons").execute(conn)?;
+    Ok(added)
+}
