@@ -9,7 +9,8 @@ use crate::domain::coupon::ProductFacts;
 use crate::domain::ids::{ProductId, StoreId};
 use crate::domain::product::{Billing, ProductDraft};
 
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = products)]
 pub struct Product {
     pub id: i64,
     pub store_id: i64,
@@ -42,32 +43,11 @@ impl Product {
     }
 }
 
-type Columns = (
-    products::id,
-    products::store_id,
-    products::name,
-    products::price,
-    products::currency,
-    products::billing,
-    products::billing_interval,
-    products::archived_at,
-);
-const COLUMNS: Columns = (
-    products::id,
-    products::store_id,
-    products::name,
-    products::price,
-    products::currency,
-    products::billing,
-    products::billing_interval,
-    products::archived_at,
-);
-
 /// Every product of the store: active ones first, then by name.
 pub fn list(conn: &mut Conn, store: StoreId) -> QueryResult<Vec<Product>> {
     let mut all: Vec<Product> = products::table
         .filter(products::store_id.eq(store.0))
-        .select(COLUMNS)
+        .select(Product::as_select())
         .order((products::name.asc(), products::id.asc()))
         .load(conn)?;
     all.sort_by_key(|p| p.archived_at.is_some());
@@ -78,7 +58,7 @@ pub fn find(conn: &mut Conn, store: StoreId, id: ProductId) -> QueryResult<Produ
     products::table
         .filter(products::store_id.eq(store.0))
         .filter(products::id.eq(id.0))
-        .select(COLUMNS)
+        .select(Product::as_select())
         .first(conn)
 }
 

@@ -10,7 +10,8 @@ use crate::domain::money::CurrencyCode;
 use crate::domain::role::Role;
 use crate::domain::store::{PublicBaseUrl, StoreName, StoreSlug, TimeZone};
 
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = stores)]
 pub struct Store {
     pub id: i64,
     pub slug: String,
@@ -25,22 +26,6 @@ impl Store {
         StoreId(self.id)
     }
 }
-
-const COLUMNS: (
-    stores::id,
-    stores::slug,
-    stores::name,
-    stores::currency,
-    stores::timezone,
-    stores::public_base_url,
-) = (
-    stores::id,
-    stores::slug,
-    stores::name,
-    stores::currency,
-    stores::timezone,
-    stores::public_base_url,
-);
 
 /// A store's fields, all checked.
 #[derive(Debug, Clone)]
@@ -141,7 +126,7 @@ pub fn find_for_member(
         .inner_join(memberships::table)
         .filter(stores::slug.eq(slug))
         .filter(memberships::user_id.eq(user.0))
-        .select((COLUMNS, memberships::role))
+        .select((Store::as_select(), memberships::role))
         .first(conn)
         .optional()?;
     row.map(|(store, role)| Ok((store, parse_role(&role)?)))
@@ -153,7 +138,7 @@ pub fn list_for_member(conn: &mut Conn, user: UserId) -> QueryResult<Vec<(Store,
     let rows: Vec<(Store, String)> = stores::table
         .inner_join(memberships::table)
         .filter(memberships::user_id.eq(user.0))
-        .select((COLUMNS, memberships::role))
+        .select((Store::as_select(), memberships::role))
         .order((stores::name.asc(), stores::id.asc()))
         .load(conn)?;
     rows.into_iter()

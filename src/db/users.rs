@@ -7,7 +7,8 @@ use super::{Conn, now};
 use crate::domain::email::Email;
 use crate::domain::ids::UserId;
 
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
 pub struct User {
     pub id: i64,
     pub email: String,
@@ -20,9 +21,6 @@ impl User {
     }
 }
 
-const COLUMNS: (users::id, users::email, users::password_hash) =
-    (users::id, users::email, users::password_hash);
-
 pub fn any_exists(conn: &mut Conn) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(users::table.select(users::id))).get_result(conn)
 }
@@ -30,7 +28,7 @@ pub fn any_exists(conn: &mut Conn) -> QueryResult<bool> {
 pub fn find(conn: &mut Conn, id: UserId) -> QueryResult<Option<User>> {
     users::table
         .find(id.0)
-        .select(COLUMNS)
+        .select(User::as_select())
         .first(conn)
         .optional()
 }
@@ -38,7 +36,7 @@ pub fn find(conn: &mut Conn, id: UserId) -> QueryResult<Option<User>> {
 pub fn find_by_email(conn: &mut Conn, email: &Email) -> QueryResult<Option<User>> {
     users::table
         .filter(users::email.eq(email.as_str()))
-        .select(COLUMNS)
+        .select(User::as_select())
         .first(conn)
         .optional()
 }

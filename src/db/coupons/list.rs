@@ -1,0 +1,171 @@
+//! The coupon list: filters by state and code prefix, keyset pagination.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::{Coupon, Row, to_coupons, upper};
+use crate::db::Conn;
+use crate::db::schema::coupons;
+use crate::domain::ids::StoreId;
+use crate::domain::states::CouponState;
+
+/// Where a page of the list starts, in the list's order (newest first; by
+/// code when searching).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    First,
+    /// The page after the coupon with this id.
+    Next(i64),
+    /// The page before the coupon with this id.
+    Prev(i64),
+}
+
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub state: Option<CouponState>,
+    /// A code prefix, matched ignoring case.
+    pub prefix: Option<String>,
+    pub cursor: Cursor,
+    pub limit: i64,
+}
+
+/// One page of the list, and whether there are pages before and after it.
+#[derive(Debug, Clone)]
+pub struct ListPage {
+    pub coupons: Vec<Coupon>,
+    pub has_prev: bool,
+    pub has_next: bool,
+}
+
+type Backend = <Conn as diesel::Connection>::Backend;
+
+/// The store's coupons matching the query, one page, by keyset: newest first
+/// (on the id), or by code when searching by code prefix.
+pub fn list(
+    conn: &mut Conn,
+    store: StoreId,
+    q: &ListQuery,
+    now: NaiveDateTime,
+) -> QueryResult<ListPage> {
+    let mut query: coupons::BoxedQuery<'_, Backend, _> = coupons::table
+        .filter(coupons::store_id.eq(store.0))
+        .select(Row::as_select())
+        .into_boxed();
+    query = match q.state {
+        Some(CouponState::Deleted) => query.filter(coupons::deleted_at.is_not_null()),
+        _ => query.filter(coupons::deleted_at.is_null()),
+    };
+    let started = coupons::starts_at.is_null().or(coupons::starts_at.le(now));
+    let not_expired = coupons::redeem_by.is_null().or(coupons::redeem_by.gt(now));
+    let not_exhausted = coupons::max_redemptions
+        .is_null()
+        .or(coupons::times_redeemed.lt(coupons::max_redemptions.assume_not_null()));
+    query = match q.state {
+        None | Some(CouponState::Deleted) => query,
+        Some(CouponState::Archived) => query.filter(coupons::archived_at.is_not_null()),
+        Some(live) => {
+            let query = query.filter(coupons::archived_at.is_null());
+            match live {
+                CouponState::Scheduled => query.filter(coupons::starts_at.gt(now)),
+                CouponState::Expired => query.filter(started).filter(coupons::redeem_by.le(now)),
+                CouponState::Exhausted => query
+                    .filter(started)
+                    .filter(not_expired)
+                    .filter(coupons::times_redeemed.ge(coupons::max_redemptions.assume_not_null())),
+                _ => query
+                    .filter(started)
+                    .filter(not_expired)
+                    .filter(not_exhausted),
+            }
+        }
+    };
+    if let Some(prefix) = q.prefix.as_deref().filter(|p| !p.is_empty()) {
+        let low = prefix.to_uppercase();
+        let high = format!("{low}\u{7f}");
+        query = query
+            .filter(upper(coupons::code).ge(low))
+            .filter(upper(coupons::code).lt(high));
+    }
+    let fetch = q.limit + 1;
+    let searching = q.prefix.as_deref().is_some_and(|p| !p.is_empty());
+    let (mut rows, backwards): (Vec<Row>, bool) = if searching {
+        // By code, so the code index gives the order and a short prefix that
+        // matches most coupons still reads only one page.
+        let key = match q.cursor {
+            Cursor::First => None,
+            Cursor::Next(id) | Cursor::Prev(id) => coupons::table
+                .filter(coupons::store_id.eq(store.0))
+                .filter(coupons::id.eq(id))
+                .select(upper(coupons::code))
+                .first::<String>(conn)
+                .optional()?
+                .map(|code| (code, id)),
+        };
+        let by_code = upper(coupons::code);
+        match (q.cursor, key) {
+            (Cursor::Next(_), Some((code, id))) => (
+                query
+                    .filter(by_code.ge(code.clone()))
+                    .filter(by_code.gt(code).or(coupons::id.gt(id)))
+                    .order((by_code.asc(), coupons::id.asc()))
+                    .limit(fetch)
+                    .load(conn)?,
+                false,
+            ),
+            (Cursor::Prev(_), Some((code, id))) => (
+                query
+                    .filter(by_code.le(code.clone()))
+                    .filter(by_code.lt(code).or(coupons::id.lt(id)))
+                    .order((by_code.desc(), coupons::id.desc()))
+                    .limit(fetch)
+                    .load(conn)?,
+                true,
+            ),
+            _ => (
+                query
+                    .order((by_code.asc(), coupons::id.asc()))
+                    .limit(fetch)
+                    .load(conn)?,
+                false,
+            ),
+        }
+    } else {
+        match q.cursor {
+            Cursor::First => (
+                query.order(coupons::id.desc()).limit(fetch).load(conn)?,
+                false,
+            ),
+            Cursor::Next(id) => (
+                query
+                    .filter(coupons::id.lt(id))
+                    .order(coupons::id.desc())
+                    .limit(fetch)
+                    .load(conn)?,
+                false,
+            ),
+            Cursor::Prev(id) => (
+                query
+                    .filter(coupons::id.gt(id))
+                    .order(coupons::id.asc())
+                    .limit(fetch)
+                    .load(conn)?,
+                true,
+            ),
+        }
+    };
+    let more = rows.len() as i64 > q.limit;
+    rows.truncate(q.limit as usize);
+    if backwards {
+        rows.reverse();
+    }
+    let (has_prev, has_next) = match q.cursor {
+        Cursor::First => (false, more),
+        Cursor::Next(_) => (true, more),
+        Cursor::Prev(_) => (more, true),
+    };
+    Ok(ListPage {
+        coupons: to_coupons(rows)?,
+        has_prev,
+        has_next,
+    })
+}
