@@ -154,7 +154,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
 
 fn store_scope() -> actix_web::Scope {
     use crate::web::coupons::{edit, list, show};
-    use crate::web::products;
+    use crate::web::{products, promotion_codes};
     use stores::{members, overview, settings};
     web::scope("/s/{store}")
         .route("", web::get().to(overview::show))
@@ -179,7 +179,46 @@ fn store_scope() -> actix_web::Scope {
             "/products/{id}/unarchive",
             web::post().to(products::unarchive),
         )
-        .route("/promotion-codes", web::get().to(overview::promotion_codes))
+        .route(
+            "/promotion-codes",
+            web::get().to(promotion_codes::list::list),
+        )
+        .route(
+            "/promotion-codes/new",
+            web::get().to(promotion_codes::form::new),
+        )
+        .route(
+            "/promotion-codes/new",
+            web::post().to(promotion_codes::form::create),
+        )
+        .route(
+            "/promotion-codes/{id}",
+            web::get().to(promotion_codes::show::show),
+        )
+        .route(
+            "/promotion-codes/{id}/qr.svg",
+            web::get().to(promotion_codes::show::qr),
+        )
+        .route(
+            "/promotion-codes/{id}/edit",
+            web::get().to(promotion_codes::form::edit),
+        )
+        .route(
+            "/promotion-codes/{id}/edit",
+            web::post().to(promotion_codes::form::update),
+        )
+        .route(
+            "/promotion-codes/{id}/deactivate",
+            web::post().to(promotion_codes::show::deactivate),
+        )
+        .route(
+            "/promotion-codes/{id}/reactivate",
+            web::post().to(promotion_codes::show::reactivate),
+        )
+        .route(
+            "/promotion-codes/{id}/delete",
+            web::post().to(promotion_codes::show::delete),
+        )
         .route("/coupon-sets", web::get().to(overview::coupon_sets))
         .route("/customers", web::get().to(overview::customers))
         .route("/orders", web::get().to(overview::orders))

@@ -1,9 +1,11 @@
 //! Database access: one connection type over SQLite and PostgreSQL, the pool,
 //! migrations, and one module per table or aggregate. SQL lives only here.
 
+pub mod codes;
 pub mod coupons;
 pub mod login_failures;
 pub mod products;
+pub mod promotion_codes;
 pub mod schema;
 pub mod seed;
 pub mod settings;
@@ -21,6 +23,9 @@ pub use diesel::result::Error as DbError;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+// SQL's UPPER(), for case-insensitive code matching on both backends.
+diesel::define_sql_function!(fn upper(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 /// A connection to whichever backend `DATABASE_URL` selects.
 #[derive(diesel::MultiConnection)]

@@ -105,6 +105,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    promotion_codes (id) {
+        id -> BigInt,
+        store_id -> BigInt,
+        coupon_id -> BigInt,
+        code -> Text,
+        normal -> Text,
+        customer_email -> Nullable<Text>,
+        first_time_transaction -> Bool,
+        minimum_amount -> Nullable<BigInt>,
+        minimum_amount_currency -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
+        max_redemptions -> Nullable<BigInt>,
+        times_redeemed -> BigInt,
+        active -> Bool,
+        deleted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    promotion_code_events (id) {
+        id -> BigInt,
+        promotion_code_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        action -> Text,
+        detail -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(promotion_codes -> coupons (coupon_id));
+diesel::joinable!(promotion_codes -> stores (store_id));
+diesel::joinable!(promotion_code_events -> promotion_codes (promotion_code_id));
+diesel::joinable!(promotion_code_events -> users (user_id));
 diesel::joinable!(products -> stores (store_id));
 diesel::joinable!(coupons -> stores (store_id));
 diesel::joinable!(coupon_products -> coupons (coupon_id));
@@ -122,4 +158,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     coupons,
     coupon_products,
     coupon_events,
+    promotion_codes,
+    promotion_code_events,
 );

@@ -13,4 +13,4 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(UserId, StoreId, ProductId, CouponId);
+id_type!(UserId, StoreId, ProductId, CouponId, PromotionCodeId);

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod money;
 pub mod password;
 pub mod product;
+pub mod promotion;
 pub mod role;
 pub mod states;
 pub mod store;

@@ -9,7 +9,9 @@ pub mod forms;
 pub mod health;
 pub mod layout;
 pub mod products;
+pub mod promotion_codes;
 pub mod session;
+pub mod share;
 pub mod stores;
 
 use actix_web::HttpResponse;

@@ -108,3 +108,7 @@ function setupCouponForm(form) {
 
 document.querySelectorAll("[data-tabs]").forEach(setupTabs);
 document.querySelectorAll(".coupon-form").forEach(setupCouponForm);
+
+// On phones the store navigation scrolls sideways: keep the current section in view.
+const activeNav = document.querySelector(".sidenav a.active");
+if (activeNav && activeNav.scrollIntoView) activeNav.scrollIntoView({ block: "nearest", inline: "center" });

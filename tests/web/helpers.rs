@@ -122,6 +122,23 @@ impl TestApp {
         }
     }
 
+    /// The number a `SELECT COUNT(*) AS n ...` query returns.
+    pub fn count(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let rows: Vec<Count> = if let Some(path) = self.database_url.strip_prefix("sqlite://") {
+            let mut conn = diesel::SqliteConnection::establish(path).expect("sqlite");
+            diesel::sql_query(sql).load(&mut conn).expect("sql")
+        } else {
+            let mut conn = diesel::PgConnection::establish(&self.database_url).expect("postgres");
+            diesel::sql_query(sql).load(&mut conn).expect("sql")
+        };
+        rows.first().map_or(0, |r| r.n)
+    }
+
     /// Pretends coupon `id` was redeemed `times` times.
     pub fn set_times_redeemed(&self, id: i64, times: i64) {
         self.execute_sql(&format!(
@@ -448,6 +465,34 @@ impl Client {
             &coupon_form(changes),
         )
         .await
+    }
+
+    /// POSTs the promotion code form for `coupon` (active, no restrictions)
+    /// with `changes` applied.
+    pub async fn create_promo(&self, store: &str, coupon: i64, changes: &[(&str, &str)]) -> Page {
+        let coupon = coupon.to_string();
+        let mut fields: Vec<(String, String)> = [
+            ("coupon_id", coupon.as_str()),
+            ("code", ""),
+            ("customer", ""),
+            ("minimum_amount", ""),
+            ("minimum_amount_currency", ""),
+            ("expires_at", ""),
+            ("max_redemptions", ""),
+            ("active", "on"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (key, value) in changes {
+            match fields.iter_mut().find(|(k, _)| k == key) {
+                Some(field) => field.1 = value.to_string(),
+                None => fields.push((key.to_string(), value.to_string())),
+            }
+        }
+        fields.retain(|(k, v)| !(k == "active" && v.is_empty()));
+        self.post_owned(&format!("/admin/s/{store}/promotion-codes/new"), &fields)
+            .await
     }
 
     pub async fn update_settings(&self, store: &str, fields: &[(&str, &str)]) -> Page {

@@ -9,4 +9,5 @@ mod browser;
 mod coupons;
 mod csrf;
 mod products;
+mod promotion_codes;
 mod stores;

@@ -3,9 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{Coupon, Row, to_coupons, upper};
+use super::{Coupon, Row, to_coupons};
 use crate::db::Conn;
 use crate::db::schema::coupons;
+use crate::db::upper;
 use crate::domain::ids::StoreId;
 use crate::domain::states::CouponState;
 

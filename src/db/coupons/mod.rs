@@ -19,8 +19,6 @@ use crate::domain::ids::{CouponId, ProductId, StoreId};
 use crate::domain::money::CurrencyCode;
 use crate::domain::states::{CouponFacts, CouponState};
 
-diesel::define_sql_function!(fn upper(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
-
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = coupons)]
 struct Row {
@@ -148,6 +146,16 @@ pub fn find(conn: &mut Conn, store: StoreId, id: CouponId) -> QueryResult<Coupon
         .select(Row::as_select())
         .first(conn)?;
     Coupon::try_from(row)
+}
+
+/// Several coupons of the store by id, deleted ones included.
+pub fn find_many(conn: &mut Conn, store: StoreId, ids: &[i64]) -> QueryResult<Vec<Coupon>> {
+    let rows: Vec<Row> = coupons::table
+        .filter(coupons::store_id.eq(store.0))
+        .filter(coupons::id.eq_any(ids))
+        .select(Row::as_select())
+        .load(conn)?;
+    to_coupons(rows)
 }
 
 /// A coupon of the store that is not deleted.

@@ -17,6 +17,8 @@ use crate::domain::ids::{CouponId, ProductId, StoreId, UserId};
 pub enum CouponWriteError {
     #[error("the code is used by another coupon")]
     CodeTaken,
+    #[error("the code is held by promotion code {0}")]
+    HeldByPromotion(String),
     #[error("the terms are locked after the first redemption")]
     Locked,
     #[error("the coupon was redeemed {0} times, more than the new limit")]
@@ -116,8 +118,14 @@ pub fn insert(
     detail: &str,
 ) -> Result<CouponId, CouponWriteError> {
     crate::db::write_transaction(conn, |conn| {
+        crate::db::codes::lock_store(conn, store)?;
         if code_taken(conn, store, draft.code.as_str(), None)? {
             return Err(CouponWriteError::CodeTaken);
+        }
+        if let Some(promo) =
+            crate::db::codes::coupon_clash(conn, store, draft.code.as_str(), now())?
+        {
+            return Err(CouponWriteError::HeldByPromotion(promo));
         }
         let t = terms(draft);
         let at = now();
@@ -200,10 +208,16 @@ pub fn update(
     crate::db::write_transaction(conn, |conn| {
         let old = find_live(conn, store, id)?;
         let old_products = applies_to(conn, id)?;
-        if old.code != draft.code.as_str()
-            && code_taken(conn, store, draft.code.as_str(), Some(id))?
-        {
-            return Err(CouponWriteError::CodeTaken);
+        if old.code != draft.code.as_str() {
+            crate::db::codes::lock_store(conn, store)?;
+            if code_taken(conn, store, draft.code.as_str(), Some(id))? {
+                return Err(CouponWriteError::CodeTaken);
+            }
+            if let Some(promo) =
+                crate::db::codes::coupon_clash(conn, store, draft.code.as_str(), now())?
+            {
+                return Err(CouponWriteError::HeldByPromotion(promo));
+            }
         }
         let terms_changed = old.code != draft.code.as_str()
             || old.discount != draft.discount

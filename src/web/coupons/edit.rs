@@ -21,6 +21,15 @@ use crate::web::session::{FlashKind, flash};
 
 const CODE_TAKEN: &str = "Another coupon of this store already uses this code. Codes are case-sensitive, so Summer10 and SUMMER10 can both exist; an exhausted or archived coupon keeps its code until it is deleted.";
 
+fn taken_message(e: &CouponWriteError) -> String {
+    match e {
+        CouponWriteError::HeldByPromotion(promo) => format!(
+            "The promotion code {promo} already uses this text (ignoring case); customers could not tell them apart."
+        ),
+        _ => CODE_TAKEN.to_string(),
+    }
+}
+
 fn context<'a>(
     access: &StoreAccess<Manager>,
     facts: &'a [ProductFacts],
@@ -117,9 +126,9 @@ pub async fn create(
             )?;
             Ok(see_other(&format!("{}/coupons/{id}", access.base_path())))
         }
-        Err(CouponWriteError::CodeTaken) => {
+        Err(e @ (CouponWriteError::CodeTaken | CouponWriteError::HeldByPromotion(_))) => {
             let mut errors = FormErrors::default();
-            errors.add("code", CODE_TAKEN);
+            errors.add("code", taken_message(&e));
             form::render(
                 &access,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -217,7 +226,9 @@ pub async fn update(
             flash(&access.session, FlashKind::Success, "Coupon saved.")?;
             return Ok(see_other(&format!("{}/coupons/{id}", access.base_path())));
         }
-        Err(CouponWriteError::CodeTaken) => errors.add("code", CODE_TAKEN),
+        Err(e @ (CouponWriteError::CodeTaken | CouponWriteError::HeldByPromotion(_))) => {
+            errors.add("code", taken_message(&e))
+        }
         Err(CouponWriteError::Locked) => errors.add(
             "discount_type",
             "The coupon was redeemed while you edited it, so its discount terms are now locked. Reload the page.",

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::view::{CouponView, base_url, store_tz};
+use super::view::{CouponView, store_tz};
 use crate::db;
 use crate::db::coupons::{Cursor, ListQuery};
 use crate::domain::role::Role;
@@ -15,6 +15,7 @@ use crate::error::AppError;
 use crate::web::extract::{StoreAccess, Viewer};
 use crate::web::layout::{Layout, Section};
 use crate::web::render_status;
+use crate::web::share::base_url;
 
 pub const PAGE_SIZE: i64 = 50;
 

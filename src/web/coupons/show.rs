@@ -4,10 +4,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use qrcode::QrCode;
-use qrcode::render::svg;
 
-use super::view::{CouponView, base_url, store_tz};
+use super::view::{CouponView, store_tz};
 use crate::db;
 use crate::db::coupons::Lifecycle;
 use crate::domain::ids::CouponId;
@@ -19,6 +17,7 @@ use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extract::{Manager, MinRole, StoreAccess, Viewer};
 use crate::web::layout::{Layout, Section};
 use crate::web::session::{FlashKind, flash};
+use crate::web::share::base_url;
 use crate::web::{render_status, see_other};
 
 pub struct EventView {
@@ -35,6 +34,7 @@ struct ShowPage {
     base: String,
     coupon: CouponView,
     products: Vec<String>,
+    promos: Vec<crate::web::promotion_codes::PromoView>,
     events: Vec<EventView>,
     can_edit: bool,
     archived: bool,
@@ -61,7 +61,14 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let loaded = super::load(&access, path.1).await?;
     let id = loaded.coupon.id;
-    let events = crate::web::db(&access.state, move |conn| db::coupons::events(conn, id)).await?;
+    let store = access.store.id();
+    let (events, promos) = crate::web::db(&access.state, move |conn| {
+        let events = db::coupons::events(conn, id)?;
+        let promos = db::promotion_codes::for_coupon(conn, store, id)?;
+        Ok::<_, db::DbError>((events, promos))
+    })
+    .await?;
+    let promos = crate::web::promotion_codes::views(&access, &promos);
     let tz = store_tz(&access.store.timezone);
     let products = loaded
         .products
@@ -77,6 +84,7 @@ pub async fn show(
         deleted: coupon.is(CouponState::Deleted),
         coupon,
         products,
+        promos,
         events: events
             .into_iter()
             .map(|e| EventView {
@@ -102,17 +110,7 @@ pub async fn qr(
         db::coupons::find(conn, store, id)
     })
     .await?;
-    let url = view_of(&access, &coupon).share_url;
-    let code = QrCode::new(url.as_bytes()).map_err(AppError::internal)?;
-    let image = code
-        .render::<svg::Color>()
-        .min_dimensions(200, 200)
-        .quiet_zone(true)
-        .build();
-    Ok(HttpResponse::Ok()
-        .content_type("image/svg+xml")
-        .insert_header(("Cache-Control", "private, max-age=300"))
-        .body(image))
+    crate::web::share::qr_response(&view_of(&access, &coupon).share_url)
 }
 
 async fn lifecycle(

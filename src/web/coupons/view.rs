@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use crate::db::coupons::Coupon;
 use crate::domain::states::CouponState;
 use crate::domain::time;
+use crate::web::share::share_url;
 
 /// A coupon ready for a template: every value already in words.
 pub struct CouponView {
@@ -29,12 +30,6 @@ pub struct CouponView {
     pub once_per_customer: bool,
     pub created_at: String,
     pub locked: bool,
-}
-
-/// `{base}/{store}?coupon={CODE}`, the code percent-encoded.
-pub fn share_url(base: &str, store_slug: &str, code: &str) -> String {
-    let code: String = url::form_urlencoded::byte_serialize(code.as_bytes()).collect();
-    format!("{base}/{store_slug}?coupon={code}")
 }
 
 impl CouponView {

@@ -1,0 +1,2 @@
+DROP TABLE promotion_code_events;
+DROP TABLE promotion_codes;

@@ -1,0 +1,197 @@
+//! The promotion code list: filters by state and coupon, search by normal
+//! form prefix, keyset pagination (newest first, or by code when searching).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::{PromoRow, Promotion, with_coupons};
+use crate::db::Conn;
+use crate::db::schema::{coupons, promotion_codes};
+use crate::domain::ids::{CouponId, StoreId};
+use crate::domain::promotion::PromoState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromoCursor {
+    First,
+    Next(i64),
+    Prev(i64),
+}
+
+#[derive(Debug, Clone)]
+pub struct PromoListQuery {
+    pub state: Option<PromoState>,
+    pub coupon: Option<CouponId>,
+    /// A prefix of the normal form.
+    pub prefix: Option<String>,
+    pub cursor: PromoCursor,
+    pub limit: i64,
+}
+
+pub struct PromoListPage {
+    pub codes: Vec<Promotion>,
+    pub has_prev: bool,
+    pub has_next: bool,
+}
+
+type Backend = <Conn as diesel::Connection>::Backend;
+
+pub fn list(
+    conn: &mut Conn,
+    store: StoreId,
+    q: &PromoListQuery,
+    now: NaiveDateTime,
+) -> QueryResult<PromoListPage> {
+    let mut query = promotion_codes::table
+        .inner_join(coupons::table)
+        .filter(promotion_codes::store_id.eq(store.0))
+        .filter(promotion_codes::deleted_at.is_null())
+        .select(PromoRow::as_select())
+        .into_boxed::<Backend>();
+    if let Some(coupon) = q.coupon {
+        query = query.filter(promotion_codes::coupon_id.eq(coupon.0));
+    }
+    let coupon_deleted = coupons::deleted_at.is_not_null();
+    let expired = promotion_codes::expires_at.le(now);
+    let not_expired = promotion_codes::expires_at
+        .is_null()
+        .or(promotion_codes::expires_at.gt(now));
+    let exhausted =
+        promotion_codes::times_redeemed.ge(promotion_codes::max_redemptions.assume_not_null());
+    let not_exhausted = promotion_codes::max_redemptions
+        .is_null()
+        .or(promotion_codes::times_redeemed.lt(promotion_codes::max_redemptions.assume_not_null()));
+    let coupon_redeemable = coupons::archived_at
+        .is_null()
+        .and(coupons::starts_at.is_null().or(coupons::starts_at.le(now)))
+        .and(coupons::redeem_by.is_null().or(coupons::redeem_by.gt(now)))
+        .and(
+            coupons::max_redemptions
+                .is_null()
+                .or(coupons::times_redeemed.lt(coupons::max_redemptions.assume_not_null())),
+        );
+    let coupon_broken = coupons::archived_at
+        .is_not_null()
+        .or(coupons::starts_at.gt(now))
+        .or(coupons::redeem_by.le(now))
+        .or(coupons::times_redeemed.ge(coupons::max_redemptions.assume_not_null()));
+    query = match q.state {
+        None => query,
+        Some(PromoState::CouponInvalid) => query.filter(
+            coupon_deleted.or(not_expired
+                .and(not_exhausted)
+                .and(promotion_codes::active.eq(true))
+                .and(coupon_broken)),
+        ),
+        Some(state) => {
+            let query = query.filter(coupons::deleted_at.is_null());
+            match state {
+                PromoState::Expired => query.filter(expired),
+                PromoState::Exhausted => query.filter(not_expired).filter(exhausted),
+                PromoState::Inactive => query
+                    .filter(not_expired)
+                    .filter(not_exhausted)
+                    .filter(promotion_codes::active.eq(false)),
+                _ => query
+                    .filter(not_expired)
+                    .filter(not_exhausted)
+                    .filter(promotion_codes::active.eq(true))
+                    .filter(coupon_redeemable),
+            }
+        }
+    };
+    let fetch = q.limit + 1;
+    let searching = q.prefix.as_deref().is_some_and(|p| !p.is_empty());
+    let (mut rows, backwards): (Vec<PromoRow>, bool) =
+        if let Some(prefix) = q.prefix.as_deref().filter(|_| searching) {
+            let high = format!("{prefix}\u{7f}");
+            query = query
+                .filter(promotion_codes::normal.ge(prefix.to_string()))
+                .filter(promotion_codes::normal.lt(high));
+            let key = match q.cursor {
+                PromoCursor::First => None,
+                PromoCursor::Next(id) | PromoCursor::Prev(id) => promotion_codes::table
+                    .filter(promotion_codes::store_id.eq(store.0))
+                    .filter(promotion_codes::id.eq(id))
+                    .select(promotion_codes::normal)
+                    .first::<String>(conn)
+                    .optional()?
+                    .map(|normal| (normal, id)),
+            };
+            match (q.cursor, key) {
+                (PromoCursor::Next(_), Some((normal, id))) => (
+                    query
+                        .filter(promotion_codes::normal.ge(normal.clone()))
+                        .filter(
+                            promotion_codes::normal
+                                .gt(normal)
+                                .or(promotion_codes::id.gt(id)),
+                        )
+                        .order((promotion_codes::normal.asc(), promotion_codes::id.asc()))
+                        .limit(fetch)
+                        .load(conn)?,
+                    false,
+                ),
+                (PromoCursor::Prev(_), Some((normal, id))) => (
+                    query
+                        .filter(promotion_codes::normal.le(normal.clone()))
+                        .filter(
+                            promotion_codes::normal
+                                .lt(normal)
+                                .or(promotion_codes::id.lt(id)),
+                        )
+                        .order((promotion_codes::normal.desc(), promotion_codes::id.desc()))
+                        .limit(fetch)
+                        .load(conn)?,
+                    true,
+                ),
+                _ => (
+                    query
+                        .order((promotion_codes::normal.asc(), promotion_codes::id.asc()))
+                        .limit(fetch)
+                        .load(conn)?,
+                    false,
+                ),
+            }
+        } else {
+            match q.cursor {
+                PromoCursor::First => (
+                    query
+                        .order(promotion_codes::id.desc())
+                        .limit(fetch)
+                        .load(conn)?,
+                    false,
+                ),
+                PromoCursor::Next(id) => (
+                    query
+                        .filter(promotion_codes::id.lt(id))
+                        .order(promotion_codes::id.desc())
+                        .limit(fetch)
+                        .load(conn)?,
+                    false,
+                ),
+                PromoCursor::Prev(id) => (
+                    query
+                        .filter(promotion_codes::id.gt(id))
+                        .order(promotion_codes::id.asc())
+                        .limit(fetch)
+                        .load(conn)?,
+                    true,
+                ),
+            }
+        };
+    let more = rows.len() as i64 > q.limit;
+    rows.truncate(q.limit as usize);
+    if backwards {
+        rows.reverse();
+    }
+    let (has_prev, has_next) = match q.cursor {
+        PromoCursor::First => (false, more),
+        PromoCursor::Next(_) => (true, more),
+        PromoCursor::Prev(_) => (more, true),
+    };
+    Ok(PromoListPage {
+        codes: with_coupons(conn, store, rows)?,
+        has_prev,
+        has_next,
+    })
+}

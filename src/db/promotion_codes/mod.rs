@@ -1,0 +1,162 @@
+//! Promotion codes: the row and its reads here, writes in `write`, the
+//! paginated list in `list`.
+
+mod list;
+mod write;
+
+pub use list::{PromoCursor, PromoListPage, PromoListQuery, list};
+pub use write::{PromoWriteError, create, delete, set_active, update};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{coupons, promotion_code_events, promotion_codes, users};
+use super::{Conn, DbError};
+use crate::db::coupons::Coupon;
+use crate::domain::ids::{CouponId, PromotionCodeId, StoreId};
+use crate::domain::promotion::{PromoFacts, PromoState};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = promotion_codes)]
+pub struct PromoRow {
+    pub id: i64,
+    pub coupon_id: i64,
+    pub code: String,
+    pub normal: String,
+    pub customer_email: Option<String>,
+    pub first_time_transaction: bool,
+    pub minimum_amount: Option<i64>,
+    pub minimum_amount_currency: Option<String>,
+    pub expires_at: Option<NaiveDateTime>,
+    pub max_redemptions: Option<i64>,
+    pub times_redeemed: i64,
+    pub active: bool,
+    pub deleted_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A promotion code with the coupon it points at.
+#[derive(Debug, Clone)]
+pub struct Promotion {
+    pub row: PromoRow,
+    pub coupon: Coupon,
+}
+
+impl Promotion {
+    pub fn id(&self) -> PromotionCodeId {
+        PromotionCodeId(self.row.id)
+    }
+
+    pub fn facts(&self, now: NaiveDateTime) -> PromoFacts {
+        let coupon_state = self.coupon.state(now);
+        PromoFacts {
+            active: self.row.active,
+            expires_at: self.row.expires_at,
+            times_redeemed: self.row.times_redeemed,
+            max_redemptions: self.row.max_redemptions,
+            coupon_deleted: self.coupon.deleted_at.is_some(),
+            coupon_redeemable: coupon_state == crate::domain::states::CouponState::Active,
+        }
+    }
+
+    pub fn state(&self, now: NaiveDateTime) -> PromoState {
+        self.facts(now).state(now)
+    }
+}
+
+/// Loads the coupons of `rows` and pairs them up.
+fn with_coupons(
+    conn: &mut Conn,
+    store: StoreId,
+    rows: Vec<PromoRow>,
+) -> QueryResult<Vec<Promotion>> {
+    let mut ids: Vec<i64> = rows.iter().map(|r| r.coupon_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let coupons = crate::db::coupons::find_many(conn, store, &ids)?;
+    rows.into_iter()
+        .map(|row| {
+            let coupon = coupons
+                .iter()
+                .find(|c| c.id.0 == row.coupon_id)
+                .cloned()
+                .ok_or(DbError::NotFound)?;
+            Ok(Promotion { row, coupon })
+        })
+        .collect()
+}
+
+/// A promotion code of the store that is not deleted (hidden).
+pub fn find(conn: &mut Conn, store: StoreId, id: PromotionCodeId) -> QueryResult<Promotion> {
+    let row: PromoRow = promotion_codes::table
+        .filter(promotion_codes::store_id.eq(store.0))
+        .filter(promotion_codes::id.eq(id.0))
+        .filter(promotion_codes::deleted_at.is_null())
+        .select(PromoRow::as_select())
+        .first(conn)?;
+    with_coupons(conn, store, vec![row])?
+        .pop()
+        .ok_or(DbError::NotFound)
+}
+
+/// The codes of one coupon, newest first (for the coupon's page).
+pub fn for_coupon(
+    conn: &mut Conn,
+    store: StoreId,
+    coupon: CouponId,
+) -> QueryResult<Vec<Promotion>> {
+    let rows: Vec<PromoRow> = promotion_codes::table
+        .filter(promotion_codes::store_id.eq(store.0))
+        .filter(promotion_codes::coupon_id.eq(coupon.0))
+        .filter(promotion_codes::deleted_at.is_null())
+        .select(PromoRow::as_select())
+        .order(promotion_codes::id.desc())
+        .limit(200)
+        .load(conn)?;
+    with_coupons(conn, store, rows)
+}
+
+/// The store's live coupons, for the coupon picker: (id, code, name).
+pub fn coupon_choices(
+    conn: &mut Conn,
+    store: StoreId,
+) -> QueryResult<Vec<(i64, String, Option<String>)>> {
+    coupons::table
+        .filter(coupons::store_id.eq(store.0))
+        .filter(coupons::deleted_at.is_null())
+        .select((coupons::id, coupons::code, coupons::name))
+        .order(coupons::code.asc())
+        .limit(1000)
+        .load(conn)
+}
+
+/// One entry of a promotion code's activity log.
+pub struct PromoEvent {
+    pub at: NaiveDateTime,
+    pub user_email: Option<String>,
+    pub action: String,
+    pub detail: String,
+}
+
+pub fn events(conn: &mut Conn, id: PromotionCodeId) -> QueryResult<Vec<PromoEvent>> {
+    let rows: Vec<(NaiveDateTime, Option<String>, String, String)> = promotion_code_events::table
+        .left_join(users::table)
+        .filter(promotion_code_events::promotion_code_id.eq(id.0))
+        .select((
+            promotion_code_events::created_at,
+            users::email.nullable(),
+            promotion_code_events::action,
+            promotion_code_events::detail,
+        ))
+        .order(promotion_code_events::id.desc())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, user_email, action, detail)| PromoEvent {
+            at,
+            user_email,
+            action,
+            detail,
+        })
+        .collect())
+}

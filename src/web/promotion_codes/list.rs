@@ -1,0 +1,141 @@
+//! `/admin/s/{store}/promotion-codes`: every code across coupons.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{PromoView, views};
+use crate::db;
+use crate::db::promotion_codes::{PromoCursor, PromoListQuery};
+use crate::domain::code::normal_form;
+use crate::domain::ids::CouponId;
+use crate::domain::promotion::PromoState;
+use crate::domain::role::Role;
+use crate::error::AppError;
+use crate::web::coupons::list::StateOption;
+use crate::web::extract::{StoreAccess, Viewer};
+use crate::web::layout::{Layout, Section};
+use crate::web::render_status;
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Params {
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub q: String,
+    pub coupon: Option<i64>,
+    pub next: Option<i64>,
+    pub prev: Option<i64>,
+}
+
+pub struct CouponOption {
+    pub id: i64,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "promotion_codes/list.html")]
+struct ListPage {
+    layout: Layout,
+    base: String,
+    codes: Vec<PromoView>,
+    states: Vec<StateOption>,
+    coupons: Vec<CouponOption>,
+    q: String,
+    filtered: bool,
+    prev: Option<String>,
+    next: Option<String>,
+    can_edit: bool,
+}
+
+fn link(base: &str, params: &Params, cursor: (&str, i64)) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if !params.state.is_empty() {
+        query.append_pair("state", &params.state);
+    }
+    if !params.q.is_empty() {
+        query.append_pair("q", &params.q);
+    }
+    if let Some(coupon) = params.coupon {
+        query.append_pair("coupon", &coupon.to_string());
+    }
+    query.append_pair(cursor.0, &cursor.1.to_string());
+    format!("{base}/promotion-codes?{}", query.finish())
+}
+
+pub async fn list(
+    access: StoreAccess<Viewer>,
+    params: web::Query<Params>,
+) -> Result<HttpResponse, AppError> {
+    let params = params.into_inner();
+    let state = PromoState::parse(params.state.trim());
+    let prefix = normal_form(&params.q);
+    let query = PromoListQuery {
+        state,
+        coupon: params.coupon.map(CouponId),
+        prefix: (!prefix.is_empty()).then_some(prefix),
+        cursor: match (params.next, params.prev) {
+            (Some(id), _) => PromoCursor::Next(id),
+            (None, Some(id)) => PromoCursor::Prev(id),
+            (None, None) => PromoCursor::First,
+        },
+        limit: PAGE_SIZE,
+    };
+    let store = access.store.id();
+    let now = db::now();
+    let (page, coupons) = crate::web::db(&access.state, move |conn| {
+        let page = db::promotion_codes::list(conn, store, &query, now)?;
+        let coupons = db::promotion_codes::coupon_choices(conn, store)?;
+        Ok::<_, db::DbError>((page, coupons))
+    })
+    .await?;
+    let codes = views(&access, &page.codes);
+    let base = access.base_path();
+    let prev = match (page.has_prev, codes.first()) {
+        (true, Some(first)) => Some(link(&base, &params, ("prev", first.id))),
+        _ => None,
+    };
+    let next = match (page.has_next, codes.last()) {
+        (true, Some(last)) => Some(link(&base, &params, ("next", last.id))),
+        _ => None,
+    };
+    let states = std::iter::once(StateOption {
+        value: "",
+        label: "All",
+        selected: state.is_none(),
+    })
+    .chain(PromoState::ALL.iter().map(|s| StateOption {
+        value: s.as_str(),
+        label: s.label(),
+        selected: state == Some(*s),
+    }))
+    .collect();
+    let coupons = coupons
+        .into_iter()
+        .map(|(id, code, name)| CouponOption {
+            id,
+            label: match name {
+                Some(name) => format!("{code} — {name}"),
+                None => code,
+            },
+            selected: params.coupon == Some(id),
+        })
+        .collect();
+    let page = ListPage {
+        layout: access.layout(Section::PromotionCodes)?,
+        base,
+        codes,
+        states,
+        coupons,
+        filtered: state.is_some() || !params.q.is_empty() || params.coupon.is_some(),
+        q: params.q.clone(),
+        prev,
+        next,
+        can_edit: access.role >= Role::Manager,
+    };
+    render_status(StatusCode::OK, &page)
+}

@@ -1,0 +1,113 @@
+//! Promotion codes: list, detail with share URL and QR code, the form (new
+//! and edit), and deactivate / reactivate / delete.
+
+pub mod form;
+pub mod list;
+pub mod show;
+
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+
+use crate::db::promotion_codes::Promotion;
+use crate::domain::promotion::describe_restrictions;
+use crate::domain::time;
+use crate::web::extract::{MinRole, StoreAccess};
+use crate::web::share::{base_url, share_url};
+
+/// A promotion code ready for a template.
+pub struct PromoView {
+    pub id: i64,
+    pub code: String,
+    pub coupon_id: i64,
+    pub coupon_code: String,
+    pub coupon_terms: String,
+    pub restrictions: Vec<String>,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub times_redeemed: i64,
+    pub max_redemptions: String,
+    pub remaining: String,
+    pub usage: String,
+    pub share_url: String,
+    pub expires_at: Option<String>,
+    pub active: bool,
+    pub permanent: bool,
+    pub created_at: String,
+}
+
+impl PromoView {
+    pub fn new(
+        p: &Promotion,
+        now: NaiveDateTime,
+        tz: Tz,
+        base: &str,
+        store_slug: &str,
+    ) -> PromoView {
+        let facts = p.facts(now);
+        let state = facts.state(now);
+        let row = &p.row;
+        let minimum = row
+            .minimum_amount
+            .zip(row.minimum_amount_currency.as_deref());
+        let usage = match row.max_redemptions {
+            Some(max) => format!(
+                "{} of {max} used · {} remaining",
+                row.times_redeemed,
+                facts.remaining().unwrap_or(0)
+            ),
+            None => format!("{} used · no limit of its own", row.times_redeemed),
+        };
+        PromoView {
+            id: row.id,
+            code: row.code.clone(),
+            coupon_id: p.coupon.id.0,
+            coupon_code: p.coupon.code.clone(),
+            coupon_terms: format!(
+                "{}, {}",
+                p.coupon.discount.describe(),
+                p.coupon.duration.describe()
+            ),
+            restrictions: describe_restrictions(
+                row.customer_email.as_deref(),
+                row.first_time_transaction,
+                minimum,
+            ),
+            state: state.as_str(),
+            state_label: state.label(),
+            times_redeemed: row.times_redeemed,
+            max_redemptions: row
+                .max_redemptions
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+            remaining: facts.remaining().map(|r| r.to_string()).unwrap_or_default(),
+            usage,
+            share_url: share_url(base, store_slug, &row.code),
+            expires_at: row.expires_at.map(|t| time::display(t, tz)),
+            active: row.active,
+            permanent: facts.permanently_inactive(now),
+            created_at: time::display(row.created_at, tz),
+        }
+    }
+
+    pub fn restrictions_text(&self) -> String {
+        if self.restrictions.is_empty() {
+            "anyone".into()
+        } else {
+            self.restrictions.join(" · ")
+        }
+    }
+}
+
+/// Views of `codes` for this store's pages.
+pub fn views<R: MinRole>(access: &StoreAccess<R>, codes: &[Promotion]) -> Vec<PromoView> {
+    let now = crate::db::now();
+    let tz = crate::web::coupons::view::store_tz(&access.store.timezone);
+    let base = base_url(
+        access.store.public_base_url.as_deref(),
+        &access.state.default_base_url,
+    );
+    codes
+        .iter()
+        .map(|p| PromoView::new(p, now, tz, &base, &access.store.slug))
+        .collect()
+}

@@ -1,0 +1,169 @@
+//! A promotion code's page, its QR code, and deactivate / reactivate / delete.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::{PromoView, views};
+use crate::db;
+use crate::db::promotion_codes::{PromoWriteError, Promotion};
+use crate::domain::ids::PromotionCodeId;
+use crate::domain::role::Role;
+use crate::domain::time;
+use crate::error::AppError;
+use crate::web::coupons::show::EventView;
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::extract::{Manager, MinRole, StoreAccess, Viewer};
+use crate::web::layout::{Layout, Section};
+use crate::web::session::{FlashKind, flash};
+use crate::web::{render_status, see_other};
+
+#[derive(Template)]
+#[template(path = "promotion_codes/show.html")]
+struct ShowPage {
+    layout: Layout,
+    base: String,
+    promo: PromoView,
+    events: Vec<EventView>,
+    can_edit: bool,
+}
+
+pub async fn load<R: MinRole>(access: &StoreAccess<R>, id: i64) -> Result<Promotion, AppError> {
+    let store = access.store.id();
+    crate::web::db(&access.state, move |conn| {
+        db::promotion_codes::find(conn, store, PromotionCodeId(id))
+    })
+    .await
+}
+
+pub async fn show(
+    access: StoreAccess<Viewer>,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let promo = load(&access, path.1).await?;
+    let id = promo.id();
+    let events = crate::web::db(&access.state, move |conn| {
+        db::promotion_codes::events(conn, id)
+    })
+    .await?;
+    let tz = crate::web::coupons::view::store_tz(&access.store.timezone);
+    let page = ShowPage {
+        layout: access.layout(Section::PromotionCodes)?,
+        base: access.base_path(),
+        promo: views(&access, std::slice::from_ref(&promo)).remove(0),
+        events: events
+            .into_iter()
+            .map(|e| EventView {
+                at: time::display(e.at, tz),
+                who: e.user_email.unwrap_or_else(|| "a removed user".into()),
+                action: e.action,
+                detail: e.detail,
+            })
+            .collect(),
+        can_edit: access.role >= Role::Manager,
+    };
+    render_status(StatusCode::OK, &page)
+}
+
+pub async fn qr(
+    access: StoreAccess<Viewer>,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let promo = load(&access, path.1).await?;
+    let view = views(&access, std::slice::from_ref(&promo)).remove(0);
+    crate::web::share::qr_response(&view.share_url)
+}
+
+/// The message for a code whose text another code or a coupon holds.
+pub fn clash_message(clash: &db::codes::Clash) -> String {
+    match clash {
+        db::codes::Clash::Coupon(code) => format!(
+            "The coupon {code} uses this text (ignoring case): customers could not tell them apart."
+        ),
+        db::codes::Clash::Promotion(code) => format!(
+            "{code} is already an active promotion code. Deactivate it first, or restrict this code to a customer (restricted codes may share a text)."
+        ),
+    }
+}
+
+async fn set_active(
+    access: StoreAccess<Manager>,
+    id: i64,
+    active: bool,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.id();
+    let user = access.user.id();
+    let result = crate::web::db(&access.state, move |conn| {
+        Ok::<_, AppError>(db::promotion_codes::set_active(
+            conn,
+            store,
+            PromotionCodeId(id),
+            active,
+            user,
+        ))
+    })
+    .await?;
+    let (kind, message) = match result {
+        Ok(p) if active => (FlashKind::Success, format!("{} is active again.", p.row.code)),
+        Ok(p) => (FlashKind::Success, format!("{} is deactivated; its text is free for a new code.", p.row.code)),
+        Err(PromoWriteError::Permanent) => (
+            FlashKind::Error,
+            "This code is permanently inactive (expired, exhausted or its coupon deleted) and cannot be reactivated.".into(),
+        ),
+        Err(PromoWriteError::CouponInvalid) => (
+            FlashKind::Error,
+            "Its coupon cannot be redeemed right now (archived, scheduled, expired or exhausted): fix the coupon first.".into(),
+        ),
+        Err(PromoWriteError::Taken(clash)) => (FlashKind::Error, clash_message(&clash)),
+        Err(PromoWriteError::Db(e)) => return Err(e.into()),
+        Err(e) => return Err(AppError::internal(e)),
+    };
+    flash(&access.session, kind, message)?;
+    Ok(see_other(&format!(
+        "{}/promotion-codes/{id}",
+        access.base_path()
+    )))
+}
+
+pub async fn deactivate(
+    access: StoreAccess<Manager>,
+    path: web::Path<(String, i64)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    set_active(access, path.1, false).await
+}
+
+pub async fn reactivate(
+    access: StoreAccess<Manager>,
+    path: web::Path<(String, i64)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    set_active(access, path.1, true).await
+}
+
+pub async fn delete(
+    access: StoreAccess<Manager>,
+    path: web::Path<(String, i64)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.id();
+    let user = access.user.id();
+    let id = PromotionCodeId(path.1);
+    let kept = crate::web::db(&access.state, move |conn| {
+        db::promotion_codes::delete(conn, store, id, user).map_err(|e| match e {
+            PromoWriteError::Db(e) => AppError::from(e),
+            e => AppError::internal(e),
+        })
+    })
+    .await?;
+    let message = if kept {
+        "Promotion code deleted. It was redeemed, so it is kept (hidden) for order history."
+    } else {
+        "Promotion code deleted."
+    };
+    flash(&access.session, FlashKind::Success, message)?;
+    Ok(see_other(&format!(
+        "{}/promotion-codes",
+        access.base_path()
+    )))
+}
