@@ -48,6 +48,9 @@ pub enum Command {
         /// How many coupons to add.
         #[arg(long, default_value_t = 1000)]
         coupons: usize,
+        /// How many promotion codes to add (to the store's newest coupon).
+        #[arg(long, default_value_t = 0)]
+        promotion_codes: usize,
     },
 }
 

@@ -17,8 +17,13 @@ async fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let config = Config::parse();
-    if let Some(Command::Seed { store, coupons }) = &config.command {
-        return seed(&config.database_url, store, *coupons);
+    if let Some(Command::Seed {
+        store,
+        coupons,
+        promotion_codes,
+    }) = &config.command
+    {
+        return seed(&config.database_url, store, *coupons, *promotion_codes);
     }
     let app = match Application::build(config).await {
         Ok(app) => app,
@@ -37,7 +42,7 @@ async fn main() -> ExitCode {
     }
 }
 
-fn seed(database_url: &str, store: &str, count: usize) -> ExitCode {
+fn seed(database_url: &str, store: &str, coupons: usize, promotion_codes: usize) -> ExitCode {
     let started = std::time::Instant::now();
     let result = db::open(database_url, 1)
         .map_err(|e| e.to_string())
@@ -45,12 +50,20 @@ fn seed(database_url: &str, store: &str, count: usize) -> ExitCode {
         .and_then(|mut conn| {
             let id = db::seed::store_id(&mut conn, store)
                 .map_err(|e| format!("no store with slug {store:?} ({e})"))?;
-            db::seed::coupons(&mut conn, id, count).map_err(|e| e.to_string())
+            // Promotion codes need a coupon to point at.
+            let coupons = coupons.max(usize::from(promotion_codes > 0));
+            let added = db::seed::coupons(&mut conn, id, coupons).map_err(|e| e.to_string())?;
+            if promotion_codes > 0 {
+                let newest = db::seed::newest_coupon(&mut conn, id).map_err(|e| e.to_string())?;
+                db::seed::promotion_codes(&mut conn, id, newest, promotion_codes)
+                    .map_err(|e| e.to_string())?;
+            }
+            Ok::<_, String>(added)
         });
     match result {
         Ok(added) => {
             println!(
-                "added {added} coupons to {store} in {:.1?}",
+                "added {added} coupons and {promotion_codes} promotion codes to {store} in {:.1?}",
                 started.elapsed()
             );
             ExitCode::SUCCESS

@@ -17,6 +17,15 @@ pub fn store_id(conn: &mut Conn, slug: &str) -> QueryResult<StoreId> {
         .map(StoreId)
 }
 
+/// The id of the store's newest coupon.
+pub fn newest_coupon(conn: &mut Conn, store: StoreId) -> QueryResult<i64> {
+    coupons::table
+        .filter(coupons::store_id.eq(store.0))
+        .select(coupons::id)
+        .order(coupons::id.desc())
+        .first(conn)
+}
+
 /// Adds `count` coupons `SEED0000001`, `SEED0000002`... with a realistic mix:
 /// percent and value discounts, all durations, some limited, some exhausted,
 /// some archived. Returns how many were added.
@@ -71,4 +80,51 @@ pub fn coupons(conn: &mut Conn, store: StoreId, count: usize) -> QueryResult<usi
     // Fresh statistics after a bulk load, so the planner picks the indexes.
     diesel::sql_query("ANALYZE coupons").execute(conn)?;
     Ok(added)
+}
+
+/// Adds `count` promotion codes with random 10-character texts to `coupon`,
+/// a mix of restrictions and limits. Returns the texts of the first 1,000
+/// (for benchmarks to search for).
+pub fn promotion_codes(
+    conn: &mut Conn,
+    store: StoreId,
+    coupon: i64,
+    count: usize,
+) -> QueryResult<Vec<String>> {
+    use super::schema::promotion_codes as pc;
+    let at = now();
+    let mut sample = Vec::new();
+    super::write_transaction(conn, |conn| {
+        let mut added = 0;
+        while added < count {
+            let n = count.min(added + BATCH) - added;
+            let mut rows = Vec::with_capacity(n);
+            for i in added..added + n {
+                let text = crate::domain::codegen::random_code(10)
+                    .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
+                if sample.len() < 1000 {
+                    sample.push(text.clone());
+                }
+                rows.push((
+                    pc::store_id.eq(store.0),
+                    pc::coupon_id.eq(coupon),
+                    pc::normal.eq(text.clone()),
+                    pc::code.eq(text),
+                    pc::customer_email
+                        .eq((i % 10 == 0).then(|| format!("customer{i}@example.com"))),
+                    pc::first_time_transaction.eq(i % 7 == 0),
+                    pc::max_redemptions.eq((i % 3 == 0).then_some(1i64)),
+                    pc::times_redeemed.eq(0i64),
+                    pc::active.eq(i % 11 != 0),
+                    pc::created_at.eq(at),
+                    pc::updated_at.eq(at),
+                ));
+            }
+            added += n;
+            crate::on_backend!(conn, c => diesel::insert_into(pc::table).values(&rows).execute(c))?;
+        }
+        Ok::<_, diesel::result::Error>(())
+    })?;
+    diesel::sql_query("ANALYZE promotion_codes").execute(conn)?;
+    Ok(sample)
 }

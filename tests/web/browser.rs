@@ -396,3 +396,82 @@ async fn create_a_coupon_through_the_tabs_fix_an_error_and_copy_its_url() {
 
     browser.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_a_promotion_code_with_a_generated_code_from_the_coupon_page_and_copy_its_url() {
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app(Db::Sqlite).await.expect("app");
+    let browser = connect(&driver).await;
+    let base = &app.address;
+    setup_in_browser(&browser, base).await;
+
+    // A coupon to hang the code on.
+    browser
+        .goto(&format!("{base}/admin/s/acme/coupons/new"))
+        .await
+        .expect("open");
+    fill(&browser, "code", "FALL25").await;
+    click(&browser, "#tab-amount").await;
+    fill(&browser, "percent_off", "25").await;
+    click(&browser, ".form-actions button[type=submit]").await;
+    wait_text(&browser, "Coupon FALL25 created.").await;
+
+    // On the coupon's page: leave the code empty and create.
+    wait_text(&browser, "No promotion codes yet.").await;
+    click(&browser, ".quick-create button[type=submit]").await;
+    wait_text(&browser, "Promotion code created.").await;
+    let path = browser.current_url().await.expect("url").path().to_string();
+    assert!(path.starts_with("/admin/s/acme/promotion-codes/"), "{path}");
+    let code = browser
+        .find(Locator::Css("[data-field=code]"))
+        .await
+        .expect("code")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(code.len(), 8, "{code}");
+    assert!(
+        code.chars()
+            .all(|c| "ABCDEFGHJKLMNPQRSTUVWXYZ23456789".contains(c)),
+        "{code}"
+    );
+    wait_text(&browser, "FALL25 · 25% off, once").await;
+
+    click(&browser, "button[data-copy]").await;
+    wait_text(&browser, "Copied!").await;
+    let share = browser
+        .find(Locator::Css("[data-field=share_url]"))
+        .await
+        .expect("share url")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(share, format!("{base}/acme?coupon={code}"));
+    snap(&browser, "promotion-code-detail").await;
+
+    // The coupon's page now lists it.
+    browser
+        .find(Locator::LinkText("FALL25"))
+        .await
+        .expect("link")
+        .click()
+        .await
+        .expect("click");
+    wait_text(&browser, "Promotion codes").await;
+    let listed = browser
+        .find(Locator::Css(&format!("[data-promotion-code=\"{code}\"]")))
+        .await
+        .is_ok();
+    assert!(listed, "the coupon page lists {code}");
+    snap(&browser, "coupon-with-promotion-codes").await;
+    browser
+        .goto(&format!("{base}/admin/s/acme/promotion-codes"))
+        .await
+        .expect("open");
+    wait_text(&browser, &code).await;
+    snap(&browser, "promotion-codes-list").await;
+    browser.set_window_size(390, 844).await.expect("resize");
+    snap(&browser, "promotion-codes-list-390").await;
+
+    browser.close().await.expect("close");
+}
