@@ -3,7 +3,9 @@
 
 pub mod codes;
 pub mod coupons;
+pub mod events;
 pub mod login_failures;
+pub mod paging;
 pub mod products;
 pub mod promotion_codes;
 pub mod schema;

@@ -1,5 +1,6 @@
 //! HTTP handlers, one folder per resource, and the extractors they share.
 
+pub mod activity;
 pub mod assets;
 pub mod auth;
 pub mod coupons;

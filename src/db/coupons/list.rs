@@ -5,21 +5,11 @@ use diesel::prelude::*;
 
 use super::{Coupon, Row, to_coupons};
 use crate::db::Conn;
+use crate::db::paging::{Cursor, Page, page};
 use crate::db::schema::coupons;
 use crate::db::upper;
 use crate::domain::ids::StoreId;
 use crate::domain::states::CouponState;
-
-/// Where a page of the list starts, in the list's order (newest first; by
-/// code when searching).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cursor {
-    First,
-    /// The page after the coupon with this id.
-    Next(i64),
-    /// The page before the coupon with this id.
-    Prev(i64),
-}
 
 #[derive(Debug, Clone)]
 pub struct ListQuery {
@@ -30,13 +20,8 @@ pub struct ListQuery {
     pub limit: i64,
 }
 
-/// One page of the list, and whether there are pages before and after it.
-#[derive(Debug, Clone)]
-pub struct ListPage {
-    pub coupons: Vec<Coupon>,
-    pub has_prev: bool,
-    pub has_next: bool,
-}
+/// One page of the list.
+pub type ListPage = Page<Coupon>;
 
 type Backend = <Conn as diesel::Connection>::Backend;
 
@@ -89,7 +74,8 @@ pub fn list(
     }
     let fetch = q.limit + 1;
     let searching = q.prefix.as_deref().is_some_and(|p| !p.is_empty());
-    let (mut rows, backwards): (Vec<Row>, bool) = if searching {
+    let mut cursor = q.cursor;
+    let rows: Vec<Row> = if searching {
         // By code, so the code index gives the order and a short prefix that
         // matches most coupons still reads only one page.
         let key = match q.cursor {
@@ -104,69 +90,41 @@ pub fn list(
         };
         let by_code = upper(coupons::code);
         match (q.cursor, key) {
-            (Cursor::Next(_), Some((code, id))) => (
-                query
-                    .filter(by_code.ge(code.clone()))
-                    .filter(by_code.gt(code).or(coupons::id.gt(id)))
-                    .order((by_code.asc(), coupons::id.asc()))
-                    .limit(fetch)
-                    .load(conn)?,
-                false,
-            ),
-            (Cursor::Prev(_), Some((code, id))) => (
-                query
-                    .filter(by_code.le(code.clone()))
-                    .filter(by_code.lt(code).or(coupons::id.lt(id)))
-                    .order((by_code.desc(), coupons::id.desc()))
-                    .limit(fetch)
-                    .load(conn)?,
-                true,
-            ),
-            _ => (
+            (Cursor::Next(_), Some((code, id))) => query
+                .filter(by_code.ge(code.clone()))
+                .filter(by_code.gt(code).or(coupons::id.gt(id)))
+                .order((by_code.asc(), coupons::id.asc()))
+                .limit(fetch)
+                .load(conn)?,
+            (Cursor::Prev(_), Some((code, id))) => query
+                .filter(by_code.le(code.clone()))
+                .filter(by_code.lt(code).or(coupons::id.lt(id)))
+                .order((by_code.desc(), coupons::id.desc()))
+                .limit(fetch)
+                .load(conn)?,
+            _ => {
+                // No cursor, or one that names no row: the first page.
+                cursor = Cursor::First;
                 query
                     .order((by_code.asc(), coupons::id.asc()))
                     .limit(fetch)
-                    .load(conn)?,
-                false,
-            ),
+                    .load(conn)?
+            }
         }
     } else {
         match q.cursor {
-            Cursor::First => (
-                query.order(coupons::id.desc()).limit(fetch).load(conn)?,
-                false,
-            ),
-            Cursor::Next(id) => (
-                query
-                    .filter(coupons::id.lt(id))
-                    .order(coupons::id.desc())
-                    .limit(fetch)
-                    .load(conn)?,
-                false,
-            ),
-            Cursor::Prev(id) => (
-                query
-                    .filter(coupons::id.gt(id))
-                    .order(coupons::id.asc())
-                    .limit(fetch)
-                    .load(conn)?,
-                true,
-            ),
+            Cursor::First => query.order(coupons::id.desc()).limit(fetch).load(conn)?,
+            Cursor::Next(id) => query
+                .filter(coupons::id.lt(id))
+                .order(coupons::id.desc())
+                .limit(fetch)
+                .load(conn)?,
+            Cursor::Prev(id) => query
+                .filter(coupons::id.gt(id))
+                .order(coupons::id.asc())
+                .limit(fetch)
+                .load(conn)?,
         }
     };
-    let more = rows.len() as i64 > q.limit;
-    rows.truncate(q.limit as usize);
-    if backwards {
-        rows.reverse();
-    }
-    let (has_prev, has_next) = match q.cursor {
-        Cursor::First => (false, more),
-        Cursor::Next(_) => (true, more),
-        Cursor::Prev(_) => (more, true),
-    };
-    Ok(ListPage {
-        coupons: to_coupons(rows)?,
-        has_prev,
-        has_next,
-    })
+    page(rows, q.limit, cursor).try_map(to_coupons)
 }

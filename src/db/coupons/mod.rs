@@ -5,12 +5,14 @@
 mod list;
 mod write;
 
-pub use list::{Cursor, ListPage, ListQuery, list};
+pub use crate::db::paging::Cursor;
+pub use list::{ListPage, ListQuery, list};
 pub use write::{CouponWriteError, Lifecycle, apply, insert, update};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::events::{Event, EventRow};
 use super::schema::{coupon_events, coupon_products, coupons, users};
 use super::{Conn, DbError};
 use crate::domain::coupon::ExistingCoupon;
@@ -176,17 +178,8 @@ pub fn applies_to(conn: &mut Conn, id: CouponId) -> QueryResult<Vec<ProductId>> 
     Ok(ids.into_iter().map(ProductId).collect())
 }
 
-/// One entry of a coupon's activity log.
-#[derive(Debug, Clone)]
-pub struct Event {
-    pub at: NaiveDateTime,
-    pub user_email: Option<String>,
-    pub action: String,
-    pub detail: String,
-}
-
 pub fn events(conn: &mut Conn, id: CouponId) -> QueryResult<Vec<Event>> {
-    let rows: Vec<(NaiveDateTime, Option<String>, String, String)> = coupon_events::table
+    let rows: Vec<EventRow> = coupon_events::table
         .left_join(users::table)
         .filter(coupon_events::coupon_id.eq(id.0))
         .select((
@@ -197,13 +190,5 @@ pub fn events(conn: &mut Conn, id: CouponId) -> QueryResult<Vec<Event>> {
         ))
         .order(coupon_events::id.desc())
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(at, user_email, action, detail)| Event {
-            at,
-            user_email,
-            action,
-            detail,
-        })
-        .collect())
+    Ok(rows.into_iter().map(Event::from).collect())
 }

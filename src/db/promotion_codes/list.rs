@@ -6,16 +6,10 @@ use diesel::prelude::*;
 
 use super::{PromoRow, Promotion, with_coupons};
 use crate::db::Conn;
+use crate::db::paging::{Cursor, Page, page};
 use crate::db::schema::{coupons, promotion_codes};
 use crate::domain::ids::{CouponId, StoreId};
 use crate::domain::promotion::PromoState;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PromoCursor {
-    First,
-    Next(i64),
-    Prev(i64),
-}
 
 #[derive(Debug, Clone)]
 pub struct PromoListQuery {
@@ -23,15 +17,11 @@ pub struct PromoListQuery {
     pub coupon: Option<CouponId>,
     /// A prefix of the normal form.
     pub prefix: Option<String>,
-    pub cursor: PromoCursor,
+    pub cursor: Cursor,
     pub limit: i64,
 }
 
-pub struct PromoListPage {
-    pub codes: Vec<Promotion>,
-    pub has_prev: bool,
-    pub has_next: bool,
-}
+pub type PromoListPage = Page<Promotion>;
 
 type Backend = <Conn as diesel::Connection>::Backend;
 
@@ -101,97 +91,69 @@ pub fn list(
     };
     let fetch = q.limit + 1;
     let searching = q.prefix.as_deref().is_some_and(|p| !p.is_empty());
-    let (mut rows, backwards): (Vec<PromoRow>, bool) =
-        if let Some(prefix) = q.prefix.as_deref().filter(|_| searching) {
-            let high = format!("{prefix}\u{7f}");
-            query = query
-                .filter(promotion_codes::normal.ge(prefix.to_string()))
-                .filter(promotion_codes::normal.lt(high));
-            let key = match q.cursor {
-                PromoCursor::First => None,
-                PromoCursor::Next(id) | PromoCursor::Prev(id) => promotion_codes::table
-                    .filter(promotion_codes::store_id.eq(store.0))
-                    .filter(promotion_codes::id.eq(id))
-                    .select(promotion_codes::normal)
-                    .first::<String>(conn)
-                    .optional()?
-                    .map(|normal| (normal, id)),
-            };
-            match (q.cursor, key) {
-                (PromoCursor::Next(_), Some((normal, id))) => (
-                    query
-                        .filter(promotion_codes::normal.ge(normal.clone()))
-                        .filter(
-                            promotion_codes::normal
-                                .gt(normal)
-                                .or(promotion_codes::id.gt(id)),
-                        )
-                        .order((promotion_codes::normal.asc(), promotion_codes::id.asc()))
-                        .limit(fetch)
-                        .load(conn)?,
-                    false,
-                ),
-                (PromoCursor::Prev(_), Some((normal, id))) => (
-                    query
-                        .filter(promotion_codes::normal.le(normal.clone()))
-                        .filter(
-                            promotion_codes::normal
-                                .lt(normal)
-                                .or(promotion_codes::id.lt(id)),
-                        )
-                        .order((promotion_codes::normal.desc(), promotion_codes::id.desc()))
-                        .limit(fetch)
-                        .load(conn)?,
-                    true,
-                ),
-                _ => (
-                    query
-                        .order((promotion_codes::normal.asc(), promotion_codes::id.asc()))
-                        .limit(fetch)
-                        .load(conn)?,
-                    false,
-                ),
-            }
-        } else {
-            match q.cursor {
-                PromoCursor::First => (
-                    query
-                        .order(promotion_codes::id.desc())
-                        .limit(fetch)
-                        .load(conn)?,
-                    false,
-                ),
-                PromoCursor::Next(id) => (
-                    query
-                        .filter(promotion_codes::id.lt(id))
-                        .order(promotion_codes::id.desc())
-                        .limit(fetch)
-                        .load(conn)?,
-                    false,
-                ),
-                PromoCursor::Prev(id) => (
-                    query
-                        .filter(promotion_codes::id.gt(id))
-                        .order(promotion_codes::id.asc())
-                        .limit(fetch)
-                        .load(conn)?,
-                    true,
-                ),
-            }
+    let mut cursor = q.cursor;
+    let rows: Vec<PromoRow> = if let Some(prefix) = q.prefix.as_deref().filter(|_| searching) {
+        let high = format!("{prefix}\u{7f}");
+        query = query
+            .filter(promotion_codes::normal.ge(prefix.to_string()))
+            .filter(promotion_codes::normal.lt(high));
+        let key = match q.cursor {
+            Cursor::First => None,
+            Cursor::Next(id) | Cursor::Prev(id) => promotion_codes::table
+                .filter(promotion_codes::store_id.eq(store.0))
+                .filter(promotion_codes::id.eq(id))
+                .select(promotion_codes::normal)
+                .first::<String>(conn)
+                .optional()?
+                .map(|normal| (normal, id)),
         };
-    let more = rows.len() as i64 > q.limit;
-    rows.truncate(q.limit as usize);
-    if backwards {
-        rows.reverse();
-    }
-    let (has_prev, has_next) = match q.cursor {
-        PromoCursor::First => (false, more),
-        PromoCursor::Next(_) => (true, more),
-        PromoCursor::Prev(_) => (more, true),
+        match (q.cursor, key) {
+            (Cursor::Next(_), Some((normal, id))) => query
+                .filter(promotion_codes::normal.ge(normal.clone()))
+                .filter(
+                    promotion_codes::normal
+                        .gt(normal)
+                        .or(promotion_codes::id.gt(id)),
+                )
+                .order((promotion_codes::normal.asc(), promotion_codes::id.asc()))
+                .limit(fetch)
+                .load(conn)?,
+            (Cursor::Prev(_), Some((normal, id))) => query
+                .filter(promotion_codes::normal.le(normal.clone()))
+                .filter(
+                    promotion_codes::normal
+                        .lt(normal)
+                        .or(promotion_codes::id.lt(id)),
+                )
+                .order((promotion_codes::normal.desc(), promotion_codes::id.desc()))
+                .limit(fetch)
+                .load(conn)?,
+            _ => {
+                // No cursor, or one that names no row: the first page.
+                cursor = Cursor::First;
+                query
+                    .order((promotion_codes::normal.asc(), promotion_codes::id.asc()))
+                    .limit(fetch)
+                    .load(conn)?
+            }
+        }
+    } else {
+        match q.cursor {
+            Cursor::First => query
+                .order(promotion_codes::id.desc())
+                .limit(fetch)
+                .load(conn)?,
+            Cursor::Next(id) => query
+                .filter(promotion_codes::id.lt(id))
+                .order(promotion_codes::id.desc())
+                .limit(fetch)
+                .load(conn)?,
+            Cursor::Prev(id) => query
+                .filter(promotion_codes::id.gt(id))
+                .order(promotion_codes::id.asc())
+                .limit(fetch)
+                .load(conn)?,
+        }
     };
-    Ok(PromoListPage {
-        codes: with_coupons(conn, store, rows)?,
-        has_prev,
-        has_next,
-    })
+    page(rows, q.limit, cursor).try_map(|rows| with_coupons(conn, store, rows))
 }

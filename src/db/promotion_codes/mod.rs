@@ -4,12 +4,13 @@
 mod list;
 mod write;
 
-pub use list::{PromoCursor, PromoListPage, PromoListQuery, list};
+pub use list::{PromoListPage, PromoListQuery, list};
 pub use write::{PromoWriteError, create, delete, set_active, update};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::events::{Event, EventRow};
 use super::schema::{coupons, promotion_code_events, promotion_codes, users};
 use super::{Conn, DbError};
 use crate::db::coupons::Coupon;
@@ -130,16 +131,8 @@ pub fn coupon_choices(
         .load(conn)
 }
 
-/// One entry of a promotion code's activity log.
-pub struct PromoEvent {
-    pub at: NaiveDateTime,
-    pub user_email: Option<String>,
-    pub action: String,
-    pub detail: String,
-}
-
-pub fn events(conn: &mut Conn, id: PromotionCodeId) -> QueryResult<Vec<PromoEvent>> {
-    let rows: Vec<(NaiveDateTime, Option<String>, String, String)> = promotion_code_events::table
+pub fn events(conn: &mut Conn, id: PromotionCodeId) -> QueryResult<Vec<Event>> {
+    let rows: Vec<EventRow> = promotion_code_events::table
         .left_join(users::table)
         .filter(promotion_code_events::promotion_code_id.eq(id.0))
         .select((
@@ -150,13 +143,5 @@ pub fn events(conn: &mut Conn, id: PromotionCodeId) -> QueryResult<Vec<PromoEven
         ))
         .order(promotion_code_events::id.desc())
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(at, user_email, action, detail)| PromoEvent {
-            at,
-            user_email,
-            action,
-            detail,
-        })
-        .collect())
+    Ok(rows.into_iter().map(Event::from).collect())
 }

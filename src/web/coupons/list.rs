@@ -97,7 +97,7 @@ pub async fn list(
         &access.state.default_base_url,
     );
     let coupons: Vec<CouponView> = page
-        .coupons
+        .items
         .iter()
         .map(|c| CouponView::new(c, now, tz, &base_url, &access.store.slug))
         .collect();

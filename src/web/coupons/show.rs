@@ -11,21 +11,14 @@ use crate::db::coupons::Lifecycle;
 use crate::domain::ids::CouponId;
 use crate::domain::role::Role;
 use crate::domain::states::CouponState;
-use crate::domain::time;
 use crate::error::AppError;
+use crate::web::activity::EventView;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extract::{Manager, MinRole, StoreAccess, Viewer};
 use crate::web::layout::{Layout, Section};
 use crate::web::session::{FlashKind, flash};
 use crate::web::share::base_url;
 use crate::web::{render_status, see_other};
-
-pub struct EventView {
-    pub at: String,
-    pub who: String,
-    pub action: String,
-    pub detail: String,
-}
 
 #[derive(Template)]
 #[template(path = "coupons/show.html")]
@@ -85,15 +78,7 @@ pub async fn show(
         coupon,
         products,
         promos,
-        events: events
-            .into_iter()
-            .map(|e| EventView {
-                at: time::display(e.at, tz),
-                who: e.user_email.unwrap_or_else(|| "a removed user".into()),
-                action: e.action,
-                detail: e.detail,
-            })
-            .collect(),
+        events: EventView::list(events, tz),
         can_edit: access.role >= Role::Manager,
     };
     render_status(StatusCode::OK, &page)

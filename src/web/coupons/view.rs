@@ -42,14 +42,7 @@ impl CouponView {
     ) -> CouponView {
         let facts = c.facts();
         let state = facts.state(now);
-        let usage = match c.max_redemptions {
-            Some(max) => format!(
-                "{} of {max} used · {} remaining",
-                c.times_redeemed,
-                facts.remaining().unwrap_or(0)
-            ),
-            None => format!("{} used · no limit", c.times_redeemed),
-        };
+        let usage = usage_text(c.times_redeemed, c.max_redemptions, "no limit");
         CouponView {
             id: c.id.0,
             code: c.code.clone(),
@@ -99,6 +92,14 @@ impl CouponView {
             }
         };
         Some(text)
+    }
+}
+
+/// "10 of 100 used · 90 remaining", or "3 used · {unlimited}".
+pub fn usage_text(times: i64, max: Option<i64>, unlimited: &str) -> String {
+    match max {
+        Some(max) => format!("{times} of {max} used · {} remaining", (max - times).max(0)),
+        None => format!("{times} used · {unlimited}"),
     }
 }
 

@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use super::{PromoView, views};
 use crate::db;
-use crate::db::promotion_codes::{PromoCursor, PromoListQuery};
+use crate::db::paging::Cursor;
+use crate::db::promotion_codes::PromoListQuery;
 use crate::domain::code::normal_form;
 use crate::domain::ids::CouponId;
 use crate::domain::promotion::PromoState;
@@ -79,9 +80,9 @@ pub async fn list(
         coupon: params.coupon.map(CouponId),
         prefix: (!prefix.is_empty()).then_some(prefix),
         cursor: match (params.next, params.prev) {
-            (Some(id), _) => PromoCursor::Next(id),
-            (None, Some(id)) => PromoCursor::Prev(id),
-            (None, None) => PromoCursor::First,
+            (Some(id), _) => Cursor::Next(id),
+            (None, Some(id)) => Cursor::Prev(id),
+            (None, None) => Cursor::First,
         },
         limit: PAGE_SIZE,
     };
@@ -93,7 +94,7 @@ pub async fn list(
         Ok::<_, db::DbError>((page, coupons))
     })
     .await?;
-    let codes = views(&access, &page.codes);
+    let codes = views(&access, &page.items);
     let base = access.base_path();
     let prev = match (page.has_prev, codes.first()) {
         (true, Some(first)) => Some(link(&base, &params, ("prev", first.id))),

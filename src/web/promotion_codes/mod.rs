@@ -49,14 +49,11 @@ impl PromoView {
         let minimum = row
             .minimum_amount
             .zip(row.minimum_amount_currency.as_deref());
-        let usage = match row.max_redemptions {
-            Some(max) => format!(
-                "{} of {max} used · {} remaining",
-                row.times_redeemed,
-                facts.remaining().unwrap_or(0)
-            ),
-            None => format!("{} used · no limit of its own", row.times_redeemed),
-        };
+        let usage = crate::web::coupons::view::usage_text(
+            row.times_redeemed,
+            row.max_redemptions,
+            "no limit of its own",
+        );
         PromoView {
             id: row.id,
             code: row.code.clone(),

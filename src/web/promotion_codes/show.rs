@@ -9,9 +9,8 @@ use crate::db;
 use crate::db::promotion_codes::{PromoWriteError, Promotion};
 use crate::domain::ids::PromotionCodeId;
 use crate::domain::role::Role;
-use crate::domain::time;
 use crate::error::AppError;
-use crate::web::coupons::show::EventView;
+use crate::web::activity::EventView;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extract::{Manager, MinRole, StoreAccess, Viewer};
 use crate::web::layout::{Layout, Section};
@@ -51,15 +50,7 @@ pub async fn show(
         layout: access.layout(Section::PromotionCodes)?,
         base: access.base_path(),
         promo: views(&access, std::slice::from_ref(&promo)).remove(0),
-        events: events
-            .into_iter()
-            .map(|e| EventView {
-                at: time::display(e.at, tz),
-                who: e.user_email.unwrap_or_else(|| "a removed user".into()),
-                action: e.action,
-                detail: e.detail,
-            })
-            .collect(),
+        events: EventView::list(events, tz),
         can_edit: access.role >= Role::Manager,
     };
     render_status(StatusCode::OK, &page)

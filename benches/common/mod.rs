@@ -1,0 +1,117 @@
+//! What the benchmarks share: an app on a fresh SQLite database with an
+//! owner logged in, and latency figures over HTTP on loopback.
+
+use std::time::{Duration, Instant};
+
+use promodesk::config::Config;
+use promodesk::startup::Application;
+
+/// A served app: its address, the database URL, a logged-in client, and the
+/// temp folder that holds the database (dropped at the end).
+pub struct Bench {
+    pub base: String,
+    pub database_url: String,
+    pub client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+fn token(body: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = body.find(marker).map(|i| i + marker.len()).unwrap_or(0);
+    body[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Serves the app on 127.0.0.1 and sets up the store `bench`.
+pub async fn start() -> Bench {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let app = Application::build(Config::for_tests(database_url.clone()))
+        .await
+        .expect("app");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let setup = client
+        .get(format!("{base}/admin/setup"))
+        .send()
+        .await
+        .expect("setup page");
+    let csrf = token(&setup.text().await.expect("body"));
+    let created = client
+        .post(format!("{base}/admin/setup"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "bench@example.com"),
+            ("password", "benchmark password"),
+            ("store_name", "Bench"),
+            ("store_slug", "bench"),
+            ("currency", "USD"),
+            ("timezone", "UTC"),
+        ])
+        .send()
+        .await
+        .expect("setup");
+    assert_eq!(created.status(), 303);
+    Bench {
+        base,
+        database_url,
+        client,
+        _dir: dir,
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// GETs each URL in turn (after a warm-up) and prints the median and p99;
+/// `expect[i]`, when given, must appear in the i-th page.
+pub async fn measure(
+    client: &reqwest::Client,
+    label: &str,
+    urls: &[String],
+    expect: Option<&[String]>,
+) {
+    for url in urls.iter().take(10) {
+        client
+            .get(url)
+            .send()
+            .await
+            .expect("warm")
+            .text()
+            .await
+            .expect("body");
+    }
+    let mut times = Vec::with_capacity(urls.len());
+    for (i, url) in urls.iter().enumerate() {
+        let started = Instant::now();
+        let response = client.get(url).send().await.expect("GET");
+        assert_eq!(response.status(), 200, "{url}");
+        let body = response.text().await.expect("body");
+        times.push(started.elapsed());
+        if let Some(expected) = expect {
+            assert!(
+                body.contains(&expected[i]),
+                "{url} did not show {}",
+                expected[i]
+            );
+        }
+    }
+    times.sort();
+    println!(
+        "{label:<40} n={:<4} median {:>7.2} ms   p99 {:>7.2} ms   max {:>7.2} ms",
+        times.len(),
+        percentile(&times, 50.0).as_secs_f64() * 1000.0,
+        percentile(&times, 99.0).as_secs_f64() * 1000.0,
+        times.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
+    );
+}

@@ -1,0 +1,75 @@
+//! Keyset pagination shared by the lists: a cursor names the row a page
+//! starts after (or before), and one extra row tells whether more follow.
+
+/// Where a page starts, in the list's own order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    First,
+    /// The page after the row with this id.
+    Next(i64),
+    /// The page before the row with this id.
+    Prev(i64),
+}
+
+/// One page of a list, and whether there are pages before and after it.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_prev: bool,
+    pub has_next: bool,
+}
+
+/// Turns `limit + 1` rows read from the cursor onwards (in reverse order for
+/// `Prev`) into the page.
+pub fn page<T>(mut rows: Vec<T>, limit: i64, cursor: Cursor) -> Page<T> {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit.max(0) as usize);
+    if matches!(cursor, Cursor::Prev(_)) {
+        rows.reverse();
+    }
+    let (has_prev, has_next) = match cursor {
+        Cursor::First => (false, more),
+        Cursor::Next(_) => (true, more),
+        Cursor::Prev(_) => (more, true),
+    };
+    Page {
+        items: rows,
+        has_prev,
+        has_next,
+    }
+}
+
+impl<T> Page<T> {
+    pub fn try_map<U, E>(self, f: impl FnOnce(Vec<T>) -> Result<Vec<U>, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: f(self.items)?,
+            has_prev: self.has_prev,
+            has_next: self.has_next,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_know_their_neighbours() {
+        let first = page(vec![5, 4, 3], 2, Cursor::First);
+        assert_eq!(
+            (first.items, first.has_prev, first.has_next),
+            (vec![5, 4], false, true)
+        );
+        let last = page(vec![2, 1], 2, Cursor::Next(3));
+        assert_eq!(
+            (last.items, last.has_prev, last.has_next),
+            (vec![2, 1], true, false)
+        );
+        // Read backwards (ascending), shown in list order.
+        let back = page(vec![4, 5, 6], 2, Cursor::Prev(3));
+        assert_eq!(
+            (back.items, back.has_prev, back.has_next),
+            (vec![5, 4], true, true)
+        );
+    }
+}

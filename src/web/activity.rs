@@ -1,0 +1,28 @@
+//! Activity logs as pages show them.
+
+use chrono_tz::Tz;
+
+use crate::db::events::Event;
+use crate::domain::time;
+
+pub struct EventView {
+    pub at: String,
+    pub who: String,
+    pub action: String,
+    pub detail: String,
+}
+
+impl EventView {
+    /// The log's entries, times in the store's zone.
+    pub fn list(events: Vec<Event>, tz: Tz) -> Vec<EventView> {
+        events
+            .into_iter()
+            .map(|e| EventView {
+                at: time::display(e.at, tz),
+                who: e.user_email.unwrap_or_else(|| "a removed user".into()),
+                action: e.action,
+                detail: e.detail,
+            })
+            .collect()
+    }
+}
