@@ -77,10 +77,9 @@ fn sqlite_path(url: &str) -> &str {
 }
 
 /// Per-connection SQLite settings: wait for locks instead of failing, WAL so
-/// readers never block the writer, enforced foreign keys, and fresh planner
-/// statistics when they are stale (SQLite's advice for new connections).
+/// readers never block the writer, and enforced foreign keys.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA optimize = 0x10002;";
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
 #[derive(Debug, Clone, Copy)]
 struct Pragmas;
@@ -111,6 +110,9 @@ pub fn open(url: &str, max_size: u32) -> Result<Pool, SetupError> {
             conn.batch_execute(SQLITE_PRAGMAS)?;
             conn.run_pending_migrations(SQLITE_MIGRATIONS)
                 .map_err(|e| SetupError::Migrate(e.to_string()))?;
+            // Planner statistics, so list filters pick their partial indexes
+            // (PostgreSQL's autovacuum keeps its own).
+            conn.batch_execute("ANALYZE")?;
             path.to_string()
         }
     };
