@@ -39,9 +39,21 @@ impl Application {
     pub async fn build(config: Config) -> Result<Application, StartError> {
         let url = config.database_url.clone();
         let size = config.db_pool_size;
-        let pool = actix_web::web::block(move || db::open(&url, size))
-            .await
-            .map_err(|_| StartError::Blocking)??;
+        let pool = actix_web::web::block(move || {
+            let pool = db::open(&url, size)?;
+            let mut conn = pool.get()?;
+            let failed =
+                db::coupon_sets::fail_interrupted(&mut conn).map_err(db::SetupError::Configure)?;
+            if failed > 0 {
+                tracing::warn!(
+                    failed,
+                    "coupon sets left generating by a stopped server were undone"
+                );
+            }
+            Ok::<_, db::SetupError>(pool)
+        })
+        .await
+        .map_err(|_| StartError::Blocking)??;
         let key = session_key(&config, &pool).await?;
 
         let listener = TcpListener::bind(&config.bind)
@@ -154,7 +166,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
 
 fn store_scope() -> actix_web::Scope {
     use crate::web::coupons::{edit, list, show};
-    use crate::web::{products, promotion_codes};
+    use crate::web::{coupon_sets, products, promotion_codes};
     use stores::{members, overview, settings};
     web::scope("/s/{store}")
         .route("", web::get().to(overview::show))
@@ -219,7 +231,22 @@ fn store_scope() -> actix_web::Scope {
             "/promotion-codes/{id}/delete",
             web::post().to(promotion_codes::show::delete),
         )
-        .route("/coupon-sets", web::get().to(overview::coupon_sets))
+        .route("/coupon-sets", web::get().to(coupon_sets::list))
+        .route("/coupon-sets/new", web::get().to(coupon_sets::new))
+        .route("/coupon-sets/new", web::post().to(coupon_sets::create))
+        .route("/coupon-sets/{id}", web::get().to(coupon_sets::show))
+        .route(
+            "/coupon-sets/{id}/codes.csv",
+            web::get().to(coupon_sets::export::codes_csv),
+        )
+        .route(
+            "/coupon-sets/{id}/generate",
+            web::post().to(coupon_sets::generate_more),
+        )
+        .route(
+            "/coupon-sets/{id}/delete",
+            web::post().to(coupon_sets::delete),
+        )
         .route("/customers", web::get().to(overview::customers))
         .route("/orders", web::get().to(overview::orders))
         .route("/settings", web::get().to(settings::show))

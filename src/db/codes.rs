@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{coupons, promotion_codes};
+use super::schema::{coupons, promotion_codes, set_codes};
 use super::{Conn, upper};
 use crate::domain::ids::{PromotionCodeId, StoreId};
 
@@ -29,6 +29,19 @@ pub enum Clash {
     Coupon(String),
     /// A live promotion code with the same normal form.
     Promotion(String),
+    /// An unused code of a coupon set.
+    SetCode(String),
+}
+
+/// An unused set code with this normal form.
+fn set_code_holding(conn: &mut Conn, store: StoreId, normal: &str) -> QueryResult<Option<String>> {
+    set_codes::table
+        .filter(set_codes::store_id.eq(store.0))
+        .filter(set_codes::normal.eq(normal))
+        .filter(set_codes::state.eq("unused"))
+        .select(set_codes::code)
+        .first(conn)
+        .optional()
 }
 
 /// Is a live coupon's code equal, ignoring case, to this normal form?
@@ -97,6 +110,9 @@ pub fn promotion_clash(
     if let Some(code) = coupon_holding(conn, store, normal)? {
         return Ok(Some(Clash::Coupon(code)));
     }
+    if let Some(code) = set_code_holding(conn, store, normal)? {
+        return Ok(Some(Clash::SetCode(code)));
+    }
     let live = live_promotions(conn, store, normal, except, now)?;
     Ok(live
         .into_iter()
@@ -104,7 +120,8 @@ pub fn promotion_clash(
         .map(|(code, _)| Clash::Promotion(code)))
 }
 
-/// Does a live promotion code hold this coupon code's text (ignoring case)?
+/// Does a live promotion code or an unused set code hold this coupon code's
+/// text (ignoring case)?
 pub fn coupon_clash(
     conn: &mut Conn,
     store: StoreId,
@@ -112,6 +129,9 @@ pub fn coupon_clash(
     now: NaiveDateTime,
 ) -> QueryResult<Option<String>> {
     let normal = code.to_uppercase();
+    if let Some(code) = set_code_holding(conn, store, &normal)? {
+        return Ok(Some(code));
+    }
     Ok(live_promotions(conn, store, &normal, None, now)?
         .into_iter()
         .next()

@@ -2,6 +2,7 @@
 //! migrations, and one module per table or aggregate. SQL lives only here.
 
 pub mod codes;
+pub mod coupon_sets;
 pub mod coupons;
 pub mod events;
 pub mod login_failures;

@@ -137,6 +137,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    coupon_sets (id) {
+        id -> BigInt,
+        store_id -> BigInt,
+        coupon_id -> BigInt,
+        name -> Text,
+        prefix -> Text,
+        code_length -> BigInt,
+        status -> Text,
+        generation -> BigInt,
+        requested -> BigInt,
+        generated -> BigInt,
+        error -> Nullable<Text>,
+        total_codes -> BigInt,
+        used_codes -> BigInt,
+        archived_codes -> BigInt,
+        deleted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    set_codes (id) {
+        id -> BigInt,
+        store_id -> BigInt,
+        set_id -> BigInt,
+        code -> Text,
+        normal -> Text,
+        state -> Text,
+        generation -> BigInt,
+        used_at -> Nullable<Timestamp>,
+        order_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(coupon_sets -> coupons (coupon_id));
+diesel::joinable!(set_codes -> coupon_sets (set_id));
 diesel::joinable!(promotion_codes -> coupons (coupon_id));
 diesel::joinable!(promotion_codes -> stores (store_id));
 diesel::joinable!(promotion_code_events -> promotion_codes (promotion_code_id));
@@ -160,4 +197,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     coupon_events,
     promotion_codes,
     promotion_code_events,
+    coupon_sets,
+    set_codes,
 );

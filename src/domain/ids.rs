@@ -13,4 +13,11 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(UserId, StoreId, ProductId, CouponId, PromotionCodeId);
+id_type!(
+    UserId,
+    StoreId,
+    ProductId,
+    CouponId,
+    PromotionCodeId,
+    CouponSetId
+);

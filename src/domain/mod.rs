@@ -3,6 +3,7 @@
 pub mod code;
 pub mod codegen;
 pub mod coupon;
+pub mod coupon_set;
 pub mod discount;
 pub mod email;
 pub mod form_errors;

@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod assets;
 pub mod auth;
+pub mod coupon_sets;
 pub mod coupons;
 pub mod csrf;
 pub mod extract;

@@ -321,6 +321,9 @@ pub fn apply(
                 .execute(conn)?,
         };
         if updated > 0 {
+            if matches!(action, Lifecycle::Archive | Lifecycle::Delete) {
+                crate::db::coupon_sets::archive_codes_of_coupon(conn, id)?;
+            }
             log(conn, id, Some(user), action.past_tense(), "")?;
         }
         Ok(updated > 0)

@@ -24,7 +24,7 @@ const CODE_TAKEN: &str = "Another coupon of this store already uses this code. C
 fn taken_message(e: &CouponWriteError) -> String {
     match e {
         CouponWriteError::HeldByPromotion(promo) => format!(
-            "The promotion code {promo} already uses this text (ignoring case); customers could not tell them apart."
+            "The code {promo} (a promotion code or an unused set code) already uses this text, ignoring case; customers could not tell them apart."
         ),
         _ => CODE_TAKEN.to_string(),
     }

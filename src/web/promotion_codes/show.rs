@@ -71,6 +71,9 @@ pub fn clash_message(clash: &db::codes::Clash) -> String {
         db::codes::Clash::Coupon(code) => format!(
             "The coupon {code} uses this text (ignoring case): customers could not tell them apart."
         ),
+        db::codes::Clash::SetCode(code) => format!(
+            "{code} is an unused code of a coupon set: customers could not tell them apart."
+        ),
         db::codes::Clash::Promotion(code) => format!(
             "{code} is already an active promotion code. Deactivate it first, or restrict this code to a customer (restricted codes may share a text)."
         ),

@@ -52,9 +52,6 @@ async fn section(access: StoreAccess<Viewer>, section: Section) -> Result<Sectio
     })
 }
 
-pub async fn coupon_sets(access: StoreAccess<Viewer>) -> Result<SectionPage, AppError> {
-    section(access, Section::CouponSets).await
-}
 pub async fn customers(access: StoreAccess<Viewer>) -> Result<SectionPage, AppError> {
     section(access, Section::Customers).await
 }

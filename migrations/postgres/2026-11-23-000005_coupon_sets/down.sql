@@ -1,0 +1,2 @@
+DROP TABLE set_codes;
+DROP TABLE coupon_sets;

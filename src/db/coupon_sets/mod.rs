@@ -1,0 +1,158 @@
+//! Coupon sets and their single-use codes: the rows and reads here, writes
+//! (create, add, delete, archive with the coupon) in `write`, the code
+//! generator in `generate`.
+
+pub mod generate;
+mod write;
+
+pub use write::{SetWriteError, add_codes, archive_codes_of_coupon, create, delete};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::Conn;
+use super::paging::{Cursor, Page, page};
+use super::schema::{coupon_sets, set_codes};
+use crate::domain::ids::{CouponId, CouponSetId, StoreId};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = coupon_sets)]
+pub struct SetRow {
+    pub id: i64,
+    pub coupon_id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub code_length: i64,
+    pub status: String,
+    pub generation: i64,
+    pub requested: i64,
+    pub generated: i64,
+    pub error: Option<String>,
+    pub total_codes: i64,
+    pub used_codes: i64,
+    pub archived_codes: i64,
+    pub created_at: NaiveDateTime,
+}
+
+impl SetRow {
+    pub fn id(&self) -> CouponSetId {
+        CouponSetId(self.id)
+    }
+
+    pub fn unused_codes(&self) -> i64 {
+        self.total_codes - self.used_codes - self.archived_codes
+    }
+
+    pub fn generating(&self) -> bool {
+        self.status == "generating"
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = set_codes)]
+pub struct CodeRow {
+    pub id: i64,
+    pub code: String,
+    pub state: String,
+    pub used_at: Option<NaiveDateTime>,
+    pub order_id: Option<i64>,
+}
+
+/// A set of the store that is not deleted.
+pub fn find(conn: &mut Conn, store: StoreId, id: CouponSetId) -> QueryResult<SetRow> {
+    coupon_sets::table
+        .filter(coupon_sets::store_id.eq(store.0))
+        .filter(coupon_sets::id.eq(id.0))
+        .filter(coupon_sets::deleted_at.is_null())
+        .select(SetRow::as_select())
+        .first(conn)
+}
+
+/// The store's sets, newest first.
+pub fn list(conn: &mut Conn, store: StoreId) -> QueryResult<Vec<SetRow>> {
+    coupon_sets::table
+        .filter(coupon_sets::store_id.eq(store.0))
+        .filter(coupon_sets::deleted_at.is_null())
+        .select(SetRow::as_select())
+        .order(coupon_sets::id.desc())
+        .load(conn)
+}
+
+/// The sets of one coupon.
+pub fn for_coupon(conn: &mut Conn, coupon: CouponId) -> QueryResult<Vec<SetRow>> {
+    coupon_sets::table
+        .filter(coupon_sets::coupon_id.eq(coupon.0))
+        .filter(coupon_sets::deleted_at.is_null())
+        .select(SetRow::as_select())
+        .order(coupon_sets::id.desc())
+        .load(conn)
+}
+
+/// One page of a set's codes in id order, optionally those whose normal form
+/// starts with `prefix`.
+pub fn codes(
+    conn: &mut Conn,
+    set: CouponSetId,
+    prefix: Option<&str>,
+    cursor: Cursor,
+    limit: i64,
+) -> QueryResult<Page<CodeRow>> {
+    let mut query = set_codes::table
+        .filter(set_codes::set_id.eq(set.0))
+        .select(CodeRow::as_select())
+        .into_boxed::<<Conn as diesel::Connection>::Backend>();
+    if let Some(prefix) = prefix.filter(|p| !p.is_empty()) {
+        query = query
+            .filter(set_codes::normal.ge(prefix.to_string()))
+            .filter(set_codes::normal.lt(format!("{prefix}\u{7f}")));
+    }
+    let fetch = limit + 1;
+    let rows = match cursor {
+        Cursor::First => query.order(set_codes::id.asc()).limit(fetch).load(conn)?,
+        Cursor::Next(id) => query
+            .filter(set_codes::id.gt(id))
+            .order(set_codes::id.asc())
+            .limit(fetch)
+            .load(conn)?,
+        Cursor::Prev(id) => query
+            .filter(set_codes::id.lt(id))
+            .order(set_codes::id.desc())
+            .limit(fetch)
+            .load(conn)?,
+    };
+    Ok(page(rows, limit, cursor))
+}
+
+/// Up to `limit` codes of a set after id `after`, for the CSV export.
+pub fn export_chunk(
+    conn: &mut Conn,
+    set: CouponSetId,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<CodeRow>> {
+    set_codes::table
+        .filter(set_codes::set_id.eq(set.0))
+        .filter(set_codes::id.gt(after))
+        .select(CodeRow::as_select())
+        .order(set_codes::id.asc())
+        .limit(limit)
+        .load(conn)
+}
+
+/// Marks sets left "generating" by a stopped server as failed and removes
+/// the codes of the interrupted run, so no half set remains.
+pub fn fail_interrupted(conn: &mut Conn) -> QueryResult<usize> {
+    let stuck: Vec<SetRow> = coupon_sets::table
+        .filter(coupon_sets::status.eq("generating"))
+        .select(SetRow::as_select())
+        .load(conn)?;
+    for set in &stuck {
+        generate::abandon(
+            conn,
+            set.id(),
+            set.generation,
+            "the server stopped while generating",
+        )?;
+    }
+    Ok(stuck.len())
+}

@@ -1,0 +1,185 @@
+//! Coupon set writes. Generation itself is in `generate`; these open a run
+//! (the set says "generating") or end a set's codes.
+
+use diesel::prelude::*;
+
+use super::generate::Run;
+use super::{SetRow, find};
+use crate::db::codes::lock_store;
+use crate::db::schema::{coupon_sets, set_codes};
+use crate::db::{Conn, DbError, now};
+use crate::domain::coupon_set::{SetDraft, fits};
+use crate::domain::ids::{CouponId, CouponSetId, StoreId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetWriteError {
+    #[error("another set has this name")]
+    NameTaken,
+    #[error("the coupon is deleted, archived or not in this store")]
+    CouponGone,
+    #[error("the code space cannot hold that many more codes")]
+    NoRoom,
+    #[error("the set is still generating")]
+    Busy,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Every set code of the store: the space new codes must avoid.
+fn store_set_codes(conn: &mut Conn, store: StoreId) -> QueryResult<i64> {
+    let totals: Vec<i64> = coupon_sets::table
+        .filter(coupon_sets::store_id.eq(store.0))
+        .select(coupon_sets::total_codes)
+        .load(conn)?;
+    Ok(totals.into_iter().sum())
+}
+
+/// Creates a set and opens its first run; the caller generates the codes.
+pub fn create(conn: &mut Conn, store: StoreId, draft: &SetDraft) -> Result<Run, SetWriteError> {
+    crate::db::write_transaction(conn, |conn| {
+        lock_store(conn, store)?;
+        let coupon = match crate::db::coupons::find_live(conn, store, CouponId(draft.coupon_id)) {
+            Ok(coupon) if coupon.archived_at.is_none() => coupon,
+            Ok(_) | Err(DbError::NotFound) => return Err(SetWriteError::CouponGone),
+            Err(e) => return Err(e.into()),
+        };
+        let taken: i64 = coupon_sets::table
+            .filter(coupon_sets::store_id.eq(store.0))
+            .filter(coupon_sets::name.eq(&draft.name))
+            .filter(coupon_sets::deleted_at.is_null())
+            .count()
+            .get_result(conn)?;
+        if taken > 0 {
+            return Err(SetWriteError::NameTaken);
+        }
+        if !fits(
+            store_set_codes(conn, store)? as u64,
+            draft.count,
+            draft.code_length,
+        ) {
+            return Err(SetWriteError::NoRoom);
+        }
+        diesel::insert_into(coupon_sets::table)
+            .values((
+                coupon_sets::store_id.eq(store.0),
+                coupon_sets::coupon_id.eq(coupon.id.0),
+                coupon_sets::name.eq(&draft.name),
+                coupon_sets::prefix.eq(&draft.prefix),
+                coupon_sets::code_length.eq(i64::from(draft.code_length)),
+                coupon_sets::status.eq("generating"),
+                coupon_sets::generation.eq(1),
+                coupon_sets::requested.eq(draft.count as i64),
+                coupon_sets::generated.eq(0),
+                coupon_sets::created_at.eq(now()),
+            ))
+            .execute(conn)
+            .map_err(|e| {
+                if crate::db::is_unique_violation(&e) {
+                    SetWriteError::NameTaken
+                } else {
+                    SetWriteError::Db(e)
+                }
+            })?;
+        let id = CouponSetId(crate::db::last_insert_id(conn)?);
+        Ok(Run {
+            store,
+            set: id,
+            generation: 1,
+            prefix: draft.prefix.clone(),
+            length: draft.code_length as usize,
+            count: draft.count,
+        })
+    })
+}
+
+/// Opens a run that adds `count` codes to a ready (or failed) set.
+pub fn add_codes(
+    conn: &mut Conn,
+    store: StoreId,
+    id: CouponSetId,
+    count: u64,
+) -> Result<Run, SetWriteError> {
+    crate::db::write_transaction(conn, |conn| {
+        lock_store(conn, store)?;
+        let set: SetRow = find(conn, store, id)?;
+        if set.generating() {
+            return Err(SetWriteError::Busy);
+        }
+        let length = set.code_length as u32;
+        if !fits(store_set_codes(conn, store)? as u64, count, length) {
+            return Err(SetWriteError::NoRoom);
+        }
+        let generation = set.generation + 1;
+        diesel::update(coupon_sets::table.find(id.0))
+            .set((
+                coupon_sets::status.eq("generating"),
+                coupon_sets::generation.eq(generation),
+                coupon_sets::requested.eq(count as i64),
+                coupon_sets::generated.eq(0),
+                coupon_sets::error.eq(None::<String>),
+            ))
+            .execute(conn)?;
+        Ok(Run {
+            store,
+            set: id,
+            generation,
+            prefix: set.prefix,
+            length: length as usize,
+            count,
+        })
+    })
+}
+
+/// Ends a set's codes: unused ones are deleted, used ones archived; the
+/// counters follow.
+fn end_codes(conn: &mut Conn, set: CouponSetId) -> QueryResult<()> {
+    let deleted = diesel::delete(
+        set_codes::table
+            .filter(set_codes::set_id.eq(set.0))
+            .filter(set_codes::state.eq("unused")),
+    )
+    .execute(conn)? as i64;
+    let archived = diesel::update(
+        set_codes::table
+            .filter(set_codes::set_id.eq(set.0))
+            .filter(set_codes::state.eq("used")),
+    )
+    .set(set_codes::state.eq("archived"))
+    .execute(conn)? as i64;
+    diesel::update(coupon_sets::table.find(set.0))
+        .set((
+            coupon_sets::total_codes.eq(coupon_sets::total_codes - deleted),
+            coupon_sets::used_codes.eq(coupon_sets::used_codes - archived),
+            coupon_sets::archived_codes.eq(coupon_sets::archived_codes + archived),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes a set: its unused codes go, its used codes are archived.
+pub fn delete(conn: &mut Conn, store: StoreId, id: CouponSetId) -> Result<(), SetWriteError> {
+    crate::db::write_transaction(conn, |conn| {
+        let set = find(conn, store, id)?;
+        if set.generating() {
+            return Err(SetWriteError::Busy);
+        }
+        end_codes(conn, id)?;
+        diesel::update(coupon_sets::table.find(id.0))
+            .set(coupon_sets::deleted_at.eq(Some(now())))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Archiving or deleting a coupon ends the codes of its sets (SPEC 3).
+/// Call inside the coupon's write transaction.
+pub fn archive_codes_of_coupon(conn: &mut Conn, coupon: CouponId) -> QueryResult<()> {
+    let sets: Vec<i64> = coupon_sets::table
+        .filter(coupon_sets::coupon_id.eq(coupon.0))
+        .select(coupon_sets::id)
+        .load(conn)?;
+    for set in sets {
+        end_codes(conn, CouponSetId(set))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,247 @@
+//! Coupon sets (SPEC section 5): batches of single-use codes on one main
+//! coupon. The form's rules, the code space, and CSV import lines.
+
+use serde::Deserialize;
+
+use super::code::normal_form;
+use super::codegen::ALPHABET;
+use super::form_errors::FormErrors;
+
+pub const NAME_MAX: usize = 50;
+pub const COUNT_MAX: u64 = 1_000_000;
+pub const PREFIX_MAX: usize = 12;
+pub const LENGTH_MIN: u32 = 6;
+pub const LENGTH_MAX: u32 = 24;
+pub const LENGTH_DEFAULT: u32 = 10;
+pub const IMPORT_CODE_MAX: usize = 64;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct SetInput {
+    pub name: String,
+    pub coupon_id: String,
+    pub count: String,
+    pub prefix: String,
+    pub code_length: String,
+}
+
+impl Default for SetInput {
+    fn default() -> Self {
+        SetInput {
+            name: String::new(),
+            coupon_id: String::new(),
+            count: String::new(),
+            prefix: String::new(),
+            code_length: LENGTH_DEFAULT.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetDraft {
+    pub name: String,
+    pub coupon_id: i64,
+    pub count: u64,
+    pub prefix: String,
+    pub code_length: u32,
+}
+
+/// How many codes of `length` random characters exist.
+pub fn code_space(length: u32) -> u128 {
+    (ALPHABET.len() as u128).saturating_pow(length)
+}
+
+/// Random codes stay cheap to draw while at most a tenth of the space is
+/// taken; past that a request is refused up front instead of looping.
+pub fn fits(existing: u64, count: u64, length: u32) -> bool {
+    u128::from(existing) + u128::from(count) <= code_space(length) / 10
+}
+
+pub fn parse_count(raw: &str) -> Result<u64, String> {
+    match raw.trim().replace(['_', ','], "").parse::<u64>() {
+        Ok(n) if (1..=COUNT_MAX).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "Enter how many codes to generate: 1 to {COUNT_MAX}."
+        )),
+    }
+}
+
+/// Checks the set form; `coupon_ok` says whether the id names a coupon of
+/// the store that is neither deleted nor archived.
+pub fn check(input: &SetInput, coupon_ok: bool) -> Result<SetDraft, FormErrors> {
+    let mut errors = FormErrors::default();
+    let name = input.name.trim();
+    if name.is_empty() {
+        errors.add("name", "Enter a name, e.g. Spring mailing.");
+    } else if name.chars().count() > NAME_MAX {
+        errors.add("name", format!("Use at most {NAME_MAX} characters."));
+    }
+    let coupon_id = input
+        .coupon_id
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|_| coupon_ok);
+    if coupon_id.is_none() {
+        errors.add(
+            "coupon_id",
+            "Choose a coupon of this store that is not deleted or archived.",
+        );
+    }
+    let count = errors.check("count", parse_count(&input.count));
+    let prefix = input.prefix.trim();
+    if prefix.len() > PREFIX_MAX {
+        errors.add("prefix", format!("Use at most {PREFIX_MAX} characters."));
+    } else if !prefix
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        errors.add("prefix", "Use only letters, digits and dashes.");
+    }
+    let length = match input.code_length.trim() {
+        "" => Some(LENGTH_DEFAULT),
+        raw => match raw.parse::<u32>() {
+            Ok(n) if (LENGTH_MIN..=LENGTH_MAX).contains(&n) => Some(n),
+            _ => {
+                errors.add(
+                    "code_length",
+                    format!("Choose {LENGTH_MIN} to {LENGTH_MAX} random characters."),
+                );
+                None
+            }
+        },
+    };
+    match (coupon_id, count, length) {
+        (Some(coupon_id), Some(count), Some(code_length)) if errors.is_empty() => Ok(SetDraft {
+            name: name.to_string(),
+            coupon_id,
+            count,
+            prefix: prefix.to_uppercase(),
+            code_length,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// One code of an imported file, or why the line was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportLine {
+    Code { text: String, normal: String },
+    Skip,
+    Refused(String),
+}
+
+/// Reads one CSV line: the first field is the code (quotes allowed); an
+/// empty line, or a first line reading `code`, is skipped.
+pub fn import_line(line: &str, first: bool) -> ImportLine {
+    let field = line
+        .split(',')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches('"')
+        .trim();
+    if field.is_empty() || (first && field.eq_ignore_ascii_case("code")) {
+        return ImportLine::Skip;
+    }
+    if let Some(bad) = field
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == ' '))
+    {
+        return ImportLine::Refused(format!(
+            "bad character “{bad}” (letters, digits and dashes only)"
+        ));
+    }
+    if field.len() > IMPORT_CODE_MAX {
+        return ImportLine::Refused(format!(
+            "too long ({} characters, at most {IMPORT_CODE_MAX})",
+            field.len()
+        ));
+    }
+    let normal = normal_form(field);
+    if normal.is_empty() {
+        return ImportLine::Refused("no letters or digits".into());
+    }
+    ImportLine::Code {
+        text: field.split_whitespace().collect(),
+        normal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(count: &str, length: &str, prefix: &str) -> SetInput {
+        SetInput {
+            name: "Spring mailing".into(),
+            coupon_id: "1".into(),
+            count: count.into(),
+            prefix: prefix.into(),
+            code_length: length.into(),
+        }
+    }
+
+    #[test]
+    fn the_form_rules() {
+        let draft = check(&input("1000", "", "spring-"), true);
+        assert_eq!(
+            draft.map(|d| (d.count, d.code_length, d.prefix)).ok(),
+            Some((1000, 10, "SPRING-".into()))
+        );
+        for (count, length, prefix, field) in [
+            ("0", "10", "", "count"),
+            ("1000001", "10", "", "count"),
+            ("many", "10", "", "count"),
+            ("10", "5", "", "code_length"),
+            ("10", "25", "", "code_length"),
+            ("10", "10", "TOO-LONG-PREFIX", "prefix"),
+            ("10", "10", "A_B", "prefix"),
+        ] {
+            let errors = check(&input(count, length, prefix), true)
+                .err()
+                .unwrap_or_default();
+            assert!(
+                errors.get(field).is_some(),
+                "{count} {length} {prefix}: no error on {field}"
+            );
+        }
+        assert!(
+            check(&input("10", "10", ""), false)
+                .err()
+                .unwrap_or_default()
+                .get("coupon_id")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn the_code_space_is_checked_up_front() {
+        assert_eq!(code_space(2), 1024);
+        assert!(!fits(0, 1_000_000, 2));
+        assert!(!fits(0, 200, 2));
+        assert!(fits(0, 100, 2));
+        assert!(fits(0, 1_000_000, 6));
+        assert!(!fits(107_000_000, 1_000_000, 6));
+    }
+
+    #[test]
+    fn import_lines() {
+        assert_eq!(import_line("code", true), ImportLine::Skip);
+        assert_eq!(import_line("", false), ImportLine::Skip);
+        assert_eq!(
+            import_line("\"abc-123\",unused", false),
+            ImportLine::Code {
+                text: "abc-123".into(),
+                normal: "ABC123".into()
+            }
+        );
+        assert!(
+            matches!(import_line("AB$C", false), ImportLine::Refused(r) if r.contains("bad character"))
+        );
+        assert!(
+            matches!(import_line(&"A".repeat(65), false), ImportLine::Refused(r) if r.contains("too long"))
+        );
+        assert!(matches!(import_line("---", false), ImportLine::Refused(_)));
+    }
+}

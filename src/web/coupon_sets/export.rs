@@ -1,0 +1,86 @@
+//! `/coupon-sets/{id}/codes.csv`: every code of a set, streamed in chunks
+//! read one after another, so memory stays flat at any size.
+
+use actix_web::http::header::{
+    CONTENT_DISPOSITION, ContentDisposition, DispositionParam, DispositionType,
+};
+use actix_web::web::Bytes;
+use actix_web::{HttpResponse, web};
+use futures_util::{StreamExt, stream};
+
+use crate::db;
+use crate::domain::ids::CouponSetId;
+use crate::domain::time;
+use crate::error::AppError;
+use crate::web::coupons::view::store_tz;
+use crate::web::extract::{StoreAccess, Viewer};
+use crate::web::share::{base_url, share_url};
+
+const CHUNK: i64 = 5_000;
+
+pub async fn codes_csv(
+    access: StoreAccess<Viewer>,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.id();
+    let id = CouponSetId(path.1);
+    let set = crate::web::db(&access.state, move |conn| {
+        db::coupon_sets::find(conn, store, id)
+    })
+    .await?;
+    let state = access.state.clone();
+    let tz = store_tz(&access.store.timezone);
+    let base = base_url(
+        access.store.public_base_url.as_deref(),
+        &access.state.default_base_url,
+    );
+    let slug = access.store.slug.clone();
+    let header = Bytes::from_static(b"code,state,used_at,order_id,url\n");
+    // State: the last id sent, or None once the set is exhausted.
+    let body = stream::unfold(Some(0i64), move |after| {
+        let state = state.clone();
+        let base = base.clone();
+        let slug = slug.clone();
+        async move {
+            let after = after?;
+            let rows = match crate::web::db(&state, move |conn| {
+                db::coupon_sets::export_chunk(conn, id, after, CHUNK)
+            })
+            .await
+            {
+                Ok(rows) => rows,
+                Err(e) => return Some((Err(e), None)),
+            };
+            let last = rows.last().map(|r| r.id)?;
+            let mut text = String::with_capacity(rows.len() * 80);
+            for r in &rows {
+                let used_at = r.used_at.map(|t| time::to_input(t, tz)).unwrap_or_default();
+                let order = r.order_id.map(|o| o.to_string()).unwrap_or_default();
+                text.push_str(&format!(
+                    "{},{},{},{},{}\n",
+                    r.code,
+                    r.state,
+                    used_at,
+                    order,
+                    share_url(&base, &slug, &r.code)
+                ));
+            }
+            let more = rows.len() as i64 == CHUNK;
+            Some((Ok::<_, AppError>(Bytes::from(text)), more.then_some(last)))
+        }
+    });
+    let filename = format!(
+        "{}-codes.csv",
+        set.name.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            CONTENT_DISPOSITION,
+            ContentDisposition {
+                disposition: DispositionType::Attachment,
+                parameters: vec![DispositionParam::Filename(filename)],
+            },
+        ))
+        .streaming(stream::once(async move { Ok::<_, AppError>(header) }).chain(body)))
+}

@@ -1,0 +1,431 @@
+//! Coupon sets: list, create (generation inline when small, in the
+//! background otherwise), the set's page with progress and codes, adding
+//! codes, delete, and the streamed CSV export.
+
+pub mod export;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::db;
+use crate::db::coupon_sets::generate::{self, Run};
+use crate::db::coupon_sets::{CodeRow, SetRow, SetWriteError};
+use crate::db::paging::Cursor;
+use crate::domain::code::normal_form;
+use crate::domain::coupon_set::{self, SetInput};
+use crate::domain::ids::{CouponId, CouponSetId};
+use crate::domain::role::Role;
+use crate::domain::time;
+use crate::error::AppError;
+use crate::web::coupons::view::{CouponView, store_tz};
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::extract::{Manager, MinRole, StoreAccess, Viewer};
+use crate::web::forms::FormErrors;
+use crate::web::layout::{Layout, Section};
+use crate::web::promotion_codes::list::CouponOption;
+use crate::web::session::{FlashKind, flash};
+use crate::web::share::{base_url, share_url};
+use crate::web::{AppState, render_status, see_other};
+
+/// Sets up to this many codes are generated before the page answers.
+const INLINE_MAX: u64 = 20_000;
+const PAGE_SIZE: i64 = 50;
+
+/// Generates small runs now and large ones on their own thread.
+async fn start(state: &AppState, job: Run) -> Result<(), AppError> {
+    if job.count <= INLINE_MAX {
+        crate::web::db(state, move |conn| generate::run(conn, &job)).await
+    } else {
+        generate::spawn(state.pool.clone(), job);
+        Ok(())
+    }
+}
+
+fn set_error(e: SetWriteError, errors: &mut FormErrors) -> Result<(), AppError> {
+    match e {
+        SetWriteError::NameTaken => errors.add("name", "Another set of this store has this name."),
+        SetWriteError::CouponGone => errors.add(
+            "coupon_id",
+            "Choose a coupon of this store that is not deleted or archived.",
+        ),
+        SetWriteError::NoRoom => errors.add(
+            "count",
+            "That many codes do not fit in the code space of this length: use longer codes.",
+        ),
+        SetWriteError::Busy => errors.add(
+            "count",
+            "The set is still generating codes: wait until it is done.",
+        ),
+        SetWriteError::Db(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+pub struct SetView {
+    pub id: i64,
+    pub name: String,
+    pub coupon_id: i64,
+    pub status: String,
+    pub total: i64,
+    pub used: i64,
+    pub unused: i64,
+    pub archived: i64,
+    pub requested: i64,
+    pub generated: i64,
+    pub percent: i64,
+    pub error: Option<String>,
+    pub shape: String,
+}
+
+impl SetView {
+    fn new(s: &SetRow) -> SetView {
+        SetView {
+            id: s.id,
+            name: s.name.clone(),
+            coupon_id: s.coupon_id,
+            status: s.status.clone(),
+            total: s.total_codes,
+            used: s.used_codes,
+            unused: s.unused_codes(),
+            archived: s.archived_codes,
+            requested: s.requested,
+            generated: s.generated,
+            percent: if s.requested > 0 {
+                s.generated * 100 / s.requested
+            } else {
+                100
+            },
+            error: s.error.clone(),
+            shape: format!("{}{}", s.prefix, "X".repeat(s.code_length as usize)),
+        }
+    }
+
+    pub fn generating(&self) -> bool {
+        self.status == "generating"
+    }
+}
+
+#[derive(Template)]
+#[template(path = "coupon_sets/list.html")]
+struct ListPage {
+    layout: Layout,
+    base: String,
+    sets: Vec<(SetView, String)>,
+    can_edit: bool,
+}
+
+pub async fn list(access: StoreAccess<Viewer>) -> Result<HttpResponse, AppError> {
+    let store = access.store.id();
+    let (sets, coupons) = crate::web::db(&access.state, move |conn| {
+        let sets = db::coupon_sets::list(conn, store)?;
+        let coupons = db::promotion_codes::coupon_choices(conn, store)?;
+        Ok::<_, db::DbError>((sets, coupons))
+    })
+    .await?;
+    let code_of = |id: i64| {
+        coupons
+            .iter()
+            .find(|c| c.0 == id)
+            .map_or_else(String::new, |c| c.1.clone())
+    };
+    let page = ListPage {
+        layout: access.layout(Section::CouponSets)?,
+        base: access.base_path(),
+        sets: sets
+            .iter()
+            .map(|s| (SetView::new(s), code_of(s.coupon_id)))
+            .collect(),
+        can_edit: access.role >= Role::Manager,
+    };
+    render_status(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "coupon_sets/new.html")]
+struct NewPage {
+    layout: Layout,
+    base: String,
+    form: SetInput,
+    errors: FormErrors,
+    coupons: Vec<CouponOption>,
+}
+
+async fn new_page(
+    access: &StoreAccess<Manager>,
+    status: StatusCode,
+    form: SetInput,
+    errors: FormErrors,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.id();
+    let coupons = crate::web::db(&access.state, move |conn| {
+        db::promotion_codes::coupon_choices(conn, store)
+    })
+    .await?;
+    let selected = form.coupon_id.trim().to_string();
+    let page = NewPage {
+        layout: access.layout(Section::CouponSets)?,
+        base: access.base_path(),
+        coupons: coupons
+            .into_iter()
+            .map(|(id, code, name)| CouponOption {
+                selected: id.to_string() == selected,
+                label: name.map_or_else(|| code.clone(), |n| format!("{code} — {n}")),
+                id,
+            })
+            .collect(),
+        form,
+        errors,
+    };
+    render_status(status, &page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NewParams {
+    pub coupon_id: Option<i64>,
+}
+
+pub async fn new(
+    access: StoreAccess<Manager>,
+    params: web::Query<NewParams>,
+) -> Result<HttpResponse, AppError> {
+    let form = SetInput {
+        coupon_id: params.coupon_id.map(|c| c.to_string()).unwrap_or_default(),
+        ..SetInput::default()
+    };
+    new_page(&access, StatusCode::OK, form, FormErrors::default()).await
+}
+
+pub async fn create(
+    access: StoreAccess<Manager>,
+    CsrfForm(form): CsrfForm<SetInput>,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.id();
+    let coupon_ok = match form.coupon_id.trim().parse::<i64>() {
+        Ok(id) => {
+            crate::web::db(&access.state, move |conn| {
+                match db::coupons::find_live(conn, store, CouponId(id)) {
+                    Ok(c) => Ok(c.archived_at.is_none()),
+                    Err(db::DbError::NotFound) => Ok(false),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?
+        }
+        Err(_) => false,
+    };
+    let draft = match coupon_set::check(&form, coupon_ok) {
+        Ok(draft) => draft,
+        Err(errors) => {
+            return new_page(&access, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await;
+        }
+    };
+    let opened = crate::web::db(&access.state, move |conn| {
+        Ok::<_, AppError>(db::coupon_sets::create(conn, store, &draft))
+    })
+    .await?;
+    let job = match opened {
+        Ok(job) => job,
+        Err(e) => {
+            let mut errors = FormErrors::default();
+            set_error(e, &mut errors)?;
+            return new_page(&access, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await;
+        }
+    };
+    let id = job.set.0;
+    start(&access.state, job).await?;
+    flash(&access.session, FlashKind::Success, "Coupon set created.")?;
+    Ok(see_other(&format!(
+        "{}/coupon-sets/{id}",
+        access.base_path()
+    )))
+}
+
+pub struct CodeView {
+    pub code: String,
+    pub state: String,
+    pub used_at: String,
+    pub order_id: String,
+    pub share_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "coupon_sets/show.html")]
+struct ShowPage {
+    layout: Layout,
+    base: String,
+    set: SetView,
+    coupon: CouponView,
+    codes: Vec<CodeView>,
+    q: String,
+    prev: Option<String>,
+    next: Option<String>,
+    can_edit: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ShowParams {
+    #[serde(default)]
+    pub q: String,
+    pub next: Option<i64>,
+    pub prev: Option<i64>,
+}
+
+pub fn code_views<R: MinRole>(access: &StoreAccess<R>, rows: &[CodeRow]) -> Vec<CodeView> {
+    let tz = store_tz(&access.store.timezone);
+    let base = base_url(
+        access.store.public_base_url.as_deref(),
+        &access.state.default_base_url,
+    );
+    rows.iter()
+        .map(|c| CodeView {
+            code: c.code.clone(),
+            state: c.state.clone(),
+            used_at: c.used_at.map(|t| time::display(t, tz)).unwrap_or_default(),
+            order_id: c.order_id.map(|o| o.to_string()).unwrap_or_default(),
+            share_url: share_url(&base, &access.store.slug, &c.code),
+        })
+        .collect()
+}
+
+pub async fn show(
+    access: StoreAccess<Viewer>,
+    path: web::Path<(String, i64)>,
+    params: web::Query<ShowParams>,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.id();
+    let id = CouponSetId(path.1);
+    let prefix = normal_form(&params.q);
+    let cursor = match (params.next, params.prev) {
+        (Some(n), _) => Cursor::Next(n),
+        (None, Some(p)) => Cursor::Prev(p),
+        _ => Cursor::First,
+    };
+    let (set, coupon, page) = crate::web::db(&access.state, move |conn| {
+        let set = db::coupon_sets::find(conn, store, id)?;
+        let coupon = db::coupons::find(conn, store, CouponId(set.coupon_id))?;
+        let page = db::coupon_sets::codes(conn, id, Some(prefix.as_str()), cursor, PAGE_SIZE)?;
+        Ok::<_, db::DbError>((set, coupon, page))
+    })
+    .await?;
+    let base = access.base_path();
+    let link = |key: &str, id: i64| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if !params.q.is_empty() {
+            query.append_pair("q", &params.q);
+        }
+        query.append_pair(key, &id.to_string());
+        format!("{base}/coupon-sets/{}?{}", set.id, query.finish())
+    };
+    let prev = match (page.has_prev, page.items.first()) {
+        (true, Some(first)) => Some(link("prev", first.id)),
+        _ => None,
+    };
+    let next = match (page.has_next, page.items.last()) {
+        (true, Some(last)) => Some(link("next", last.id)),
+        _ => None,
+    };
+    let tz = store_tz(&access.store.timezone);
+    let server = base_url(
+        access.store.public_base_url.as_deref(),
+        &access.state.default_base_url,
+    );
+    let view = ShowPage {
+        layout: access.layout(Section::CouponSets)?,
+        codes: code_views(&access, &page.items),
+        coupon: CouponView::new(&coupon, db::now(), tz, &server, &access.store.slug),
+        set: SetView::new(&set),
+        q: params.q.clone(),
+        prev,
+        next,
+        can_edit: access.role >= Role::Manager,
+        base,
+    };
+    render_status(StatusCode::OK, &view)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MoreForm {
+    pub count: String,
+}
+
+/// Adds codes to a set.
+pub async fn generate_more(
+    access: StoreAccess<Manager>,
+    path: web::Path<(String, i64)>,
+    CsrfForm(form): CsrfForm<MoreForm>,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.id();
+    let id = CouponSetId(path.1);
+    let target = format!("{}/coupon-sets/{}", access.base_path(), id.0);
+    let count = match coupon_set::parse_count(&form.count) {
+        Ok(count) => count,
+        Err(message) => {
+            flash(&access.session, FlashKind::Error, message)?;
+            return Ok(see_other(&target));
+        }
+    };
+    let opened = crate::web::db(&access.state, move |conn| {
+        Ok::<_, AppError>(db::coupon_sets::add_codes(conn, store, id, count))
+    })
+    .await?;
+    match opened {
+        Ok(job) => {
+            start(&access.state, job).await?;
+            flash(
+                &access.session,
+                FlashKind::Success,
+                format!("Adding {count} codes."),
+            )?;
+        }
+        Err(SetWriteError::Db(e)) => return Err(e.into()),
+        Err(e) => {
+            let mut errors = FormErrors::default();
+            set_error(e, &mut errors)?;
+            let message = errors
+                .get("count")
+                .unwrap_or("The codes could not be added.")
+                .to_string();
+            flash(&access.session, FlashKind::Error, message)?;
+        }
+    }
+    Ok(see_other(&target))
+}
+
+pub async fn delete(
+    access: StoreAccess<Manager>,
+    path: web::Path<(String, i64)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.id();
+    let id = CouponSetId(path.1);
+    let deleted = crate::web::db(&access.state, move |conn| {
+        Ok::<_, AppError>(db::coupon_sets::delete(conn, store, id))
+    })
+    .await?;
+    match deleted {
+        Ok(()) => {
+            flash(
+                &access.session,
+                FlashKind::Success,
+                "Coupon set deleted: its unused codes are gone, its used codes archived.",
+            )?;
+            Ok(see_other(&format!("{}/coupon-sets", access.base_path())))
+        }
+        Err(SetWriteError::Db(e)) => Err(e.into()),
+        Err(_) => {
+            flash(
+                &access.session,
+                FlashKind::Error,
+                "Wait until the set has finished generating.",
+            )?;
+            Ok(see_other(&format!(
+                "{}/coupon-sets/{}",
+                access.base_path(),
+                id.0
+            )))
+        }
+    }
+}
