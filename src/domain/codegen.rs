@@ -14,6 +14,23 @@ pub fn random_code(len: usize) -> Result<String, getrandom::Error> {
         .collect())
 }
 
+/// `count` random codes of `len` characters, from one read of the OS
+/// generator (a million codes need one system call, not a million).
+pub fn random_codes(count: usize, len: usize) -> Result<Vec<String>, getrandom::Error> {
+    let mut bytes = vec![0u8; count * len];
+    getrandom::fill(&mut bytes)?;
+    Ok(bytes
+        .chunks(len.max(1))
+        .take(count)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|b| char::from(ALPHABET[usize::from(b % 32)]))
+                .collect()
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -25,5 +42,11 @@ mod tests {
         assert!(code.bytes().all(|b| ALPHABET.contains(&b)));
         assert!(!code.contains(['I', 'O', '0', '1']));
         assert_ne!(random_code(16).ok(), random_code(16).ok());
+        let many = random_codes(100, 12).unwrap_or_default();
+        assert_eq!(many.len(), 100);
+        assert!(
+            many.iter()
+                .all(|c| c.len() == 12 && c.bytes().all(|b| ALPHABET.contains(&b)))
+        );
     }
 }

@@ -475,3 +475,104 @@ async fn create_a_promotion_code_with_a_generated_code_from_the_coupon_page_and_
 
     browser.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_a_set_of_1000_codes_watch_it_finish_and_download_the_csv() {
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app(Db::Sqlite).await.expect("app");
+    let browser = connect(&driver).await;
+    let base = &app.address;
+    setup_in_browser(&browser, base).await;
+
+    browser
+        .goto(&format!("{base}/admin/s/acme/coupons/new"))
+        .await
+        .expect("open");
+    fill(&browser, "code", "GIVEAWAY").await;
+    click(&browser, "#tab-amount").await;
+    fill(&browser, "percent_off", "10").await;
+    click(&browser, ".form-actions button[type=submit]").await;
+    wait_text(&browser, "Coupon GIVEAWAY created.").await;
+
+    browser
+        .goto(&format!("{base}/admin/s/acme/coupon-sets"))
+        .await
+        .expect("open");
+    wait_text(&browser, "No coupon sets yet").await;
+    browser
+        .find(Locator::LinkText("New coupon set"))
+        .await
+        .expect("link")
+        .click()
+        .await
+        .expect("click");
+    wait_path(&browser, "/admin/s/acme/coupon-sets/new").await;
+    fill(&browser, "name", "Newsletter").await;
+    browser
+        .find(Locator::Css("select[name=coupon_id] option:nth-child(2)"))
+        .await
+        .expect("coupon option")
+        .click()
+        .await
+        .expect("choose");
+    fill(&browser, "count", "1000").await;
+    fill(&browser, "prefix", "NEWS-").await;
+    snap(&browser, "coupon-set-new").await;
+    click(&browser, ".form-actions button[type=submit]").await;
+
+    // It finishes (the page refreshes itself while generating).
+    wait_text(&browser, "Coupon set created.").await;
+    for _ in 0..100 {
+        let text = browser
+            .find(Locator::Css("body"))
+            .await
+            .expect("body")
+            .text()
+            .await
+            .unwrap_or_default();
+        if !text.contains("Generating codes") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let total = browser
+        .find(Locator::Css("[data-field=total]"))
+        .await
+        .expect("total")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(total, "1000");
+    snap(&browser, "coupon-set-detail").await;
+
+    // Download the CSV with the browser's own cookies.
+    let href = browser
+        .find(Locator::LinkText("Export CSV"))
+        .await
+        .expect("export link")
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("an href");
+    let csv: String = browser
+        .execute(
+            "return fetch(arguments[0]).then(r => r.text());",
+            vec![serde_json::Value::String(href)],
+        )
+        .await
+        .expect("fetch")
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "code,state,used_at,order_id,url");
+    assert_eq!(lines.len(), 1001);
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.starts_with("NEWS-") && l.contains(",unused,"))
+    );
+    browser.set_window_size(390, 844).await.expect("resize");
+    snap(&browser, "coupon-set-detail-390").await;
+    browser.close().await.expect("close");
+}

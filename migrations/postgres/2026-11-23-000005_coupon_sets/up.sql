@@ -34,4 +34,3 @@ CREATE TABLE set_codes (
 -- Set codes are unique in the store (archived ones keep their text).
 CREATE UNIQUE INDEX set_codes_normal_idx ON set_codes (store_id, normal);
 CREATE INDEX set_codes_set_idx ON set_codes (set_id, id);
-CREATE INDEX set_codes_set_normal_idx ON set_codes (set_id, normal);

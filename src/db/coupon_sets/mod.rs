@@ -92,12 +92,15 @@ pub fn for_coupon(conn: &mut Conn, coupon: CouponId) -> QueryResult<Vec<SetRow>>
 /// starts with `prefix`.
 pub fn codes(
     conn: &mut Conn,
+    store: StoreId,
     set: CouponSetId,
     prefix: Option<&str>,
     cursor: Cursor,
     limit: i64,
 ) -> QueryResult<Page<CodeRow>> {
+    // The store filter lets a prefix search use the (store, normal) index.
     let mut query = set_codes::table
+        .filter(set_codes::store_id.eq(store.0))
         .filter(set_codes::set_id.eq(set.0))
         .select(CodeRow::as_select())
         .into_boxed::<<Conn as diesel::Connection>::Backend>();

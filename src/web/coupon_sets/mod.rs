@@ -305,7 +305,8 @@ pub async fn show(
     let (set, coupon, page) = crate::web::db(&access.state, move |conn| {
         let set = db::coupon_sets::find(conn, store, id)?;
         let coupon = db::coupons::find(conn, store, CouponId(set.coupon_id))?;
-        let page = db::coupon_sets::codes(conn, id, Some(prefix.as_str()), cursor, PAGE_SIZE)?;
+        let page =
+            db::coupon_sets::codes(conn, store, id, Some(prefix.as_str()), cursor, PAGE_SIZE)?;
         Ok::<_, db::DbError>((set, coupon, page))
     })
     .await?;
