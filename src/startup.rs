@@ -247,6 +247,10 @@ fn store_scope() -> actix_web::Scope {
             "/coupon-sets/{id}/delete",
             web::post().to(coupon_sets::delete),
         )
+        .route(
+            "/coupon-sets/{id}/import",
+            web::post().to(coupon_sets::import::import),
+        )
         .route("/customers", web::get().to(overview::customers))
         .route("/orders", web::get().to(overview::orders))
         .route("/settings", web::get().to(settings::show))

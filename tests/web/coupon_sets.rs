@@ -159,6 +159,41 @@ db_tests! {
         assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM set_codes WHERE set_id = {second}")), 0);
     }
 
+    async fn import_adds_good_lines_and_reports_each_refused_one(app) {
+        app.setup_owner().await;
+        let coupon = app.create_coupon(STORE, &[]).await.created_id();
+        let set = create_set(&app, STORE, coupon, "Imported", "2", "", "10").await.created_id();
+        let existing = export(&app, set).await[1][0].clone();
+        app.create_promo(STORE, coupon, &[("code", "PROMO-1")]).await.created_id();
+        let csv = format!("code\nGOOD-ONE\ngood two\nbad$code\ngood-one\n{existing}\npromo1\n\n{}\nSUMMER10\n", "X".repeat(70));
+        // Without the token nothing happens.
+        app.post_file(&format!("/admin/s/acme/coupon-sets/{set}/import"), &csv, false).await.assert_status(403);
+        let page = app.post_file(&format!("/admin/s/acme/coupon-sets/{set}/import"), &csv, true).await;
+        page.assert_status(200);
+        assert_eq!(page.data_field("added").as_deref(), Some("2"));
+        assert_eq!(page.data_field("refused").as_deref(), Some("6"));
+        for (line, reason) in [
+            (4, "bad character"),
+            (5, "duplicate of an earlier line"),
+            (6, "already a code of a coupon set"),
+            (7, "already a coupon or promotion code"),
+            (9, "too long"),
+            (10, "already a coupon or promotion code"),
+        ] {
+            let row = page.body.split(&format!("data-refused-line=\"{line}\"")).nth(1).unwrap_or_default();
+            let row = row.split("</tr>").next().unwrap_or_default();
+            assert!(row.contains(reason), "line {line}: {row}");
+        }
+        let codes: Vec<String> = export(&app, set).await[1..].iter().map(|r| r[0].clone()).collect();
+        assert_eq!(codes.len(), 4);
+        assert!(codes.contains(&"GOOD-ONE".to_string()));
+        assert!(codes.contains(&"goodtwo".to_string()));
+        let page = app.get(&format!("/admin/s/acme/coupon-sets/{set}")).await;
+        assert_eq!(field(&page, "total"), 4);
+        // Imported codes join the namespace too.
+        app.create_promo(STORE, coupon, &[("code", "good-two")]).await.assert_status(422);
+    }
+
     async fn large_sets_generate_in_the_background(app) {
         app.setup_owner().await;
         let coupon = app.create_coupon(STORE, &[]).await.created_id();

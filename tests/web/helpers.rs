@@ -357,6 +357,24 @@ impl Client {
         Self::read(response).await
     }
 
+    /// POSTs a multipart form with a file field `file` (and the session's
+    /// CSRF token when `with_token`).
+    pub async fn post_file(&self, path: &str, file: &str, with_token: bool) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        if with_token {
+            form = form.text("csrf_token", self.csrf_token().await);
+        }
+        let part = reqwest::multipart::Part::bytes(file.as_bytes().to_vec()).file_name("codes.csv");
+        let response = self
+            .http
+            .post(format!("{}{path}", self.address))
+            .multipart(form.part("file", part))
+            .send()
+            .await
+            .expect("POST");
+        Self::read(response).await
+    }
+
     /// POSTs a form with the session's CSRF token.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         let token = self.csrf_token().await;

@@ -33,7 +33,7 @@ fn rng_error(e: getrandom::Error) -> DbError {
 }
 
 /// Texts among `normals` that a coupon or promotion code of the store holds.
-fn held_elsewhere(
+pub(super) fn held_elsewhere(
     conn: &mut Conn,
     store: StoreId,
     normals: &[String],

@@ -5,7 +5,10 @@
 pub mod generate;
 mod write;
 
-pub use write::{SetWriteError, add_codes, archive_codes_of_coupon, create, delete};
+pub use write::{
+    ImportCode, ImportReport, SetWriteError, add_codes, archive_codes_of_coupon, create, delete,
+    import,
+};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

@@ -183,3 +183,94 @@ pub fn archive_codes_of_coupon(conn: &mut Conn, coupon: CouponId) -> QueryResult
     }
     Ok(())
 }
+
+/// A code read from an imported file: its line, text and normal form.
+pub struct ImportCode {
+    pub line: usize,
+    pub text: String,
+    pub normal: String,
+}
+
+/// What an import did: codes added, and each refused line with the reason.
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    pub added: usize,
+    pub refused: Vec<(usize, String, String)>,
+}
+
+/// Imports codes into a set in one transaction: duplicates (in the file, in
+/// any set, or held by a coupon or promotion code) are refused line by line,
+/// the rest are added.
+pub fn import(
+    conn: &mut Conn,
+    store: StoreId,
+    id: CouponSetId,
+    codes: Vec<ImportCode>,
+) -> Result<ImportReport, SetWriteError> {
+    crate::db::write_transaction(conn, |conn| {
+        lock_store(conn, store)?;
+        let set: SetRow = find(conn, store, id)?;
+        if set.generating() {
+            return Err(SetWriteError::Busy);
+        }
+        let mut report = ImportReport::default();
+        let mut seen = std::collections::HashSet::new();
+        let mut fresh = Vec::new();
+        for code in codes {
+            if seen.insert(code.normal.clone()) {
+                fresh.push(code);
+            } else {
+                report
+                    .refused
+                    .push((code.line, code.text, "duplicate of an earlier line".into()));
+            }
+        }
+        for chunk in fresh.chunks(1_000) {
+            let normals: Vec<String> = chunk.iter().map(|c| c.normal.clone()).collect();
+            let in_sets: std::collections::HashSet<String> = set_codes::table
+                .filter(set_codes::store_id.eq(store.0))
+                .filter(set_codes::normal.eq_any(&normals))
+                .select(set_codes::normal)
+                .load::<String>(conn)?
+                .into_iter()
+                .collect();
+            let elsewhere = super::generate::held_elsewhere(conn, store, &normals)?;
+            let mut rows = Vec::new();
+            for code in chunk {
+                if in_sets.contains(&code.normal) {
+                    report.refused.push((
+                        code.line,
+                        code.text.clone(),
+                        "already a code of a coupon set".into(),
+                    ));
+                } else if elsewhere.contains(&code.normal) {
+                    report.refused.push((
+                        code.line,
+                        code.text.clone(),
+                        "already a coupon or promotion code".into(),
+                    ));
+                } else {
+                    rows.push((
+                        set_codes::store_id.eq(store.0),
+                        set_codes::set_id.eq(id.0),
+                        set_codes::code.eq(code.text.clone()),
+                        set_codes::normal.eq(code.normal.clone()),
+                        set_codes::state.eq("unused"),
+                        set_codes::generation.eq(set.generation),
+                    ));
+                }
+            }
+            if !rows.is_empty() {
+                report.added += crate::on_backend!(conn, c => diesel::insert_into(set_codes::table)
+                    .values(&rows)
+                    .on_conflict_do_nothing()
+                    .execute(c))?;
+            }
+        }
+        diesel::update(coupon_sets::table.find(id.0))
+            .set(coupon_sets::total_codes.eq(coupon_sets::total_codes + report.added as i64))
+            .execute(conn)?;
+        report.refused.sort_by_key(|r| r.0);
+        Ok(report)
+    })
+}

@@ -3,6 +3,7 @@
 //! codes, delete, and the streamed CSV export.
 
 pub mod export;
+pub mod import;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
