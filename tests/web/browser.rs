@@ -157,6 +157,19 @@ async fn setup_in_browser(browser: &Client, base: &str) {
     wait_path(browser, "/admin/s/acme").await;
 }
 
+/// Creates a percent coupon through the form (once, no limits).
+async fn create_coupon_in_browser(browser: &Client, base: &str, code: &str, percent: &str) {
+    browser
+        .goto(&format!("{base}/admin/s/acme/coupons/new"))
+        .await
+        .expect("open");
+    fill(browser, "code", code).await;
+    click(browser, "#tab-amount").await;
+    fill(browser, "percent_off", percent).await;
+    click(browser, ".form-actions button[type=submit]").await;
+    wait_text(browser, &format!("Coupon {code} created.")).await;
+}
+
 async fn click(browser: &Client, css: &str) {
     browser
         .find(Locator::Css(css))
@@ -406,15 +419,7 @@ async fn create_a_promotion_code_with_a_generated_code_from_the_coupon_page_and_
     setup_in_browser(&browser, base).await;
 
     // A coupon to hang the code on.
-    browser
-        .goto(&format!("{base}/admin/s/acme/coupons/new"))
-        .await
-        .expect("open");
-    fill(&browser, "code", "FALL25").await;
-    click(&browser, "#tab-amount").await;
-    fill(&browser, "percent_off", "25").await;
-    click(&browser, ".form-actions button[type=submit]").await;
-    wait_text(&browser, "Coupon FALL25 created.").await;
+    create_coupon_in_browser(&browser, base, "FALL25", "25").await;
 
     // On the coupon's page: leave the code empty and create.
     wait_text(&browser, "No promotion codes yet.").await;
@@ -484,15 +489,7 @@ async fn create_a_set_of_1000_codes_watch_it_finish_and_download_the_csv() {
     let base = &app.address;
     setup_in_browser(&browser, base).await;
 
-    browser
-        .goto(&format!("{base}/admin/s/acme/coupons/new"))
-        .await
-        .expect("open");
-    fill(&browser, "code", "GIVEAWAY").await;
-    click(&browser, "#tab-amount").await;
-    fill(&browser, "percent_off", "10").await;
-    click(&browser, ".form-actions button[type=submit]").await;
-    wait_text(&browser, "Coupon GIVEAWAY created.").await;
+    create_coupon_in_browser(&browser, base, "GIVEAWAY", "10").await;
 
     browser
         .goto(&format!("{base}/admin/s/acme/coupon-sets"))

@@ -164,18 +164,10 @@ async fn new_page(
         db::promotion_codes::coupon_choices(conn, store)
     })
     .await?;
-    let selected = form.coupon_id.trim().to_string();
     let page = NewPage {
         layout: access.layout(Section::CouponSets)?,
         base: access.base_path(),
-        coupons: coupons
-            .into_iter()
-            .map(|(id, code, name)| CouponOption {
-                selected: id.to_string() == selected,
-                label: name.map_or_else(|| code.clone(), |n| format!("{code} — {n}")),
-                id,
-            })
-            .collect(),
+        coupons: CouponOption::list(coupons, form.coupon_id.trim().parse().ok()),
         form,
         errors,
     };

@@ -49,22 +49,11 @@ async fn render(
         db::promotion_codes::coupon_choices(conn, store)
     })
     .await?;
-    let selected = form.coupon_id.trim().to_string();
     let page = FormPage {
         layout: access.layout(Section::PromotionCodes)?,
         base: access.base_path(),
         editing,
-        coupons: choices
-            .into_iter()
-            .map(|(id, code, name)| CouponOption {
-                selected: id.to_string() == selected,
-                label: match name {
-                    Some(name) => format!("{code} — {name}"),
-                    None => code,
-                },
-                id,
-            })
-            .collect(),
+        coupons: CouponOption::list(choices, form.coupon_id.trim().parse().ok()),
         form,
         errors,
         choices: Choices::get(),

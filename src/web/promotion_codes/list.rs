@@ -32,10 +32,31 @@ pub struct Params {
     pub prev: Option<i64>,
 }
 
+/// A coupon in a picker: "CODE — name".
 pub struct CouponOption {
     pub id: i64,
     pub label: String,
     pub selected: bool,
+}
+
+impl CouponOption {
+    /// The picker's options from `(id, code, name)` rows, `selected` chosen.
+    pub fn list(
+        choices: Vec<(i64, String, Option<String>)>,
+        selected: Option<i64>,
+    ) -> Vec<CouponOption> {
+        choices
+            .into_iter()
+            .map(|(id, code, name)| CouponOption {
+                id,
+                label: match name {
+                    Some(name) => format!("{code} — {name}"),
+                    None => code,
+                },
+                selected: selected == Some(id),
+            })
+            .collect()
+    }
 }
 
 #[derive(Template)]
@@ -115,17 +136,7 @@ pub async fn list(
         selected: state == Some(*s),
     }))
     .collect();
-    let coupons = coupons
-        .into_iter()
-        .map(|(id, code, name)| CouponOption {
-            id,
-            label: match name {
-                Some(name) => format!("{code} — {name}"),
-                None => code,
-            },
-            selected: params.coupon == Some(id),
-        })
-        .collect();
+    let coupons = CouponOption::list(coupons, params.coupon);
     let page = ListPage {
         layout: access.layout(Section::PromotionCodes)?,
         base,
