@@ -157,6 +157,19 @@ async fn setup_in_browser(browser: &Client, base: &str) {
     wait_path(browser, "/admin/s/acme").await;
 }
 
+/// Clicks "Copy URL", waits for "Copied!" and returns the share URL shown.
+async fn copy_share_url(browser: &Client) -> String {
+    click(browser, "button[data-copy]").await;
+    wait_text(browser, "Copied!").await;
+    browser
+        .find(Locator::Css("[data-field=share_url]"))
+        .await
+        .expect("share url")
+        .text()
+        .await
+        .expect("text")
+}
+
 /// Creates a percent coupon through the form (once, no limits).
 async fn create_coupon_in_browser(browser: &Client, base: &str, code: &str, percent: &str) {
     browser
@@ -377,15 +390,7 @@ async fn create_a_coupon_through_the_tabs_fix_an_error_and_copy_its_url() {
     wait_text(&browser, "0 of 100 used · 100 remaining").await;
 
     // Copy the share URL.
-    click(&browser, "button[data-copy]").await;
-    wait_text(&browser, "Copied!").await;
-    let share = browser
-        .find(Locator::Css("[data-field=share_url]"))
-        .await
-        .expect("share url")
-        .text()
-        .await
-        .expect("text");
+    let share = copy_share_url(&browser).await;
     assert_eq!(share, format!("{base}/acme?coupon=SUMMER10"));
     snap(&browser, "coupon-detail").await;
 
@@ -442,15 +447,7 @@ async fn create_a_promotion_code_with_a_generated_code_from_the_coupon_page_and_
     );
     wait_text(&browser, "FALL25 · 25% off, once").await;
 
-    click(&browser, "button[data-copy]").await;
-    wait_text(&browser, "Copied!").await;
-    let share = browser
-        .find(Locator::Css("[data-field=share_url]"))
-        .await
-        .expect("share url")
-        .text()
-        .await
-        .expect("text");
+    let share = copy_share_url(&browser).await;
     assert_eq!(share, format!("{base}/acme?coupon={code}"));
     snap(&browser, "promotion-code-detail").await;
 
