@@ -133,6 +133,38 @@ fn write_error(e: PromoWriteError, errors: &mut FormErrors) -> Result<(), AppErr
     Ok(())
 }
 
+/// After a write: the code's page with `message`, or the form again with
+/// the reason beside its field.
+async fn finish(
+    access: &StoreAccess<Manager>,
+    written: Result<PromotionCodeId, PromoWriteError>,
+    message: &str,
+    editing: Option<(i64, String)>,
+    form: PromoInput,
+) -> Result<HttpResponse, AppError> {
+    match written {
+        Ok(id) => {
+            flash(&access.session, FlashKind::Success, message)?;
+            Ok(see_other(&format!(
+                "{}/promotion-codes/{id}",
+                access.base_path()
+            )))
+        }
+        Err(e) => {
+            let mut errors = FormErrors::default();
+            write_error(e, &mut errors)?;
+            render(
+                access,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                editing,
+                form,
+                errors,
+            )
+            .await
+        }
+    }
+}
+
 pub async fn create(
     access: StoreAccess<Manager>,
     CsrfForm(form): CsrfForm<PromoInput>,
@@ -162,31 +194,7 @@ pub async fn create(
         Ok::<_, AppError>(db::promotion_codes::create(conn, store, &draft, user))
     })
     .await?;
-    match created {
-        Ok(id) => {
-            flash(
-                &access.session,
-                FlashKind::Success,
-                "Promotion code created.",
-            )?;
-            Ok(see_other(&format!(
-                "{}/promotion-codes/{id}",
-                access.base_path()
-            )))
-        }
-        Err(e) => {
-            let mut errors = FormErrors::default();
-            write_error(e, &mut errors)?;
-            render(
-                &access,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                form,
-                errors,
-            )
-            .await
-        }
-    }
+    finish(&access, created, "Promotion code created.", None, form).await
 }
 
 pub async fn edit(
@@ -251,7 +259,7 @@ pub async fn update(
         times_redeemed: promo.row.times_redeemed,
     };
     let editing = Some((promo.row.id, promo.row.code.clone()));
-    let mut draft = match promotion::check(&form, &ctx) {
+    let draft = match promotion::check(&form, &ctx) {
         Ok(draft) => draft,
         Err(errors) => {
             return render(
@@ -264,10 +272,6 @@ pub async fn update(
             .await;
         }
     };
-    // An unchanged expiry that has since passed is not an error of this edit.
-    if form.expires_at.trim().is_empty() && promo.row.expires_at.is_none() {
-        draft.expires_at = promo.coupon.redeem_by;
-    }
     let store = access.store.id();
     let user = access.user.id();
     let id = PromotionCodeId(promo.row.id);
@@ -275,25 +279,6 @@ pub async fn update(
         Ok::<_, AppError>(db::promotion_codes::update(conn, store, id, &draft, user))
     })
     .await?;
-    match saved {
-        Ok(()) => {
-            flash(&access.session, FlashKind::Success, "Promotion code saved.")?;
-            Ok(see_other(&format!(
-                "{}/promotion-codes/{id}",
-                access.base_path()
-            )))
-        }
-        Err(e) => {
-            let mut errors = FormErrors::default();
-            write_error(e, &mut errors)?;
-            render(
-                &access,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                editing,
-                form,
-                errors,
-            )
-            .await
-        }
-    }
+    let saved = saved.map(|()| id);
+    finish(&access, saved, "Promotion code saved.", editing, form).await
 }

@@ -95,14 +95,26 @@ impl PromoView {
     }
 }
 
-/// Views of `codes` for this store's pages.
-pub fn views<R: MinRole>(access: &StoreAccess<R>, codes: &[Promotion]) -> Vec<PromoView> {
-    let now = crate::db::now();
+/// The store's zone and share-URL base, for building views.
+fn view_context<R: MinRole>(access: &StoreAccess<R>) -> (Tz, String) {
     let tz = crate::web::coupons::view::store_tz(&access.store.timezone);
     let base = base_url(
         access.store.public_base_url.as_deref(),
         &access.state.default_base_url,
     );
+    (tz, base)
+}
+
+/// A promotion code as this store's pages show it.
+pub fn view<R: MinRole>(access: &StoreAccess<R>, code: &Promotion) -> PromoView {
+    let (tz, base) = view_context(access);
+    PromoView::new(code, crate::db::now(), tz, &base, &access.store.slug)
+}
+
+/// Views of `codes` for this store's pages.
+pub fn views<R: MinRole>(access: &StoreAccess<R>, codes: &[Promotion]) -> Vec<PromoView> {
+    let (tz, base) = view_context(access);
+    let now = crate::db::now();
     codes
         .iter()
         .map(|p| PromoView::new(p, now, tz, &base, &access.store.slug))

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::{PromoView, views};
+use super::{PromoView, view};
 use crate::db;
 use crate::db::promotion_codes::{PromoWriteError, Promotion};
 use crate::domain::ids::PromotionCodeId;
@@ -49,7 +49,7 @@ pub async fn show(
     let page = ShowPage {
         layout: access.layout(Section::PromotionCodes)?,
         base: access.base_path(),
-        promo: views(&access, std::slice::from_ref(&promo)).remove(0),
+        promo: view(&access, &promo),
         events: EventView::list(events, tz),
         can_edit: access.role >= Role::Manager,
     };
@@ -61,7 +61,7 @@ pub async fn qr(
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let promo = load(&access, path.1).await?;
-    let view = views(&access, std::slice::from_ref(&promo)).remove(0);
+    let view = view(&access, &promo);
     crate::web::share::qr_response(&view.share_url)
 }
 
