@@ -13,7 +13,7 @@ use actix_web::{App, HttpServer, web};
 use crate::config::Config;
 use crate::db;
 use crate::error::AppError;
-use crate::web::{AppState, assets, auth, health, stores};
+use crate::web::{AppState, assets, auth, checkout, health, stores};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -161,12 +161,20 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/stores/new", web::post().to(stores::picker::create))
                 .service(store_scope()),
         )
+        // The public checkout; store slugs never take the reserved words
+        // routed above.
+        .route("/{store}", web::get().to(checkout::show))
+        .route("/{store}/checkout", web::post().to(checkout::submit))
+        .route(
+            "/{store}/orders/{public_id}",
+            web::get().to(checkout::receipt::show),
+        )
         .default_service(web::to(not_found));
 }
 
 fn store_scope() -> actix_web::Scope {
     use crate::web::coupons::{edit, list, show};
-    use crate::web::{coupon_sets, products, promotion_codes};
+    use crate::web::{coupon_sets, customers, orders, products, promotion_codes};
     use stores::{members, overview, settings};
     web::scope("/s/{store}")
         .route("", web::get().to(overview::show))
@@ -251,8 +259,11 @@ fn store_scope() -> actix_web::Scope {
             "/coupon-sets/{id}/import",
             web::post().to(coupon_sets::import::import),
         )
-        .route("/customers", web::get().to(overview::customers))
-        .route("/orders", web::get().to(overview::orders))
+        .route("/customers", web::get().to(customers::list))
+        .route("/customers", web::post().to(customers::create))
+        .route("/orders", web::get().to(orders::list))
+        .route("/orders/{id}", web::get().to(orders::show))
+        .route("/orders/{id}/refund", web::post().to(orders::refund))
         .route("/settings", web::get().to(settings::show))
         .route("/settings", web::post().to(settings::update))
         .route("/members", web::get().to(members::show))

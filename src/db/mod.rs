@@ -1,11 +1,14 @@
 //! Database access: one connection type over SQLite and PostgreSQL, the pool,
 //! migrations, and one module per table or aggregate. SQL lives only here.
 
+pub mod checkout;
 pub mod codes;
 pub mod coupon_sets;
 pub mod coupons;
+pub mod customers;
 pub mod events;
 pub mod login_failures;
+pub mod orders;
 pub mod paging;
 pub mod products;
 pub mod promotion_codes;

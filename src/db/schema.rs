@@ -46,6 +46,73 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    customers (id) {
+        id -> BigInt,
+        store_id -> BigInt,
+        email -> Text,
+        orders_count -> BigInt,
+        first_order_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> BigInt,
+        store_id -> BigInt,
+        public_id -> Text,
+        customer_id -> BigInt,
+        currency -> Text,
+        subtotal -> BigInt,
+        discount -> BigInt,
+        total -> BigInt,
+        code -> Nullable<Text>,
+        coupon_id -> Nullable<BigInt>,
+        promotion_code_id -> Nullable<BigInt>,
+        set_code_id -> Nullable<BigInt>,
+        discount_text -> Text,
+        schedule -> Text,
+        status -> Text,
+        refunded_at -> Nullable<Timestamp>,
+        refunded_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    order_lines (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        product_id -> BigInt,
+        name -> Text,
+        unit_price -> BigInt,
+        quantity -> BigInt,
+        amount -> BigInt,
+        billing -> Text,
+    }
+}
+
+diesel::table! {
+    coupon_customer_redemptions (coupon_id, customer_id) {
+        coupon_id -> BigInt,
+        customer_id -> BigInt,
+        order_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    checkout_attempts (id) {
+        id -> BigInt,
+        store_id -> BigInt,
+        email -> Text,
+        code -> Text,
+        reason -> Text,
+        message -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(memberships -> stores (store_id));
 diesel::joinable!(memberships -> users (user_id));
 
@@ -184,6 +251,9 @@ diesel::joinable!(coupon_products -> coupons (coupon_id));
 diesel::joinable!(coupon_products -> products (product_id));
 diesel::joinable!(coupon_events -> coupons (coupon_id));
 diesel::joinable!(coupon_events -> users (user_id));
+diesel::joinable!(orders -> customers (customer_id));
+diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(customers -> stores (store_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
@@ -199,4 +269,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     promotion_code_events,
     coupon_sets,
     set_codes,
+    customers,
+    orders,
+    order_lines,
+    coupon_customer_redemptions,
+    checkout_attempts,
 );

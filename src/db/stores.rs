@@ -114,6 +114,14 @@ fn parse_role(raw: &str) -> QueryResult<Role> {
         .map_err(|_| DbError::DeserializationError(format!("unknown role {raw:?}").into()))
 }
 
+/// The store with this slug (its public checkout).
+pub fn find_by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Store> {
+    stores::table
+        .filter(stores::slug.eq(slug))
+        .select(Store::as_select())
+        .first(conn)
+}
+
 /// The store with this slug and the user's role in it, or `None` when the
 /// store does not exist or the user is not a member (the caller cannot tell
 /// which, by design).

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 #[derive(Debug, Default)]
-pub struct FormErrors(BTreeMap<&'static str, String>);
+pub struct FormErrors(BTreeMap<String, String>);
 
 impl FormErrors {
     /// Keeps the value of a parse, or records its message against `field`.
@@ -18,8 +18,18 @@ impl FormErrors {
     }
 
     /// Records a message against `field` (the first one for a field wins).
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.entry(field).or_insert_with(|| message.into());
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.entry(field.into()).or_insert_with(|| message.into());
+    }
+
+    /// Every (field, message), in field name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// The first field with a message, in name order.
+    pub fn first_field(&self) -> Option<&str> {
+        self.0.keys().next().map(String::as_str)
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
@@ -44,6 +54,6 @@ impl FormErrors {
     ) -> impl Iterator<Item = (&'static str, &'a str)> + 'a {
         order
             .iter()
-            .filter_map(|field| self.0.get_key_value(field).map(|(k, v)| (*k, v.as_str())))
+            .filter_map(|field| self.0.get(*field).map(|v| (*field, v.as_str())))
     }
 }

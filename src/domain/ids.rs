@@ -19,5 +19,7 @@ id_type!(
     ProductId,
     CouponId,
     PromotionCodeId,
-    CouponSetId
+    CouponSetId,
+    CustomerId,
+    OrderId
 );

@@ -1,5 +1,6 @@
 //! Pure rules: types that cannot hold bad values, and their parsers. No I/O.
 
+pub mod checkout;
 pub mod code;
 pub mod codegen;
 pub mod coupon;
@@ -10,8 +11,10 @@ pub mod form_errors;
 pub mod ids;
 pub mod money;
 pub mod password;
+pub mod pricing;
 pub mod product;
 pub mod promotion;
+pub mod redemption;
 pub mod role;
 pub mod states;
 pub mod store;

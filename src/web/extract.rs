@@ -103,6 +103,18 @@ impl<R: MinRole> StoreAccess<R> {
         )
     }
 
+    /// The same access, for a handler that renders a page any member may see.
+    pub fn as_viewer(self) -> StoreAccess<Viewer> {
+        StoreAccess {
+            user: self.user,
+            store: self.store,
+            role: self.role,
+            session: self.session,
+            state: self.state,
+            _role: PhantomData,
+        }
+    }
+
     /// The admin path of this store, e.g. `/admin/s/my-store`.
     pub fn base_path(&self) -> String {
         format!("/admin/s/{}", self.store.slug)

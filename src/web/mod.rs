@@ -3,13 +3,16 @@
 pub mod activity;
 pub mod assets;
 pub mod auth;
+pub mod checkout;
 pub mod coupon_sets;
 pub mod coupons;
 pub mod csrf;
+pub mod customers;
 pub mod extract;
 pub mod forms;
 pub mod health;
 pub mod layout;
+pub mod orders;
 pub mod products;
 pub mod promotion_codes;
 pub mod session;

@@ -139,6 +139,23 @@ impl TestApp {
         rows.first().map_or(0, |r| r.n)
     }
 
+    /// The text a `SELECT ... AS t` query returns first, if any.
+    pub fn text(&self, sql: &str) -> Option<String> {
+        #[derive(diesel::QueryableByName)]
+        struct Text {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            t: String,
+        }
+        let rows: Vec<Text> = if let Some(path) = self.database_url.strip_prefix("sqlite://") {
+            let mut conn = diesel::SqliteConnection::establish(path).expect("sqlite");
+            diesel::sql_query(sql).load(&mut conn).expect("sql")
+        } else {
+            let mut conn = diesel::PgConnection::establish(&self.database_url).expect("postgres");
+            diesel::sql_query(sql).load(&mut conn).expect("sql")
+        };
+        rows.into_iter().next().map(|r| r.t)
+    }
+
     /// Pretends coupon `id` was redeemed `times` times.
     pub fn set_times_redeemed(&self, id: i64, times: i64) {
         self.execute_sql(&format!(
@@ -269,6 +286,22 @@ impl Page {
             .and_then(|l| l.rsplit('/').next())
             .and_then(|id| id.parse().ok())
             .expect("a redirect to the new thing's page")
+    }
+
+    /// The last segment of the redirect target (an order's public id).
+    #[track_caller]
+    pub fn location_tail(&self) -> String {
+        assert_eq!(
+            self.status.as_u16(),
+            303,
+            "expected 303; body:\n{}",
+            self.body
+        );
+        self.location
+            .as_deref()
+            .and_then(|l| l.rsplit('/').next())
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// The value of the hidden CSRF field.
@@ -513,6 +546,28 @@ impl Client {
             .await
     }
 
+    /// POSTs the public checkout form of `store` with the session's token.
+    pub async fn checkout(&self, store: &str, fields: &[(&str, &str)]) -> Page {
+        self.post(&format!("/{store}/checkout"), fields).await
+    }
+
+    /// Creates a coupon set of `count` codes for `coupon`; returns its id.
+    pub async fn create_set(&self, store: &str, coupon: i64, name: &str, count: &str) -> i64 {
+        let coupon = coupon.to_string();
+        self.post(
+            &format!("/admin/s/{store}/coupon-sets/new"),
+            &[
+                ("name", name),
+                ("coupon_id", coupon.as_str()),
+                ("count", count),
+                ("prefix", ""),
+                ("code_length", "10"),
+            ],
+        )
+        .await
+        .created_id()
+    }
+
     pub async fn update_settings(&self, store: &str, fields: &[(&str, &str)]) -> Page {
         self.post(&format!("/admin/s/{store}/settings"), fields)
             .await
@@ -554,6 +609,8 @@ pub fn store_posts() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
             ],
         ),
         ("/members/1/remove", vec![]),
+        ("/customers", vec![("email", "intruder@example.com")]),
+        ("/orders/1/refund", vec![]),
     ]
 }
 

@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod auth;
 mod browser;
+mod checkout;
 mod coupon_sets;
 mod coupons;
 mod csrf;

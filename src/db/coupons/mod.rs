@@ -3,7 +3,7 @@
 //! keyset-paginated list in `list`.
 
 mod list;
-mod write;
+pub(crate) mod write;
 
 pub use crate::db::paging::Cursor;
 pub use list::{ListPage, ListQuery, list};

@@ -51,7 +51,7 @@ fn code_conflict(e: DbError) -> CouponWriteError {
     }
 }
 
-fn log(
+pub(crate) fn log(
     conn: &mut Conn,
     coupon: CouponId,
     user: Option<UserId>,

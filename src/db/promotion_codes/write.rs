@@ -228,7 +228,7 @@ pub fn delete(
     crate::db::write_transaction(conn, |conn| {
         let promo = find(conn, store, id)?;
         let target = promotion_codes::table.filter(promotion_codes::id.eq(id.0));
-        if promo.row.times_redeemed == 0 {
+        if promo.row.times_redeemed == 0 && !crate::db::orders::any_for_promotion(conn, id)? {
             diesel::delete(target).execute(conn)?;
             Ok(false)
         } else {

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::db;
 use crate::db::coupon_sets::generate::{self, Run};
 use crate::db::coupon_sets::{CodeRow, SetRow, SetWriteError};
+use crate::db::orders::OrderFilter;
 use crate::db::paging::Cursor;
 use crate::domain::code::normal_form;
 use crate::domain::coupon_set::{self, SetInput};
@@ -25,6 +26,7 @@ use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extract::{Manager, MinRole, StoreAccess, Viewer};
 use crate::web::forms::FormErrors;
 use crate::web::layout::{Layout, Section};
+use crate::web::orders::Recent;
 use crate::web::promotion_codes::list::CouponOption;
 use crate::web::session::{FlashKind, flash};
 use crate::web::share::{base_url, share_url};
@@ -255,6 +257,7 @@ struct ShowPage {
     prev: Option<String>,
     next: Option<String>,
     can_edit: bool,
+    recent: Recent,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -295,14 +298,17 @@ pub async fn show(
         (None, Some(p)) => Cursor::Prev(p),
         _ => Cursor::First,
     };
-    let (set, coupon, page) = crate::web::db(&access.state, move |conn| {
+    let filter = OrderFilter::Set(id);
+    let (set, coupon, page, orders) = crate::web::db(&access.state, move |conn| {
         let set = db::coupon_sets::find(conn, store, id)?;
         let coupon = db::coupons::find(conn, store, CouponId(set.coupon_id))?;
         let page =
             db::coupon_sets::codes(conn, store, id, Some(prefix.as_str()), cursor, PAGE_SIZE)?;
-        Ok::<_, db::DbError>((set, coupon, page))
+        let orders = Recent::load(conn, store, filter)?;
+        Ok::<_, db::DbError>((set, coupon, page, orders))
     })
     .await?;
+    let recent = Recent::new(&access, &orders, filter);
     let base = access.base_path();
     let link = |key: &str, id: i64| {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
@@ -334,6 +340,7 @@ pub async fn show(
         prev,
         next,
         can_edit: access.role >= Role::Manager,
+        recent,
         base,
     };
     render_status(StatusCode::OK, &view)

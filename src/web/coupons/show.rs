@@ -8,6 +8,7 @@ use askama::Template;
 use super::view::{CouponView, store_tz};
 use crate::db;
 use crate::db::coupons::Lifecycle;
+use crate::db::orders::OrderFilter;
 use crate::domain::ids::CouponId;
 use crate::domain::role::Role;
 use crate::domain::states::CouponState;
@@ -16,6 +17,7 @@ use crate::web::activity::EventView;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extract::{Manager, MinRole, StoreAccess, Viewer};
 use crate::web::layout::{Layout, Section};
+use crate::web::orders::Recent;
 use crate::web::session::{FlashKind, flash};
 use crate::web::share::base_url;
 use crate::web::{render_status, see_other};
@@ -29,6 +31,7 @@ struct ShowPage {
     products: Vec<String>,
     promos: Vec<crate::web::promotion_codes::PromoView>,
     events: Vec<EventView>,
+    recent: Recent,
     can_edit: bool,
     archived: bool,
     deleted: bool,
@@ -55,12 +58,15 @@ pub async fn show(
     let loaded = super::load(&access, path.1).await?;
     let id = loaded.coupon.id;
     let store = access.store.id();
-    let (events, promos) = crate::web::db(&access.state, move |conn| {
+    let filter = OrderFilter::Coupon(id);
+    let (events, promos, orders) = crate::web::db(&access.state, move |conn| {
         let events = db::coupons::events(conn, id)?;
         let promos = db::promotion_codes::for_coupon(conn, store, id)?;
-        Ok::<_, db::DbError>((events, promos))
+        let orders = Recent::load(conn, store, filter)?;
+        Ok::<_, db::DbError>((events, promos, orders))
     })
     .await?;
+    let recent = Recent::new(&access, &orders, filter);
     let promos = crate::web::promotion_codes::views(&access, &promos);
     let tz = store_tz(&access.store.timezone);
     let products = loaded
@@ -79,6 +85,7 @@ pub async fn show(
         products,
         promos,
         events: EventView::list(events, tz),
+        recent,
         can_edit: access.role >= Role::Manager,
     };
     render_status(StatusCode::OK, &page)

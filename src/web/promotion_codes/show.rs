@@ -6,6 +6,7 @@ use askama::Template;
 
 use super::{PromoView, view};
 use crate::db;
+use crate::db::orders::OrderFilter;
 use crate::db::promotion_codes::{PromoWriteError, Promotion};
 use crate::domain::ids::PromotionCodeId;
 use crate::domain::role::Role;
@@ -14,6 +15,7 @@ use crate::web::activity::EventView;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extract::{Manager, MinRole, StoreAccess, Viewer};
 use crate::web::layout::{Layout, Section};
+use crate::web::orders::Recent;
 use crate::web::session::{FlashKind, flash};
 use crate::web::{render_status, see_other};
 
@@ -24,6 +26,7 @@ struct ShowPage {
     base: String,
     promo: PromoView,
     events: Vec<EventView>,
+    recent: Recent,
     can_edit: bool,
 }
 
@@ -41,16 +44,22 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let promo = load(&access, path.1).await?;
     let id = promo.id();
-    let events = crate::web::db(&access.state, move |conn| {
-        db::promotion_codes::events(conn, id)
+    let store = access.store.id();
+    let filter = OrderFilter::Promotion(id);
+    let (events, orders) = crate::web::db(&access.state, move |conn| {
+        let events = db::promotion_codes::events(conn, id)?;
+        let orders = Recent::load(conn, store, filter)?;
+        Ok::<_, db::DbError>((events, orders))
     })
     .await?;
+    let recent = Recent::new(&access, &orders, filter);
     let tz = crate::web::coupons::view::store_tz(&access.store.timezone);
     let page = ShowPage {
         layout: access.layout(Section::PromotionCodes)?,
         base: access.base_path(),
         promo: view(&access, &promo),
         events: EventView::list(events, tz),
+        recent,
         can_edit: access.role >= Role::Manager,
     };
     render_status(StatusCode::OK, &page)

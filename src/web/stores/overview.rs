@@ -1,5 +1,4 @@
-//! `/admin/s/{store}`: the store's home, and the sections that later
-//! releases fill in.
+//! `/admin/s/{store}`: the store's home.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -35,26 +34,4 @@ pub async fn show(access: StoreAccess<Viewer>) -> Result<OverviewPage, AppError>
         role: access.role.label(),
         share_base: format!("{base}/{}", store.slug),
     })
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "stores/section.html")]
-pub struct SectionPage {
-    layout: Layout,
-    title: &'static str,
-}
-
-/// A section that has no page of its own yet: an honest empty state.
-async fn section(access: StoreAccess<Viewer>, section: Section) -> Result<SectionPage, AppError> {
-    Ok(SectionPage {
-        layout: access.layout(section)?,
-        title: section.label(),
-    })
-}
-
-pub async fn customers(access: StoreAccess<Viewer>) -> Result<SectionPage, AppError> {
-    section(access, Section::Customers).await
-}
-pub async fn orders(access: StoreAccess<Viewer>) -> Result<SectionPage, AppError> {
-    section(access, Section::Orders).await
 }

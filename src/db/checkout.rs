@@ -1,0 +1,230 @@
+//! The reads behind a checkout: the code a customer typed, resolved to the
+//! coupon behind it (SPEC section 6), and what is known of the buyer.
+
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+use diesel::prelude::*;
+
+use super::coupons::Coupon;
+use super::schema::{coupon_sets, coupons, customers, orders, promotion_codes, set_codes};
+use super::{Conn, upper};
+use crate::domain::code::normal_form;
+use crate::domain::email::Email;
+use crate::domain::ids::{CouponId, CouponSetId, StoreId};
+use crate::domain::money::CurrencyCode;
+use crate::domain::pricing::Terms;
+use crate::domain::promotion::PromoState;
+use crate::domain::redemption::{Applied, Buyer, PromotionFacts, Refusal, SetCodeState, Via};
+use crate::domain::time;
+
+fn applied(
+    conn: &mut Conn,
+    coupon: Coupon,
+    code: String,
+    via: Via,
+    tz: Tz,
+) -> QueryResult<Applied> {
+    let applies_to = super::coupons::applies_to(conn, coupon.id)?;
+    Ok(Applied {
+        code,
+        coupon_id: coupon.id,
+        coupon: coupon.facts(),
+        starts_text: coupon
+            .starts_at
+            .map(|s| time::display(s, tz))
+            .unwrap_or_default(),
+        terms: Terms {
+            discount: coupon.discount,
+            duration: coupon.duration,
+            applies_to,
+        },
+        once_per_customer: coupon.once_per_customer,
+        label: coupon
+            .name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| coupon.discount.describe()),
+        via,
+    })
+}
+
+/// The live coupon with exactly this code, or the newest deleted one.
+fn coupon_by_code(
+    conn: &mut Conn,
+    store: StoreId,
+    code: &str,
+    deleted: bool,
+) -> QueryResult<Option<i64>> {
+    let query = coupons::table
+        .filter(coupons::store_id.eq(store.0))
+        .filter(coupons::code.eq(code))
+        .select(coupons::id)
+        .order(coupons::id.desc());
+    if deleted {
+        query
+            .filter(coupons::deleted_at.is_not_null())
+            .first(conn)
+            .optional()
+    } else {
+        query
+            .filter(coupons::deleted_at.is_null())
+            .first(conn)
+            .optional()
+    }
+}
+
+/// The promotion code a customer means by this normal form: among codes
+/// sharing the text, a usable one reserved for this email, then an open
+/// usable one, then any (whose state gives the refusal).
+fn promotion(
+    conn: &mut Conn,
+    store: StoreId,
+    normal: &str,
+    email: Option<&Email>,
+    now: NaiveDateTime,
+) -> QueryResult<Option<super::promotion_codes::Promotion>> {
+    let ids: Vec<i64> = promotion_codes::table
+        .filter(promotion_codes::store_id.eq(store.0))
+        .filter(promotion_codes::normal.eq(normal))
+        .filter(promotion_codes::deleted_at.is_null())
+        .select(promotion_codes::id)
+        .order(promotion_codes::id.desc())
+        .limit(50)
+        .load(conn)?;
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        found.push(super::promotion_codes::find(
+            conn,
+            store,
+            crate::domain::ids::PromotionCodeId(id),
+        )?);
+    }
+    let rank = |p: &super::promotion_codes::Promotion| {
+        let usable = matches!(p.state(now), PromoState::Active | PromoState::CouponInvalid);
+        let mine = match (&p.row.customer_email, email) {
+            (None, _) => 1,
+            (Some(only), Some(email)) if only == email.as_str() => 2,
+            _ => 0,
+        };
+        (usable, mine)
+    };
+    Ok(found.into_iter().max_by_key(|p| rank(p)))
+}
+
+/// Resolves a typed code: a coupon code exactly (case-sensitive) first, then
+/// a promotion or set code in normal form, then a deleted coupon's code, then
+/// a coupon code typed in other case.
+pub fn resolve(
+    conn: &mut Conn,
+    store: StoreId,
+    typed: &str,
+    email: Option<&Email>,
+    now: NaiveDateTime,
+    tz: Tz,
+) -> QueryResult<Result<Applied, Refusal>> {
+    let typed = typed.trim();
+    if let Some(id) = coupon_by_code(conn, store, typed, false)? {
+        let coupon = super::coupons::find(conn, store, CouponId(id))?;
+        return applied(conn, coupon, typed.to_string(), Via::Coupon, tz).map(Ok);
+    }
+    let normal = normal_form(typed);
+    if let Some(p) = promotion(conn, store, &normal, email, now)? {
+        let facts = p.facts(now);
+        let promo = PromotionFacts {
+            id: p.id(),
+            facts,
+            customer: p.row.customer_email.clone(),
+            first_time_transaction: p.row.first_time_transaction,
+            minimum: p
+                .row
+                .minimum_amount
+                .zip(p.row.minimum_amount_currency.as_deref())
+                .and_then(|(amount, c)| CurrencyCode::parse(c).ok().map(|c| (amount, c))),
+        };
+        return applied(conn, p.coupon, p.row.code, Via::Promotion(promo), tz).map(Ok);
+    }
+    let set_code: Option<(i64, i64, i64, String, String)> = set_codes::table
+        .inner_join(coupon_sets::table)
+        .filter(set_codes::store_id.eq(store.0))
+        .filter(set_codes::normal.eq(&normal))
+        .select((
+            set_codes::id,
+            set_codes::set_id,
+            coupon_sets::coupon_id,
+            set_codes::code,
+            set_codes::state,
+        ))
+        .first(conn)
+        .optional()?;
+    if let Some((id, set, coupon, code, state)) = set_code {
+        let state = match state.as_str() {
+            "unused" => SetCodeState::Unused,
+            "used" => SetCodeState::Used,
+            _ => SetCodeState::Archived,
+        };
+        let coupon = super::coupons::find(conn, store, CouponId(coupon))?;
+        let via = Via::SetCode {
+            id,
+            set: CouponSetId(set),
+            state,
+        };
+        return applied(conn, coupon, code, via, tz).map(Ok);
+    }
+    if let Some(id) = coupon_by_code(conn, store, typed, true)? {
+        let coupon = super::coupons::find(conn, store, CouponId(id))?;
+        return applied(conn, coupon, typed.to_string(), Via::Coupon, tz).map(Ok);
+    }
+    let near_miss: Option<i64> = coupons::table
+        .filter(coupons::store_id.eq(store.0))
+        .filter(coupons::deleted_at.is_null())
+        .filter(upper(coupons::code).eq(typed.to_uppercase()))
+        .select(coupons::id)
+        .first(conn)
+        .optional()?;
+    Ok(Err(if near_miss.is_some() {
+        Refusal::CaseSensitive
+    } else {
+        Refusal::UnknownCode
+    }))
+}
+
+/// What the store knows of this email: paid orders, and whether one of them
+/// used `coupon`.
+pub fn buyer(
+    conn: &mut Conn,
+    store: StoreId,
+    email: Option<&Email>,
+    coupon: Option<CouponId>,
+) -> QueryResult<Buyer> {
+    let Some(email) = email else {
+        return Ok(Buyer::default());
+    };
+    let customer: Option<(i64, i64)> = customers::table
+        .filter(customers::store_id.eq(store.0))
+        .filter(customers::email.eq(email.as_str()))
+        .select((customers::id, customers::orders_count))
+        .first(conn)
+        .optional()?;
+    let (paid_orders, used_coupon) = match (customer, coupon) {
+        (None, _) => (0, false),
+        (Some((_, count)), None) => (count, false),
+        (Some((id, count)), Some(coupon)) => (count, used_coupon(conn, id, coupon)?),
+    };
+    Ok(Buyer {
+        email: Some(email.clone()),
+        paid_orders,
+        used_coupon,
+    })
+}
+
+/// Has a paid order of this customer used this coupon?
+pub fn used_coupon(conn: &mut Conn, customer: i64, coupon: CouponId) -> QueryResult<bool> {
+    let found: Option<i64> = orders::table
+        .filter(orders::customer_id.eq(customer))
+        .filter(orders::coupon_id.eq(coupon.0))
+        .filter(orders::status.eq("paid"))
+        .select(orders::id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}

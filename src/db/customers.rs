@@ -1,0 +1,68 @@
+//! A store's customers: one per email, created at their first checkout or
+//! by staff.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::paging::{Cursor, Page, page};
+use super::schema::customers;
+use super::{Conn, now};
+use crate::domain::email::Email;
+use crate::domain::ids::StoreId;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = customers)]
+pub struct Customer {
+    pub id: i64,
+    pub email: String,
+    pub orders_count: i64,
+    pub first_order_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A page of the store's customers, newest first; `search` narrows to
+/// emails that start with it.
+pub fn list(
+    conn: &mut Conn,
+    store: StoreId,
+    search: Option<&str>,
+    cursor: Cursor,
+    limit: i64,
+) -> QueryResult<Page<Customer>> {
+    let mut query = customers::table
+        .filter(customers::store_id.eq(store.0))
+        .select(Customer::as_select())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(search) = search {
+        let escaped = search
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        query = query.filter(customers::email.like(format!("{escaped}%")).escape('\\'));
+    }
+    query = match cursor {
+        Cursor::First => query.order(customers::id.desc()),
+        Cursor::Next(id) => query
+            .filter(customers::id.lt(id))
+            .order(customers::id.desc()),
+        Cursor::Prev(id) => query
+            .filter(customers::id.gt(id))
+            .order(customers::id.asc()),
+    };
+    Ok(page(query.load(conn)?, limit, cursor))
+}
+
+/// Adds a customer by email; `false` when the email is already one.
+pub fn create(conn: &mut Conn, store: StoreId, email: &Email) -> QueryResult<bool> {
+    let inserted = crate::on_backend!(conn, c => diesel::insert_into(customers::table)
+        .values((
+            customers::store_id.eq(store.0),
+            customers::email.eq(email.as_str()),
+            customers::orders_count.eq(0i64),
+            customers::created_at.eq(now()),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(inserted == 1)
+}

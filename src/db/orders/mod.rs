@@ -1,0 +1,199 @@
+//! Orders: the stored row and its reads here; placing an order (the
+//! redemption transaction) in `place`; refunds in `refund`.
+
+mod place;
+mod refund;
+
+pub use place::{NewOrder, PlaceError, place, record_attempt};
+pub use refund::refund;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::Conn;
+use super::paging::{Cursor, Page, page};
+use super::schema::{checkout_attempts, customers, order_lines, orders, set_codes, users};
+use crate::domain::ids::{CouponId, CouponSetId, CustomerId, OrderId, PromotionCodeId, StoreId};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = orders)]
+pub struct OrderRow {
+    pub id: i64,
+    pub public_id: String,
+    pub customer_id: i64,
+    pub currency: String,
+    pub subtotal: i64,
+    pub discount: i64,
+    pub total: i64,
+    pub code: Option<String>,
+    pub coupon_id: Option<i64>,
+    pub promotion_code_id: Option<i64>,
+    pub set_code_id: Option<i64>,
+    pub discount_text: String,
+    pub schedule: String,
+    pub status: String,
+    pub refunded_at: Option<NaiveDateTime>,
+    pub refunded_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+impl OrderRow {
+    pub fn id(&self) -> OrderId {
+        OrderId(self.id)
+    }
+
+    pub fn refunded(&self) -> bool {
+        self.status == "refunded"
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = order_lines)]
+pub struct LineRow {
+    pub product_id: i64,
+    pub name: String,
+    pub unit_price: i64,
+    pub quantity: i64,
+    pub amount: i64,
+    pub billing: String,
+}
+
+/// An order with its lines, its customer's email and who refunded it.
+#[derive(Debug, Clone)]
+pub struct Order {
+    pub row: OrderRow,
+    pub email: String,
+    pub lines: Vec<LineRow>,
+    pub refunded_by: Option<String>,
+}
+
+fn with_lines(conn: &mut Conn, row: OrderRow) -> QueryResult<Order> {
+    let lines = order_lines::table
+        .filter(order_lines::order_id.eq(row.id))
+        .select(LineRow::as_select())
+        .order(order_lines::id.asc())
+        .load(conn)?;
+    let email = customers::table
+        .filter(customers::id.eq(row.customer_id))
+        .select(customers::email)
+        .first(conn)?;
+    let refunded_by = match row.refunded_by {
+        Some(user) => users::table
+            .filter(users::id.eq(user))
+            .select(users::email)
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
+    Ok(Order {
+        row,
+        email,
+        lines,
+        refunded_by,
+    })
+}
+
+/// An order by its unguessable public id (the receipt).
+pub fn find_public(conn: &mut Conn, store: StoreId, public_id: &str) -> QueryResult<Order> {
+    let row = orders::table
+        .filter(orders::store_id.eq(store.0))
+        .filter(orders::public_id.eq(public_id))
+        .select(OrderRow::as_select())
+        .first(conn)?;
+    with_lines(conn, row)
+}
+
+/// An order of the store (staff pages).
+pub fn find(conn: &mut Conn, store: StoreId, id: OrderId) -> QueryResult<Order> {
+    let row = orders::table
+        .filter(orders::store_id.eq(store.0))
+        .filter(orders::id.eq(id.0))
+        .select(OrderRow::as_select())
+        .first(conn)?;
+    with_lines(conn, row)
+}
+
+/// Which orders a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderFilter {
+    All,
+    Coupon(CouponId),
+    Promotion(PromotionCodeId),
+    Set(CouponSetId),
+    Customer(CustomerId),
+}
+
+/// A row of an order list: the order and its customer's email.
+pub type ListedOrder = (OrderRow, String);
+
+/// A page of the store's orders, newest first.
+pub fn list(
+    conn: &mut Conn,
+    store: StoreId,
+    filter: OrderFilter,
+    cursor: Cursor,
+    limit: i64,
+) -> QueryResult<Page<ListedOrder>> {
+    let mut query = orders::table
+        .inner_join(customers::table)
+        .filter(orders::store_id.eq(store.0))
+        .select((OrderRow::as_select(), customers::email))
+        .limit(limit + 1)
+        .into_boxed();
+    query = match filter {
+        OrderFilter::All => query,
+        OrderFilter::Coupon(id) => query.filter(orders::coupon_id.eq(id.0)),
+        OrderFilter::Promotion(id) => query.filter(orders::promotion_code_id.eq(id.0)),
+        OrderFilter::Customer(id) => query.filter(orders::customer_id.eq(id.0)),
+        OrderFilter::Set(id) => query.filter(
+            orders::set_code_id.eq_any(
+                set_codes::table
+                    .filter(set_codes::set_id.eq(id.0))
+                    .select(set_codes::id.nullable()),
+            ),
+        ),
+    };
+    query = match cursor {
+        Cursor::First => query.order(orders::id.desc()),
+        Cursor::Next(id) => query.filter(orders::id.lt(id)).order(orders::id.desc()),
+        Cursor::Prev(id) => query.filter(orders::id.gt(id)).order(orders::id.asc()),
+    };
+    let rows: Vec<ListedOrder> = query.load(conn)?;
+    Ok(page(rows, limit, cursor))
+}
+
+/// Has any order used this promotion code (refunded ones included)?
+pub fn any_for_promotion(conn: &mut Conn, id: PromotionCodeId) -> QueryResult<bool> {
+    let found: Option<i64> = orders::table
+        .filter(orders::promotion_code_id.eq(id.0))
+        .select(orders::id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// A checkout refused because of its code.
+#[derive(Debug, Clone, Queryable)]
+pub struct Attempt {
+    pub email: String,
+    pub code: String,
+    pub reason: String,
+    pub message: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// The store's latest refused checkouts.
+pub fn attempts(conn: &mut Conn, store: StoreId, limit: i64) -> QueryResult<Vec<Attempt>> {
+    checkout_attempts::table
+        .filter(checkout_attempts::store_id.eq(store.0))
+        .select((
+            checkout_attempts::email,
+            checkout_attempts::code,
+            checkout_attempts::reason,
+            checkout_attempts::message,
+            checkout_attempts::created_at,
+        ))
+        .order(checkout_attempts::id.desc())
+        .limit(limit)
+        .load(conn)
+}

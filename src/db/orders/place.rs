@@ -1,0 +1,301 @@
+//! Placing an order: the redemption transaction. Every limit is a
+//! conditional update (`... WHERE times_redeemed < max_redemptions`), so no
+//! limit is exceeded whatever the concurrency; the first one that does not
+//! hold rolls the whole order back.
+//!
+//! Rows are locked in one order — customer, coupon, promotion code, set code,
+//! set — here and in refunds, so concurrent transactions cannot deadlock.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::super::schema::{
+    checkout_attempts, coupon_customer_redemptions, coupon_sets, coupons, customers, order_lines,
+    orders, promotion_codes, set_codes,
+};
+use super::super::{Conn, DbError, is_unique_violation, last_insert_id, now};
+use crate::domain::checkout::Cart;
+use crate::domain::email::Email;
+use crate::domain::ids::{CustomerId, OrderId, StoreId};
+use crate::domain::pricing::Quote;
+use crate::domain::redemption::{Applied, Refusal, Via};
+use crate::domain::states::CouponState;
+
+/// Everything an order records.
+pub struct NewOrder<'a> {
+    /// Unguessable: the receipt's address.
+    pub public_id: String,
+    pub email: &'a Email,
+    pub cart: &'a Cart,
+    pub quote: &'a Quote,
+    pub applied: Option<&'a Applied>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlaceError {
+    #[error("the code does not apply: {0:?}")]
+    Refused(Refusal),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// The customer with this email, created on the first order, with one more
+/// paid order. A first-time code needs the count to be 0 — a conditional
+/// update, so two concurrent first orders cannot both pass.
+fn count_order(
+    conn: &mut Conn,
+    store: StoreId,
+    email: &Email,
+    first_time: bool,
+    at: NaiveDateTime,
+) -> Result<CustomerId, PlaceError> {
+    let values = (
+        customers::store_id.eq(store.0),
+        customers::email.eq(email.as_str()),
+        customers::orders_count.eq(0i64),
+        customers::created_at.eq(at),
+    );
+    crate::on_backend!(conn, c => diesel::insert_into(customers::table)
+        .values(values)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    let target = customers::table
+        .filter(customers::store_id.eq(store.0))
+        .filter(customers::email.eq(email.as_str()));
+    let counted = if first_time {
+        diesel::update(target.filter(customers::orders_count.eq(0i64)))
+            .set(customers::orders_count.eq(customers::orders_count + 1))
+            .execute(conn)?
+    } else {
+        diesel::update(target)
+            .set(customers::orders_count.eq(customers::orders_count + 1))
+            .execute(conn)?
+    };
+    if counted == 0 {
+        return Err(PlaceError::Refused(Refusal::FirstTimeOnly));
+    }
+    let (id, first_order): (i64, Option<NaiveDateTime>) = target
+        .select((customers::id, customers::first_order_at))
+        .first(conn)?;
+    if first_order.is_none() {
+        diesel::update(customers::table.filter(customers::id.eq(id)))
+            .set(customers::first_order_at.eq(Some(at)))
+            .execute(conn)?;
+    }
+    Ok(CustomerId(id))
+}
+
+/// One more redemption of the coupon, if it is active now.
+fn redeem_coupon(
+    conn: &mut Conn,
+    store: StoreId,
+    applied: &Applied,
+    at: NaiveDateTime,
+) -> Result<(), PlaceError> {
+    let id = applied.coupon_id.0;
+    let updated = diesel::update(
+        coupons::table
+            .filter(coupons::id.eq(id))
+            .filter(coupons::deleted_at.is_null())
+            .filter(coupons::archived_at.is_null())
+            .filter(coupons::starts_at.is_null().or(coupons::starts_at.le(at)))
+            .filter(coupons::redeem_by.is_null().or(coupons::redeem_by.gt(at)))
+            .filter(
+                coupons::max_redemptions
+                    .is_null()
+                    .or(coupons::times_redeemed.lt(coupons::max_redemptions.assume_not_null())),
+            ),
+    )
+    .set(coupons::times_redeemed.eq(coupons::times_redeemed + 1))
+    .execute(conn)?;
+    if updated == 1 {
+        return Ok(());
+    }
+    // Changed since it was read: say what it is now.
+    let state = super::super::coupons::find(conn, store, applied.coupon_id)
+        .map(|c| c.state(at))
+        .unwrap_or(CouponState::Exhausted);
+    Err(PlaceError::Refused(
+        Refusal::for_coupon(state, || applied.starts_text.clone())
+            .unwrap_or(Refusal::CouponExhausted),
+    ))
+}
+
+/// One more redemption of the promotion code, if it is usable now.
+fn redeem_promotion(conn: &mut Conn, id: i64, at: NaiveDateTime) -> Result<(), PlaceError> {
+    let updated = diesel::update(
+        promotion_codes::table
+            .filter(promotion_codes::id.eq(id))
+            .filter(promotion_codes::deleted_at.is_null())
+            .filter(promotion_codes::active.eq(true))
+            .filter(
+                promotion_codes::expires_at
+                    .is_null()
+                    .or(promotion_codes::expires_at.gt(at)),
+            )
+            .filter(
+                promotion_codes::max_redemptions
+                    .is_null()
+                    .or(promotion_codes::times_redeemed
+                        .lt(promotion_codes::max_redemptions.assume_not_null())),
+            ),
+    )
+    .set(promotion_codes::times_redeemed.eq(promotion_codes::times_redeemed + 1))
+    .execute(conn)?;
+    if updated == 1 {
+        return Ok(());
+    }
+    let (active, expires_at): (bool, Option<NaiveDateTime>) = promotion_codes::table
+        .filter(promotion_codes::id.eq(id))
+        .select((promotion_codes::active, promotion_codes::expires_at))
+        .first(conn)?;
+    Err(PlaceError::Refused(
+        if expires_at.is_some_and(|e| at >= e) {
+            Refusal::PromotionExpired
+        } else if !active {
+            Refusal::PromotionInactive
+        } else {
+            Refusal::PromotionExhausted
+        },
+    ))
+}
+
+/// Marks the set code used by this order, if it is still unused.
+fn use_set_code(
+    conn: &mut Conn,
+    id: i64,
+    set: i64,
+    order: OrderId,
+    at: NaiveDateTime,
+) -> Result<(), PlaceError> {
+    let updated = diesel::update(
+        set_codes::table
+            .filter(set_codes::id.eq(id))
+            .filter(set_codes::state.eq("unused")),
+    )
+    .set((
+        set_codes::state.eq("used"),
+        set_codes::used_at.eq(Some(at)),
+        set_codes::order_id.eq(Some(order.0)),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        let state: Option<String> = set_codes::table
+            .filter(set_codes::id.eq(id))
+            .select(set_codes::state)
+            .first(conn)
+            .optional()?;
+        return Err(PlaceError::Refused(match state.as_deref() {
+            Some("used") => Refusal::SetCodeUsed,
+            _ => Refusal::SetCodeArchived,
+        }));
+    }
+    diesel::update(coupon_sets::table.filter(coupon_sets::id.eq(set)))
+        .set(coupon_sets::used_codes.eq(coupon_sets::used_codes + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Places the order in one transaction, or changes nothing.
+pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<String, PlaceError> {
+    let at = now();
+    super::super::write_transaction(conn, |conn| {
+        let applied = order.applied;
+        let first_time = matches!(
+            applied.map(|a| &a.via),
+            Some(Via::Promotion(p)) if p.first_time_transaction
+        );
+        let customer = count_order(conn, store, order.email, first_time, at)?;
+        if let Some(applied) = applied {
+            if applied.once_per_customer
+                && crate::db::checkout::used_coupon(conn, customer.0, applied.coupon_id)?
+            {
+                return Err(PlaceError::Refused(Refusal::OncePerCustomer));
+            }
+            redeem_coupon(conn, store, applied, at)?;
+            if let Via::Promotion(p) = &applied.via {
+                redeem_promotion(conn, p.id.0, at)?;
+            }
+        }
+        let (promotion, set_code) = match applied.map(|a| &a.via) {
+            Some(Via::Promotion(p)) => (Some(p.id.0), None),
+            Some(Via::SetCode { id, set, .. }) => (None, Some((*id, set.0))),
+            _ => (None, None),
+        };
+        let quote = order.quote;
+        diesel::insert_into(orders::table)
+            .values((
+                orders::store_id.eq(store.0),
+                orders::public_id.eq(&order.public_id),
+                orders::customer_id.eq(customer.0),
+                orders::currency.eq(quote.currency.code()),
+                orders::subtotal.eq(quote.subtotal),
+                orders::discount.eq(quote.discount),
+                orders::total.eq(quote.total),
+                orders::code.eq(applied.map(|a| a.code.as_str())),
+                orders::coupon_id.eq(applied.map(|a| a.coupon_id.0)),
+                orders::promotion_code_id.eq(promotion),
+                orders::set_code_id.eq(set_code.map(|(id, _)| id)),
+                orders::discount_text.eq(applied.map(|a| a.label.as_str()).unwrap_or("")),
+                orders::schedule.eq(quote.schedule.join("\n")),
+                orders::status.eq("paid"),
+                orders::created_at.eq(at),
+            ))
+            .execute(conn)?;
+        let id = OrderId(last_insert_id(conn)?);
+        for line in &order.cart.lines {
+            diesel::insert_into(order_lines::table)
+                .values((
+                    order_lines::order_id.eq(id.0),
+                    order_lines::product_id.eq(line.product.0),
+                    order_lines::name.eq(&line.name),
+                    order_lines::unit_price.eq(line.unit_price),
+                    order_lines::quantity.eq(line.quantity),
+                    order_lines::amount.eq(line.amount()),
+                    order_lines::billing.eq(line.billing.billing_str()),
+                ))
+                .execute(conn)?;
+        }
+        if let Some((code, set)) = set_code {
+            use_set_code(conn, code, set, id, at)?;
+        }
+        if let Some(applied) = applied.filter(|a| a.once_per_customer) {
+            diesel::insert_into(coupon_customer_redemptions::table)
+                .values((
+                    coupon_customer_redemptions::coupon_id.eq(applied.coupon_id.0),
+                    coupon_customer_redemptions::customer_id.eq(customer.0),
+                    coupon_customer_redemptions::order_id.eq(id.0),
+                ))
+                .execute(conn)
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        PlaceError::Refused(Refusal::OncePerCustomer)
+                    } else {
+                        PlaceError::Db(e)
+                    }
+                })?;
+        }
+        Ok(order.public_id.clone())
+    })
+}
+
+/// Keeps a checkout refused because of its code, for staff.
+pub fn record_attempt(
+    conn: &mut Conn,
+    store: StoreId,
+    email: &str,
+    code: &str,
+    refusal: &Refusal,
+) -> QueryResult<()> {
+    diesel::insert_into(checkout_attempts::table)
+        .values((
+            checkout_attempts::store_id.eq(store.0),
+            checkout_attempts::email.eq(email),
+            checkout_attempts::code.eq(code),
+            checkout_attempts::reason.eq(refusal.key()),
+            checkout_attempts::message.eq(refusal.message()),
+            checkout_attempts::created_at.eq(now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -1,0 +1,447 @@
+//! Redemption checks (SPEC section 6): what a typed code resolved to, who is
+//! buying, and the one reason, in the customer's words, why it does not
+//! apply. The database re-checks every limit with conditional updates when
+//! the order is written; this decides the message.
+
+use chrono::NaiveDateTime;
+
+use super::email::Email;
+use super::ids::{CouponId, CouponSetId, PromotionCodeId};
+use super::money::CurrencyCode;
+use super::pricing::{self, CartLine, PricingError, Quote, Terms};
+use super::promotion::{PromoFacts, PromoState};
+use super::states::{CouponFacts, CouponState};
+
+/// Why a code does not apply. Each has its own key (kept with refused
+/// attempts) and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    UnknownCode,
+    /// A coupon's code, typed with other capital and small letters.
+    CaseSensitive,
+    CouponDeleted,
+    CouponArchived,
+    CouponScheduled {
+        starts: String,
+    },
+    CouponExpired,
+    CouponExhausted,
+    PromotionInactive,
+    PromotionExpired,
+    PromotionExhausted,
+    SetCodeUsed,
+    SetCodeArchived,
+    CustomerRestricted,
+    FirstTimeOnly,
+    OncePerCustomer,
+    MinimumAmount {
+        minimum: String,
+    },
+    CurrencyMismatch {
+        coupon: String,
+        order: String,
+    },
+    NoEligibleProduct {
+        recurring_only: bool,
+    },
+}
+
+impl Refusal {
+    pub fn key(&self) -> &'static str {
+        match self {
+            Refusal::UnknownCode => "unknown_code",
+            Refusal::CaseSensitive => "case_sensitive",
+            Refusal::CouponDeleted => "coupon_deleted",
+            Refusal::CouponArchived => "coupon_archived",
+            Refusal::CouponScheduled { .. } => "coupon_scheduled",
+            Refusal::CouponExpired => "coupon_expired",
+            Refusal::CouponExhausted => "coupon_exhausted",
+            Refusal::PromotionInactive => "promotion_code_inactive",
+            Refusal::PromotionExpired => "promotion_code_expired",
+            Refusal::PromotionExhausted => "promotion_code_exhausted",
+            Refusal::SetCodeUsed => "set_code_used",
+            Refusal::SetCodeArchived => "set_code_archived",
+            Refusal::CustomerRestricted => "customer_restricted",
+            Refusal::FirstTimeOnly => "first_time_only",
+            Refusal::OncePerCustomer => "once_per_customer",
+            Refusal::MinimumAmount { .. } => "minimum_amount",
+            Refusal::CurrencyMismatch { .. } => "currency_mismatch",
+            Refusal::NoEligibleProduct { .. } => "no_eligible_product",
+        }
+    }
+
+    /// What the customer reads (and staff, on the refused attempt).
+    pub fn message(&self) -> String {
+        match self {
+            Refusal::UnknownCode => "We do not know this code. Check it for typos.".into(),
+            Refusal::CaseSensitive => {
+                "Coupon codes are case-sensitive: check the capital and small letters of this code."
+                    .into()
+            }
+            Refusal::CouponDeleted => "This coupon has been withdrawn and no longer works.".into(),
+            Refusal::CouponArchived => "This coupon is paused: it cannot be used right now.".into(),
+            Refusal::CouponScheduled { starts } => {
+                format!("This coupon is not valid yet: it can be used from {starts}.")
+            }
+            Refusal::CouponExpired => "This coupon has expired.".into(),
+            Refusal::CouponExhausted => {
+                "This coupon has been fully redeemed: no uses are left.".into()
+            }
+            Refusal::PromotionInactive => "This promotion code is not active.".into(),
+            Refusal::PromotionExpired => "This promotion code has expired.".into(),
+            Refusal::PromotionExhausted => {
+                "This promotion code has been fully redeemed: no uses are left.".into()
+            }
+            Refusal::SetCodeUsed => "This code has already been used: each code works once.".into(),
+            Refusal::SetCodeArchived => "This code is no longer valid.".into(),
+            Refusal::CustomerRestricted => {
+                "This code is reserved for another customer's email.".into()
+            }
+            Refusal::FirstTimeOnly => {
+                "This code is for first orders only, and this email has ordered before.".into()
+            }
+            Refusal::OncePerCustomer => {
+                "You have already used this coupon: it works once per customer.".into()
+            }
+            Refusal::MinimumAmount { minimum } => {
+                format!("This code needs an order of at least {minimum} before discount.")
+            }
+            Refusal::CurrencyMismatch { coupon, order } => format!(
+                "This coupon takes an amount off in {coupon}, and this order is in {order}: it cannot apply."
+            ),
+            Refusal::NoEligibleProduct {
+                recurring_only: true,
+            } => "This coupon discounts subscriptions only: add a recurring product to use it."
+                .into(),
+            Refusal::NoEligibleProduct {
+                recurring_only: false,
+            } => "This code does not apply to any product in your order.".into(),
+        }
+    }
+
+    /// The refusal for a coupon that is not active.
+    pub fn for_coupon(state: CouponState, starts: impl FnOnce() -> String) -> Option<Refusal> {
+        match state {
+            CouponState::Active => None,
+            CouponState::Deleted => Some(Refusal::CouponDeleted),
+            CouponState::Archived => Some(Refusal::CouponArchived),
+            CouponState::Scheduled => Some(Refusal::CouponScheduled { starts: starts() }),
+            CouponState::Expired => Some(Refusal::CouponExpired),
+            CouponState::Exhausted => Some(Refusal::CouponExhausted),
+        }
+    }
+
+    /// The refusal for a promotion code that is not active, its coupon being
+    /// redeemable.
+    pub fn for_promotion(state: PromoState) -> Option<Refusal> {
+        match state {
+            PromoState::Active | PromoState::CouponInvalid => None,
+            PromoState::Inactive => Some(Refusal::PromotionInactive),
+            PromoState::Expired => Some(Refusal::PromotionExpired),
+            PromoState::Exhausted => Some(Refusal::PromotionExhausted),
+        }
+    }
+}
+
+/// A promotion code's facts and restrictions.
+#[derive(Debug, Clone)]
+pub struct PromotionFacts {
+    pub id: PromotionCodeId,
+    pub facts: PromoFacts,
+    pub customer: Option<String>,
+    pub first_time_transaction: bool,
+    pub minimum: Option<(i64, CurrencyCode)>,
+}
+
+/// A set code's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetCodeState {
+    Unused,
+    Used,
+    Archived,
+}
+
+/// Which code the customer typed.
+#[derive(Debug, Clone)]
+pub enum Via {
+    Coupon,
+    Promotion(PromotionFacts),
+    SetCode {
+        id: i64,
+        set: CouponSetId,
+        state: SetCodeState,
+    },
+}
+
+/// A typed code, resolved: the coupon behind it and how it was reached.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// The code as stored (the coupon's, the promotion code's or the set
+    /// code's).
+    pub code: String,
+    pub coupon_id: CouponId,
+    pub coupon: CouponFacts,
+    /// The coupon's start, in the store's time zone, for the message.
+    pub starts_text: String,
+    pub terms: Terms,
+    pub once_per_customer: bool,
+    /// "25% off" or the coupon's name: what the summary shows.
+    pub label: String,
+    pub via: Via,
+}
+
+/// What is known of the buyer. `email` is `None` on a preview without one:
+/// customer checks then wait for the checkout.
+#[derive(Debug, Clone, Default)]
+pub struct Buyer {
+    pub email: Option<Email>,
+    /// Paid orders in this store so far.
+    pub paid_orders: i64,
+    /// Has a paid order used this coupon already?
+    pub used_coupon: bool,
+}
+
+/// Runs every check of SPEC section 6 in order and prices the cart; the
+/// first check that fails gives the refusal.
+pub fn evaluate(
+    applied: &Applied,
+    buyer: &Buyer,
+    lines: &[CartLine],
+    currency: CurrencyCode,
+    now: NaiveDateTime,
+) -> Result<Quote, Refusal> {
+    if let Some(refusal) =
+        Refusal::for_coupon(applied.coupon.state(now), || applied.starts_text.clone())
+    {
+        return Err(refusal);
+    }
+    match &applied.via {
+        Via::Coupon => {}
+        Via::Promotion(promo) => {
+            if let Some(refusal) = Refusal::for_promotion(promo.facts.state(now)) {
+                return Err(refusal);
+            }
+        }
+        Via::SetCode { state, .. } => match state {
+            SetCodeState::Unused => {}
+            SetCodeState::Used => return Err(Refusal::SetCodeUsed),
+            SetCodeState::Archived => return Err(Refusal::SetCodeArchived),
+        },
+    }
+    if let (Via::Promotion(promo), Some(email)) = (&applied.via, &buyer.email) {
+        if promo
+            .customer
+            .as_deref()
+            .is_some_and(|only| only != email.as_str())
+        {
+            return Err(Refusal::CustomerRestricted);
+        }
+        if promo.first_time_transaction && buyer.paid_orders > 0 {
+            return Err(Refusal::FirstTimeOnly);
+        }
+    }
+    if applied.once_per_customer && buyer.email.is_some() && buyer.used_coupon {
+        return Err(Refusal::OncePerCustomer);
+    }
+    let quote = pricing::quote(lines, currency, Some(&applied.terms)).map_err(|e| match e {
+        PricingError::CurrencyMismatch { coupon, order } => Refusal::CurrencyMismatch {
+            coupon: coupon.code().into(),
+            order: order.code().into(),
+        },
+        PricingError::NoEligibleProduct { recurring_only } => {
+            Refusal::NoEligibleProduct { recurring_only }
+        }
+    })?;
+    if let Via::Promotion(PromotionFacts {
+        minimum: Some((amount, min_currency)),
+        ..
+    }) = &applied.via
+        && (*min_currency != currency || quote.subtotal < *amount)
+    {
+        return Err(Refusal::MinimumAmount {
+            minimum: min_currency.display(*amount),
+        });
+    }
+    Ok(quote)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::discount::{Discount, Duration, Percent};
+    use crate::domain::ids::ProductId;
+    use crate::domain::product::{Billing, Interval};
+    use chrono::TimeDelta;
+
+    fn usd() -> CurrencyCode {
+        CurrencyCode::parse("USD").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn applied(via: Via) -> Applied {
+        Applied {
+            code: "SUMMER10".into(),
+            coupon_id: CouponId(1),
+            coupon: CouponFacts {
+                deleted: false,
+                archived: false,
+                starts_at: None,
+                redeem_by: None,
+                times_redeemed: 0,
+                max_redemptions: Some(10),
+            },
+            starts_text: "1 Jan 2030".into(),
+            terms: Terms {
+                discount: Discount::Percent(
+                    Percent::from_basis_points(2500).unwrap_or(crate::domain::discount::FULL),
+                ),
+                duration: Duration::Once,
+                applies_to: vec![],
+            },
+            once_per_customer: false,
+            label: "25% off".into(),
+            via,
+        }
+    }
+
+    fn promo() -> PromotionFacts {
+        PromotionFacts {
+            id: PromotionCodeId(1),
+            facts: PromoFacts {
+                active: true,
+                expires_at: None,
+                times_redeemed: 0,
+                max_redemptions: None,
+                coupon_deleted: false,
+                coupon_redeemable: true,
+            },
+            customer: None,
+            first_time_transaction: false,
+            minimum: None,
+        }
+    }
+
+    fn cart() -> Vec<CartLine> {
+        vec![CartLine {
+            product: ProductId(1),
+            name: "Plan".into(),
+            unit_price: 2000,
+            quantity: 1,
+            billing: Billing::Recurring(Interval::Month),
+        }]
+    }
+
+    fn buyer() -> Buyer {
+        Buyer {
+            email: Email::parse("jane@example.com").ok(),
+            ..Buyer::default()
+        }
+    }
+
+    #[test]
+    fn each_check_gives_its_own_refusal() {
+        let now = chrono::Utc::now().naive_utc();
+        let check = |a: Applied, b: Buyer| evaluate(&a, &b, &cart(), usd(), now).err();
+        assert_eq!(check(applied(Via::Coupon), buyer()), None);
+
+        let mut a = applied(Via::Coupon);
+        a.coupon.times_redeemed = 10;
+        assert_eq!(check(a, buyer()), Some(Refusal::CouponExhausted));
+        let mut a = applied(Via::Coupon);
+        a.coupon.starts_at = Some(now + TimeDelta::days(1));
+        assert_eq!(
+            check(a, buyer()),
+            Some(Refusal::CouponScheduled {
+                starts: "1 Jan 2030".into()
+            })
+        );
+
+        let mut p = promo();
+        p.facts.active = false;
+        assert_eq!(
+            check(applied(Via::Promotion(p)), buyer()),
+            Some(Refusal::PromotionInactive)
+        );
+        let mut p = promo();
+        p.customer = Some("joe@example.com".into());
+        assert_eq!(
+            check(applied(Via::Promotion(p.clone())), buyer()),
+            Some(Refusal::CustomerRestricted)
+        );
+        // Without an email (a preview) the customer checks wait.
+        assert_eq!(check(applied(Via::Promotion(p)), Buyer::default()), None);
+        let mut p = promo();
+        p.first_time_transaction = true;
+        let returning = Buyer {
+            paid_orders: 1,
+            ..buyer()
+        };
+        assert_eq!(
+            check(applied(Via::Promotion(p)), returning),
+            Some(Refusal::FirstTimeOnly)
+        );
+        let mut p = promo();
+        p.minimum = Some((5000, usd()));
+        assert_eq!(
+            check(applied(Via::Promotion(p)), buyer()),
+            Some(Refusal::MinimumAmount {
+                minimum: "$50.00".into()
+            })
+        );
+        let mut a = applied(Via::Coupon);
+        a.once_per_customer = true;
+        let again = Buyer {
+            used_coupon: true,
+            ..buyer()
+        };
+        assert_eq!(check(a, again), Some(Refusal::OncePerCustomer));
+        let used = Via::SetCode {
+            id: 1,
+            set: CouponSetId(1),
+            state: SetCodeState::Used,
+        };
+        assert_eq!(check(applied(used), buyer()), Some(Refusal::SetCodeUsed));
+        let mut a = applied(Via::Coupon);
+        a.terms.applies_to = vec![ProductId(9)];
+        assert_eq!(
+            check(a, buyer()),
+            Some(Refusal::NoEligibleProduct {
+                recurring_only: false
+            })
+        );
+    }
+
+    #[test]
+    fn every_refusal_has_its_own_key_and_message() {
+        let all = [
+            Refusal::UnknownCode,
+            Refusal::CaseSensitive,
+            Refusal::CouponDeleted,
+            Refusal::CouponArchived,
+            Refusal::CouponScheduled { starts: "x".into() },
+            Refusal::CouponExpired,
+            Refusal::CouponExhausted,
+            Refusal::PromotionInactive,
+            Refusal::PromotionExpired,
+            Refusal::PromotionExhausted,
+            Refusal::SetCodeUsed,
+            Refusal::SetCodeArchived,
+            Refusal::CustomerRestricted,
+            Refusal::FirstTimeOnly,
+            Refusal::OncePerCustomer,
+            Refusal::MinimumAmount {
+                minimum: "x".into(),
+            },
+            Refusal::CurrencyMismatch {
+                coupon: "EUR".into(),
+                order: "USD".into(),
+            },
+            Refusal::NoEligibleProduct {
+                recurring_only: false,
+            },
+        ];
+        let keys: std::collections::HashSet<_> = all.iter().map(Refusal::key).collect();
+        let messages: std::collections::HashSet<_> = all.iter().map(Refusal::message).collect();
+        assert_eq!(keys.len(), all.len());
+        assert_eq!(messages.len(), all.len());
+    }
+}

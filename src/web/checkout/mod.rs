@@ -1,0 +1,334 @@
+//! The public checkout (`/{store}`): the store's products, an email and a
+//! code field. A shareable URL (`?coupon=CODE`) opens it with the code
+//! applied to the price preview, or the reason it does not apply. Works
+//! without JavaScript: "Apply" re-renders the preview, "Place order" orders.
+
+pub mod receipt;
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::db;
+use crate::db::stores::Store;
+use crate::domain::checkout::{CheckoutInput, build_cart, parse_email};
+use crate::domain::coupon::ProductFacts;
+use crate::domain::form_errors::FormErrors;
+use crate::domain::pricing::{self, Quote};
+use crate::domain::redemption::{self, Applied, Refusal};
+use crate::error::AppError;
+use crate::web::csrf::CsrfForm;
+use crate::web::orders::view::money;
+use crate::web::session::csrf_token;
+use crate::web::{AppState, render_status, see_other};
+
+/// A product as the checkout lists it, with the quantity typed.
+pub struct ProductRow {
+    pub id: i64,
+    pub name: String,
+    pub price: String,
+    pub billing: &'static str,
+    pub quantity: String,
+}
+
+/// The price preview.
+pub struct Preview {
+    pub currency: String,
+    pub lines: Vec<(String, i64, String)>,
+    pub subtotal: i64,
+    pub discount: i64,
+    pub total: i64,
+    pub subtotal_text: String,
+    pub discount_text: String,
+    pub total_text: String,
+    pub schedule: Vec<String>,
+}
+
+impl Preview {
+    fn new(quote: &Quote, cart: &crate::domain::checkout::Cart) -> Preview {
+        let c = quote.currency;
+        Preview {
+            currency: c.code().to_string(),
+            lines: cart
+                .lines
+                .iter()
+                .map(|l| (l.name.clone(), l.quantity, c.display(l.amount())))
+                .collect(),
+            subtotal: quote.subtotal,
+            discount: quote.discount,
+            total: quote.total,
+            subtotal_text: c.display(quote.subtotal),
+            discount_text: c.display(quote.discount),
+            total_text: c.display(quote.total),
+            schedule: quote.schedule.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "checkout/store.html")]
+struct StorePage {
+    store_name: String,
+    slug: String,
+    csrf_token: String,
+    products: Vec<ProductRow>,
+    email: String,
+    coupon: String,
+    errors: FormErrors,
+    preview: Option<Preview>,
+    /// "SUMMER10 applied: Summer sale".
+    applied: Option<String>,
+    code_error: Option<String>,
+}
+
+/// What a checkout form comes to: field errors, the code's fate, the quote.
+struct Outcome {
+    errors: FormErrors,
+    cart: Option<crate::domain::checkout::Cart>,
+    email: Option<crate::domain::email::Email>,
+    applied: Option<Applied>,
+    refusal: Option<Refusal>,
+    quote: Option<Quote>,
+}
+
+/// One unit of the first product the code applies to (or the first
+/// product), for a shared URL opened without a cart.
+fn default_quantities(
+    input: &mut CheckoutInput,
+    products: &[ProductFacts],
+    applied: Option<&Applied>,
+) {
+    let cart_line = |p: &ProductFacts| crate::domain::pricing::CartLine {
+        product: p.id,
+        name: p.name.clone(),
+        unit_price: p.price,
+        quantity: 1,
+        billing: p.billing,
+    };
+    let pick = products
+        .iter()
+        .find(|p| applied.is_none_or(|a| a.terms.covers(&cart_line(p))))
+        .or_else(|| products.first());
+    if let Some(p) = pick {
+        input.quantities.push((p.id.0, "1".into()));
+    }
+}
+
+/// Checks the form, resolves the code and prices the cart. Reads only.
+fn evaluate(
+    conn: &mut db::Conn,
+    store: &Store,
+    products: &[ProductFacts],
+    input: &mut CheckoutInput,
+    ordering: bool,
+) -> diesel::QueryResult<Outcome> {
+    let now = db::now();
+    let tz = crate::web::coupons::view::store_tz(&store.timezone);
+    let mut errors = FormErrors::default();
+    let email = errors
+        .check("email", parse_email(&input.email, ordering))
+        .flatten();
+    let resolved = match input.code() {
+        Some(code) => Some(db::checkout::resolve(
+            conn,
+            store.id(),
+            code,
+            email.as_ref(),
+            now,
+            tz,
+        )?),
+        None => None,
+    };
+    if !ordering && input.quantities.iter().all(|(_, q)| q.trim().is_empty()) {
+        default_quantities(
+            input,
+            products,
+            resolved.as_ref().and_then(|r| r.as_ref().ok()),
+        );
+    }
+    let cart = match build_cart(input, products) {
+        Ok(cart) => Some(cart),
+        Err(cart_errors) => {
+            for (field, message) in cart_errors.iter() {
+                errors.add(field.to_string(), message);
+            }
+            None
+        }
+    };
+    let mut outcome = Outcome {
+        errors,
+        cart: None,
+        email: email.clone(),
+        applied: None,
+        refusal: None,
+        quote: None,
+    };
+    match resolved {
+        Some(Err(refusal)) => outcome.refusal = Some(refusal),
+        Some(Ok(applied)) => {
+            if let Some(cart) = &cart {
+                let buyer =
+                    db::checkout::buyer(conn, store.id(), email.as_ref(), Some(applied.coupon_id))?;
+                match redemption::evaluate(&applied, &buyer, &cart.lines, cart.currency, now) {
+                    Ok(quote) => outcome.quote = Some(quote),
+                    Err(refusal) => outcome.refusal = Some(refusal),
+                }
+            }
+            outcome.applied = Some(applied);
+        }
+        None => {}
+    }
+    if outcome.refusal.is_some() {
+        outcome.applied = None;
+    }
+    if outcome.quote.is_none()
+        && let Some(cart) = &cart
+    {
+        outcome.quote = pricing::quote(&cart.lines, cart.currency, None).ok();
+    }
+    outcome.cart = cart;
+    Ok(outcome)
+}
+
+fn page(
+    store: &Store,
+    products: &[ProductFacts],
+    input: &CheckoutInput,
+    outcome: Outcome,
+    csrf: String,
+) -> StorePage {
+    let rows = products
+        .iter()
+        .map(|p| ProductRow {
+            id: p.id.0,
+            name: p.name.clone(),
+            price: money(&p.currency, p.price),
+            billing: p.billing.describe(),
+            quantity: input.quantity_of(p.id.0).trim().to_string(),
+        })
+        .collect();
+    let preview = match (&outcome.quote, &outcome.cart) {
+        (Some(quote), Some(cart)) => Some(Preview::new(quote, cart)),
+        _ => None,
+    };
+    StorePage {
+        store_name: store.name.clone(),
+        slug: store.slug.clone(),
+        csrf_token: csrf,
+        products: rows,
+        email: input.email.trim().to_string(),
+        coupon: input.coupon.trim().to_string(),
+        errors: outcome.errors,
+        preview,
+        applied: outcome
+            .applied
+            .as_ref()
+            .map(|a| format!("{} applied: {}", a.code, a.label)),
+        code_error: outcome.refusal.map(|r| r.message()),
+    }
+}
+
+/// The store and its products for sale, or 404.
+fn load(conn: &mut db::Conn, slug: &str) -> diesel::QueryResult<(Store, Vec<ProductFacts>)> {
+    let store = db::stores::find_by_slug(conn, slug)?;
+    let products = db::products::list(conn, store.id())?
+        .iter()
+        .filter(|p| p.archived_at.is_none())
+        .map(|p| p.facts())
+        .collect();
+    Ok((store, products))
+}
+
+/// `GET /{store}`: the checkout, with `?coupon=` applied to a preview.
+pub async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<String>,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let mut input = CheckoutInput::from_pairs(&query);
+    let (store, products, input, outcome) = crate::web::db(&state, move |conn| {
+        let (store, products) = load(conn, &slug)?;
+        let outcome = evaluate(conn, &store, &products, &mut input, false)?;
+        Ok::<_, db::DbError>((store, products, input, outcome))
+    })
+    .await?;
+    let csrf = csrf_token(&session)?;
+    render_status(
+        StatusCode::OK,
+        &page(&store, &products, &input, outcome, csrf),
+    )
+}
+
+/// `POST /{store}/checkout`: "Apply" (a `preview` field) re-renders the
+/// preview; otherwise the order is placed, or the form comes back with 422
+/// and the reason.
+pub async fn submit(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<String>,
+    form: CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let preview = form.0.iter().any(|(k, _)| k == "preview");
+    let mut input = CheckoutInput::from_pairs(&form.0);
+    let public_id = new_public_id()?;
+    let (store, products, input, outcome, placed) = crate::web::db(&state, move |conn| {
+        let (store, products) = load(conn, &slug)?;
+        let mut outcome = evaluate(conn, &store, &products, &mut input, !preview)?;
+        let mut placed = None;
+        if !preview && outcome.errors.is_empty() {
+            if outcome.refusal.is_none()
+                && let (Some(cart), Some(quote), Some(email)) =
+                    (&outcome.cart, &outcome.quote, &outcome.email)
+            {
+                let order = db::orders::NewOrder {
+                    public_id,
+                    email,
+                    cart,
+                    quote,
+                    applied: outcome.applied.as_ref(),
+                };
+                match db::orders::place(conn, store.id(), &order) {
+                    Ok(id) => placed = Some(id),
+                    Err(db::orders::PlaceError::Refused(refusal)) => {
+                        outcome.refusal = Some(refusal);
+                        outcome.applied = None;
+                        outcome.quote = pricing::quote(&cart.lines, cart.currency, None).ok();
+                    }
+                    Err(db::orders::PlaceError::Db(e)) => return Err(e),
+                }
+            }
+            if let Some(refusal) = &outcome.refusal {
+                db::orders::record_attempt(
+                    conn,
+                    store.id(),
+                    input.email.trim(),
+                    input.coupon.trim(),
+                    refusal,
+                )?;
+            }
+        }
+        Ok::<_, db::DbError>((store, products, input, outcome, placed))
+    })
+    .await?;
+    if let Some(public_id) = placed {
+        return Ok(see_other(&format!("/{}/orders/{public_id}", store.slug)));
+    }
+    let status = if outcome.errors.is_empty() && (preview || outcome.refusal.is_none()) {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let csrf = csrf_token(&session)?;
+    render_status(status, &page(&store, &products, &input, outcome, csrf))
+}
+
+/// 128 random bits, hex: the receipt's unguessable address.
+fn new_public_id() -> Result<String, AppError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string().into()))?;
+    Ok(hex::encode(bytes))
+}

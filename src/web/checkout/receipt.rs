@@ -1,0 +1,41 @@
+//! `/{store}/orders/{public_id}`: the receipt. Its address holds 128 random
+//! bits, so only the buyer (and staff) can find it.
+
+use actix_web::web;
+use askama::Template;
+use askama_web::WebTemplate;
+
+use crate::db;
+use crate::error::AppError;
+use crate::web::AppState;
+use crate::web::coupons::view::store_tz;
+use crate::web::orders::view::OrderView;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "checkout/receipt.html")]
+pub struct ReceiptPage {
+    store_name: String,
+    slug: String,
+    order: OrderView,
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<ReceiptPage, AppError> {
+    let (slug, public_id) = path.into_inner();
+    if public_id.len() != 32 || !public_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    let (store, order) = crate::web::db(&state, move |conn| {
+        let store = db::stores::find_by_slug(conn, &slug)?;
+        let order = db::orders::find_public(conn, store.id(), &public_id)?;
+        Ok::<_, db::DbError>((store, order))
+    })
+    .await?;
+    Ok(ReceiptPage {
+        store_name: store.name.clone(),
+        slug: store.slug.clone(),
+        order: OrderView::new(&order, store_tz(&store.timezone)),
+    })
+}

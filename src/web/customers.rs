@@ -1,0 +1,166 @@
+//! `/admin/s/{store}/customers`: customers by email, their paid orders and
+//! first order; staff can add one by email.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::db;
+use crate::db::paging::Cursor;
+use crate::domain::email::Email;
+use crate::domain::form_errors::FormErrors;
+use crate::domain::role::Role;
+use crate::domain::time;
+use crate::error::AppError;
+use crate::web::coupons::view::store_tz;
+use crate::web::csrf::CsrfForm;
+use crate::web::extract::{Manager, StoreAccess, Viewer};
+use crate::web::layout::{Layout, Section};
+use crate::web::session::{FlashKind, flash};
+use crate::web::{render_status, see_other};
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Params {
+    #[serde(default)]
+    pub q: String,
+    pub next: Option<i64>,
+    pub prev: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NewCustomer {
+    #[serde(default)]
+    pub email: String,
+}
+
+pub struct CustomerView {
+    pub id: i64,
+    pub email: String,
+    pub orders_count: i64,
+    pub first_order: String,
+    pub created_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "customers/list.html")]
+struct ListPage {
+    layout: Layout,
+    base: String,
+    customers: Vec<CustomerView>,
+    q: String,
+    prev: Option<String>,
+    next: Option<String>,
+    can_edit: bool,
+    email: String,
+    errors: FormErrors,
+}
+
+async fn render(
+    access: StoreAccess<Viewer>,
+    params: Params,
+    email: String,
+    errors: FormErrors,
+) -> Result<HttpResponse, AppError> {
+    let cursor = match (params.next, params.prev) {
+        (Some(id), _) => Cursor::Next(id),
+        (None, Some(id)) => Cursor::Prev(id),
+        _ => Cursor::First,
+    };
+    let store = access.store.id();
+    let q = params.q.trim().to_lowercase();
+    let search = Some(q.clone()).filter(|q| !q.is_empty());
+    let page = crate::web::db(&access.state, move |conn| {
+        db::customers::list(conn, store, search.as_deref(), cursor, PAGE_SIZE)
+    })
+    .await?;
+    let tz = store_tz(&access.store.timezone);
+    let base = access.base_path();
+    let customers: Vec<CustomerView> = page
+        .items
+        .iter()
+        .map(|c| CustomerView {
+            id: c.id,
+            email: c.email.clone(),
+            orders_count: c.orders_count,
+            first_order: c
+                .first_order_at
+                .map(|t| time::display(t, tz))
+                .unwrap_or_default(),
+            created_at: time::display(c.created_at, tz),
+        })
+        .collect();
+    let encoded: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+    let link = |dir: &str, id: i64| format!("{base}/customers?q={encoded}&{dir}={id}");
+    let prev = page
+        .has_prev
+        .then(|| customers.first().map(|c| link("prev", c.id)))
+        .flatten();
+    let next = page
+        .has_next
+        .then(|| customers.last().map(|c| link("next", c.id)))
+        .flatten();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ListPage {
+        layout: access.layout(Section::Customers)?,
+        base,
+        customers,
+        q,
+        prev,
+        next,
+        can_edit: access.role >= Role::Manager,
+        email,
+        errors,
+    };
+    render_status(status, &page)
+}
+
+pub async fn list(
+    access: StoreAccess<Viewer>,
+    params: web::Query<Params>,
+) -> Result<HttpResponse, AppError> {
+    render(
+        access,
+        params.into_inner(),
+        String::new(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+/// Adds a customer by email (staff).
+pub async fn create(
+    access: StoreAccess<Manager>,
+    form: CsrfForm<NewCustomer>,
+) -> Result<HttpResponse, AppError> {
+    let raw = form.0.email;
+    let mut errors = FormErrors::default();
+    if let Some(email) = errors.check("email", Email::parse(&raw)) {
+        let store = access.store.id();
+        let shown = email.as_str().to_string();
+        let created = crate::web::db(&access.state, move |conn| {
+            db::customers::create(conn, store, &email)
+        })
+        .await?;
+        if created {
+            flash(
+                &access.session,
+                FlashKind::Success,
+                format!("Customer {shown} added."),
+            )?;
+            return Ok(see_other(&format!("{}/customers", access.base_path())));
+        }
+        errors.add(
+            "email",
+            format!("{shown} is already a customer of this store."),
+        );
+    }
+    let viewer = access.as_viewer();
+    render(viewer, Params::default(), raw, errors).await
+}

@@ -1,0 +1,242 @@
+//! `/admin/s/{store}/orders`: the store's orders (filtered by coupon,
+//! promotion code, set or customer), refused checkouts, an order's page and
+//! its refund.
+
+pub mod view;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::db;
+use crate::db::orders::{Attempt, OrderFilter};
+use crate::db::paging::Cursor;
+use crate::domain::ids::{CouponId, CouponSetId, CustomerId, OrderId, PromotionCodeId};
+use crate::domain::role::Role;
+use crate::domain::time;
+use crate::error::AppError;
+use crate::web::coupons::view::store_tz;
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::extract::{Manager, MinRole, StoreAccess, Viewer};
+use crate::web::layout::{Layout, Section};
+use crate::web::session::{FlashKind, flash};
+use crate::web::{render_status, see_other};
+use view::OrderView;
+
+const PAGE_SIZE: i64 = 50;
+/// Orders shown on a coupon's, promotion code's or set's page.
+pub const RECENT: i64 = 10;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Params {
+    pub coupon: Option<i64>,
+    pub promotion_code: Option<i64>,
+    pub set: Option<i64>,
+    pub customer: Option<i64>,
+    pub next: Option<i64>,
+    pub prev: Option<i64>,
+}
+
+impl Params {
+    fn filter(&self) -> (OrderFilter, &'static str, i64) {
+        match (self.coupon, self.promotion_code, self.set, self.customer) {
+            (Some(id), ..) => (OrderFilter::Coupon(CouponId(id)), "coupon", id),
+            (_, Some(id), ..) => (
+                OrderFilter::Promotion(PromotionCodeId(id)),
+                "promotion_code",
+                id,
+            ),
+            (_, _, Some(id), _) => (OrderFilter::Set(CouponSetId(id)), "set", id),
+            (_, _, _, Some(id)) => (OrderFilter::Customer(CustomerId(id)), "customer", id),
+            _ => (OrderFilter::All, "", 0),
+        }
+    }
+}
+
+pub struct AttemptView {
+    pub at: String,
+    pub email: String,
+    pub code: String,
+    pub reason: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "orders/list.html")]
+struct ListPage {
+    layout: Layout,
+    base: String,
+    orders: Vec<OrderView>,
+    filter_note: String,
+    prev: Option<String>,
+    next: Option<String>,
+    attempts: Vec<AttemptView>,
+}
+
+pub async fn list(
+    access: StoreAccess<Viewer>,
+    params: web::Query<Params>,
+) -> Result<HttpResponse, AppError> {
+    let (filter, key, value) = params.filter();
+    let cursor = match (params.next, params.prev) {
+        (Some(id), _) => Cursor::Next(id),
+        (None, Some(id)) => Cursor::Prev(id),
+        _ => Cursor::First,
+    };
+    let store = access.store.id();
+    let show_attempts = filter == OrderFilter::All && cursor == Cursor::First;
+    let (page, attempts) = crate::web::db(&access.state, move |conn| {
+        let page = db::orders::list(conn, store, filter, cursor, PAGE_SIZE)?;
+        let attempts = if show_attempts {
+            db::orders::attempts(conn, store, 20)?
+        } else {
+            Vec::new()
+        };
+        Ok::<_, db::DbError>((page, attempts))
+    })
+    .await?;
+    let tz = store_tz(&access.store.timezone);
+    let base = access.base_path();
+    let link = |dir: &str, id: i64| {
+        let filter = if key.is_empty() {
+            String::new()
+        } else {
+            format!("{key}={value}&")
+        };
+        format!("{base}/orders?{filter}{dir}={id}")
+    };
+    let orders = OrderView::listed(&page.items, tz);
+    let prev = page
+        .has_prev
+        .then(|| orders.first().map(|o| link("prev", o.id)))
+        .flatten();
+    let next = page
+        .has_next
+        .then(|| orders.last().map(|o| link("next", o.id)))
+        .flatten();
+    let filter_note = match filter {
+        OrderFilter::All => String::new(),
+        OrderFilter::Coupon(_) => "Orders that used this coupon (through any of its codes)".into(),
+        OrderFilter::Promotion(_) => "Orders that used this promotion code".into(),
+        OrderFilter::Set(_) => "Orders that used a code of this set".into(),
+        OrderFilter::Customer(_) => "Orders of this customer".into(),
+    };
+    let page = ListPage {
+        layout: access.layout(Section::Orders)?,
+        base,
+        orders,
+        filter_note,
+        prev,
+        next,
+        attempts: attempts
+            .into_iter()
+            .map(|a: Attempt| AttemptView {
+                at: time::display(a.created_at, tz),
+                email: a.email,
+                code: a.code,
+                reason: a.reason,
+                message: a.message,
+            })
+            .collect(),
+    };
+    render_status(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "orders/show.html")]
+struct ShowPage {
+    layout: Layout,
+    base: String,
+    order: OrderView,
+    receipt_url: String,
+    refunded_by: String,
+    can_refund: bool,
+}
+
+pub async fn show(
+    access: StoreAccess<Viewer>,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.id();
+    let id = OrderId(path.1);
+    let order =
+        crate::web::db(&access.state, move |conn| db::orders::find(conn, store, id)).await?;
+    let tz = store_tz(&access.store.timezone);
+    let base = crate::web::share::base_url(
+        access.store.public_base_url.as_deref(),
+        &access.state.default_base_url,
+    );
+    let view = OrderView::new(&order, tz);
+    let page = ShowPage {
+        layout: access.layout(Section::Orders)?,
+        base: access.base_path(),
+        receipt_url: format!("{base}/{}/orders/{}", access.store.slug, view.public_id),
+        refunded_by: order.refunded_by.clone().unwrap_or_default(),
+        can_refund: access.role >= Role::Manager && view.refunded.is_none(),
+        order: view,
+    };
+    render_status(StatusCode::OK, &page)
+}
+
+/// Refunds an order: its redemption is given back.
+pub async fn refund(
+    access: StoreAccess<Manager>,
+    path: web::Path<(String, i64)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.id();
+    let user = access.user.id();
+    let id = OrderId(path.1);
+    let refunded = crate::web::db(&access.state, move |conn| {
+        db::orders::refund(conn, store, id, user)
+    })
+    .await?;
+    let message = if refunded {
+        "Order refunded: its code can be redeemed again and the counts went down."
+    } else {
+        "This order was already refunded."
+    };
+    flash(&access.session, FlashKind::Success, message)?;
+    Ok(see_other(&format!(
+        "{}/orders/{}",
+        access.base_path(),
+        id.0
+    )))
+}
+
+/// The latest orders that used a coupon, promotion code or set, for their
+/// pages, and the link to all of them.
+pub struct Recent {
+    pub orders: Vec<OrderView>,
+    pub href: String,
+}
+
+impl Recent {
+    /// Reads them; call inside `web::db`.
+    pub fn load(
+        conn: &mut db::Conn,
+        store: crate::domain::ids::StoreId,
+        filter: OrderFilter,
+    ) -> diesel::QueryResult<db::paging::Page<db::orders::ListedOrder>> {
+        db::orders::list(conn, store, filter, Cursor::First, RECENT)
+    }
+
+    pub fn new<R: MinRole>(
+        access: &StoreAccess<R>,
+        page: &db::paging::Page<db::orders::ListedOrder>,
+        filter: OrderFilter,
+    ) -> Recent {
+        let query = match filter {
+            OrderFilter::All => String::new(),
+            OrderFilter::Coupon(id) => format!("?coupon={id}"),
+            OrderFilter::Promotion(id) => format!("?promotion_code={id}"),
+            OrderFilter::Set(id) => format!("?set={id}"),
+            OrderFilter::Customer(id) => format!("?customer={id}"),
+        };
+        Recent {
+            orders: OrderView::listed(&page.items, store_tz(&access.store.timezone)),
+            href: format!("{}/orders{query}", access.base_path()),
+        }
+    }
+}
