@@ -7,6 +7,7 @@ mod access;
 mod auth;
 mod browser;
 mod checkout;
+mod concurrency;
 mod coupon_sets;
 mod coupons;
 mod csrf;
