@@ -14,7 +14,7 @@ pub struct Bench {
     pub base: String,
     pub database_url: String,
     pub client: reqwest::Client,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 fn token(body: &str) -> String {
@@ -27,13 +27,20 @@ fn token(body: &str) -> String {
         .to_string()
 }
 
-/// Serves the app on 127.0.0.1 and sets up the store `bench`.
+/// Serves the app on 127.0.0.1 with a fresh SQLite database and sets up the
+/// store `bench`.
 pub async fn start() -> Bench {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let app = Application::build(Config::for_tests(database_url.clone()))
-        .await
-        .expect("app");
+    start_at(database_url, Some(dir)).await
+}
+
+/// Serves the app on `database_url` (an empty database) with the default
+/// pool size and sets up the store `bench`.
+pub async fn start_at(database_url: String, dir: Option<tempfile::TempDir>) -> Bench {
+    let mut config = Config::for_tests(database_url.clone());
+    config.db_pool_size = 8;
+    let app = Application::build(config).await.expect("app");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
@@ -70,7 +77,12 @@ pub async fn start() -> Bench {
     }
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+/// The hidden CSRF token of a page.
+pub fn csrf_of(body: &str) -> String {
+    token(body)
+}
+
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
 }

@@ -570,3 +570,103 @@ async fn create_a_set_of_1000_codes_watch_it_finish_and_download_the_csv() {
     snap(&browser, "coupon-set-detail-390").await;
     browser.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_a_share_url_check_out_see_the_receipt_and_the_count_move() {
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app(Db::Sqlite).await.expect("app");
+    let browser = connect(&driver).await;
+    let base = &app.address;
+    setup_in_browser(&browser, base).await;
+
+    // A €40.00 jacket and a 20% coupon.
+    browser
+        .goto(&format!("{base}/admin/s/acme/products/new"))
+        .await
+        .expect("open");
+    fill(&browser, "name", "Rain jacket").await;
+    fill(&browser, "price", "40.00").await;
+    select(&browser, "currency", "EUR").await;
+    select(&browser, "billing", "one_time").await;
+    click(&browser, ".form-actions button.primary, button.primary").await;
+    wait_text(&browser, "Rain jacket").await;
+    create_coupon_in_browser(&browser, base, "RAIN20", "20").await;
+    let coupon_path = browser.current_url().await.expect("url").path().to_string();
+    let share = copy_share_url(&browser).await;
+    assert_eq!(share, format!("{base}/acme?coupon=RAIN20"));
+
+    // The share URL opens the checkout with the discount applied.
+    browser.goto(&share).await.expect("open the share URL");
+    wait_text(&browser, "RAIN20 applied").await;
+    wait_text(&browser, "−€8.00").await;
+    wait_text(&browser, "€32.00").await;
+    snap(&browser, "checkout-with-code").await;
+    fill(&browser, "email", "jane@example.com").await;
+    click(&browser, ".summary button.primary").await;
+    wait_text(&browser, "Thank you for your order").await;
+    let path = browser.current_url().await.expect("url").path().to_string();
+    assert!(path.starts_with("/acme/orders/"), "{path}");
+    let total = browser
+        .find(Locator::Css("[data-field=total]"))
+        .await
+        .expect("total")
+        .prop("textContent")
+        .await
+        .expect("text");
+    assert_eq!(total.as_deref(), Some("3200"));
+    snap(&browser, "receipt").await;
+    browser.set_window_size(390, 844).await.expect("resize");
+    snap(&browser, "receipt-390").await;
+    browser.set_window_size(1280, 900).await.expect("resize");
+
+    // The coupon's admin page counts it and lists the order.
+    browser
+        .goto(&format!("{base}{coupon_path}"))
+        .await
+        .expect("open");
+    wait_text(&browser, "1 used").await;
+    let times = browser
+        .find(Locator::Css("[data-field=times_redeemed]"))
+        .await
+        .expect("times_redeemed")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(times, "1");
+    wait_text(&browser, "jane@example.com").await;
+    snap(&browser, "coupon-after-checkout").await;
+
+    // Staff refund it from the order's page; the count goes back.
+    click(&browser, "#orders a.code-link").await;
+    wait_text(&browser, "Refund").await;
+    snap(&browser, "order-detail").await;
+    browser
+        .execute("window.confirm = () => true; return true;", vec![])
+        .await
+        .expect("accept the confirmation");
+    click(&browser, "form[action$=\"/refund\"] button").await;
+    wait_text(&browser, "Order refunded").await;
+    snap(&browser, "order-refunded").await;
+    browser
+        .goto(&format!("{base}/admin/s/acme/orders"))
+        .await
+        .expect("open");
+    wait_text(&browser, "Refunded").await;
+    snap(&browser, "orders-list").await;
+    browser
+        .goto(&format!("{base}{coupon_path}"))
+        .await
+        .expect("open");
+    wait_text(&browser, "0 used").await;
+
+    // A near miss on the code's case is explained.
+    browser
+        .goto(&format!("{base}/acme?coupon=rain20"))
+        .await
+        .expect("open");
+    wait_text(&browser, "Coupon codes are case-sensitive").await;
+    snap(&browser, "checkout-refused").await;
+    browser.set_window_size(390, 844).await.expect("resize");
+    snap(&browser, "checkout-refused-390").await;
+    browser.close().await.expect("close");
+}

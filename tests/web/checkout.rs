@@ -358,4 +358,37 @@ db_tests! {
             2
         );
     }
+
+    async fn an_exhausted_coupon_shows_as_exhausted_everywhere(app) {
+        let shop = shop(&app).await;
+        let coupon = app
+            .create_coupon("acme", &[("code", "LAST"), ("max_redemptions", "1")])
+            .await
+            .created_id();
+        let used = app.create_promo("acme", coupon, &[("code", "LAST-PROMO"), ("max_redemptions", "1")]).await.created_id();
+        let other = app.create_promo("acme", coupon, &[("code", "OTHER-PROMO")]).await.created_id();
+        let set = app.create_set("acme", coupon, "Last set", "3").await;
+        buy(&app, "jane@example.com", "last promo", &[(shop.tee, 1)]).await.location_tail();
+
+        let list = app.get("/admin/s/acme/coupons").await;
+        assert_eq!(list.data_field("state").as_deref(), Some("Exhausted"));
+        assert_eq!(list.data_field("remaining").as_deref(), Some("0"));
+        let page = app.get(&format!("/admin/s/acme/coupons/{coupon}")).await;
+        assert_eq!(page.data_field("state").as_deref(), Some("Exhausted"));
+        assert!(page.body.contains("Exhausted: all 1 redemptions are used."));
+        // Its own limit reached: exhausted; the other code: its coupon is.
+        let promo = app.get(&format!("/admin/s/acme/promotion-codes/{used}")).await;
+        assert_eq!(promo.data_field("state").as_deref(), Some("Exhausted"));
+        let promo = app.get(&format!("/admin/s/acme/promotion-codes/{other}")).await;
+        assert_eq!(promo.data_field("state").as_deref(), Some("Coupon invalid"));
+        let set_page = app.get(&format!("/admin/s/acme/coupon-sets/{set}")).await;
+        assert!(set_page.body.contains("badge-exhausted"), "the set page shows its coupon exhausted");
+        // And customers are told so.
+        let refused = buy(&app, "joe@example.com", "OTHER-PROMO", &[(shop.tee, 1)]).await;
+        refused.assert_status(422);
+        assert_eq!(
+            refused.data_field("error").as_deref(),
+            Some("This coupon has been fully redeemed: no uses are left.")
+        );
+    }
 }

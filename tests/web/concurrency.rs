@@ -145,9 +145,9 @@ db_tests! {
         assert_eq!((tally.ordered, tally.refused), (50, 150));
         assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM set_codes WHERE set_id = {set} AND state = 'used'")), 50);
         assert_eq!(
-            app.count(&format!(
+            app.count(
                 "SELECT COUNT(DISTINCT set_code_id) AS n FROM orders WHERE status = 'paid' AND set_code_id IS NOT NULL"
-            )),
+            ),
             50,
             "every code used exactly once"
         );

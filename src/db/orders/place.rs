@@ -287,15 +287,17 @@ pub fn record_attempt(
     code: &str,
     refusal: &Refusal,
 ) -> QueryResult<()> {
-    diesel::insert_into(checkout_attempts::table)
-        .values((
-            checkout_attempts::store_id.eq(store.0),
-            checkout_attempts::email.eq(email),
-            checkout_attempts::code.eq(code),
-            checkout_attempts::reason.eq(refusal.key()),
-            checkout_attempts::message.eq(refusal.message()),
-            checkout_attempts::created_at.eq(now()),
-        ))
-        .execute(conn)
-        .map(|_| ())
+    super::super::write_transaction(conn, |conn| {
+        diesel::insert_into(checkout_attempts::table)
+            .values((
+                checkout_attempts::store_id.eq(store.0),
+                checkout_attempts::email.eq(email),
+                checkout_attempts::code.eq(code),
+                checkout_attempts::reason.eq(refusal.key()),
+                checkout_attempts::message.eq(refusal.message()),
+                checkout_attempts::created_at.eq(now()),
+            ))
+            .execute(conn)
+            .map(|_| ())
+    })
 }
