@@ -13,8 +13,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use diesel::{Connection, RunQueryDsl};
-
 const REDEMPTIONS: usize = 10_000;
 const CONCURRENCY: usize = 32;
 const LIMIT: Duration = Duration::from_secs(60);
@@ -162,22 +160,7 @@ async fn run(label: &str, bench: common::Bench) {
 async fn main() {
     run("SQLite", common::start().await).await;
 
-    let server = std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    match diesel::PgConnection::establish(&format!("{server}/postgres")) {
-        Ok(mut admin) => {
-            let name = format!("promodesk_redeem_{}", std::process::id());
-            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
-                .execute(&mut admin)
-                .expect("create db");
-            run(
-                "PostgreSQL",
-                common::start_at(format!("{server}/{name}"), None).await,
-            )
-            .await;
-            let _ = diesel::sql_query(format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
-                .execute(&mut admin);
-        }
-        Err(e) => println!("PostgreSQL skipped: {e}"),
+    if let Some(pg) = common::postgres_db("redeem") {
+        run("PostgreSQL", common::start_at(pg.url.clone(), None).await).await;
     }
 }

@@ -9,7 +9,7 @@ mod common;
 
 use std::time::Instant;
 
-use diesel::{Connection, RunQueryDsl};
+use diesel::RunQueryDsl;
 use promodesk::db;
 use promodesk::db::coupon_sets::generate;
 use promodesk::domain::coupon_set::SetDraft;
@@ -79,22 +79,11 @@ async fn main() {
         .await
         .expect("sqlite");
 
-    let server = std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    match diesel::PgConnection::establish(&format!("{server}/postgres")) {
-        Ok(mut admin) => {
-            let name = format!("promodesk_bench_{}", std::process::id());
-            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
-                .execute(&mut admin)
-                .expect("create db");
-            let url = format!("{server}/{name}");
-            tokio::task::spawn_blocking(move || generate_sets("PostgreSQL", &url))
-                .await
-                .expect("postgres");
-            let _ = diesel::sql_query(format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
-                .execute(&mut admin);
-        }
-        Err(e) => println!("PostgreSQL skipped: {e}"),
+    if let Some(pg) = common::postgres_db("bench") {
+        let url = pg.url.clone();
+        tokio::task::spawn_blocking(move || generate_sets("PostgreSQL", &url))
+            .await
+            .expect("postgres");
     }
 
     // Export a 1,000,000-code set over HTTP.

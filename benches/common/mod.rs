@@ -129,3 +129,43 @@ pub async fn measure(
         times.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
     );
 }
+
+/// A fresh PostgreSQL database on TEST_POSTGRES_URL (default
+/// postgres://postgres@127.0.0.1:5432), dropped when this goes out of scope;
+/// `None` (with a line saying why) when the server is unreachable.
+pub struct PostgresDb {
+    pub url: String,
+    name: String,
+    admin: diesel::PgConnection,
+}
+
+pub fn postgres_db(label: &str) -> Option<PostgresDb> {
+    use diesel::{Connection, RunQueryDsl};
+    let server = std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    match diesel::PgConnection::establish(&format!("{server}/postgres")) {
+        Ok(mut admin) => {
+            let name = format!("promodesk_{label}_{}", std::process::id());
+            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut admin)
+                .expect("create db");
+            Some(PostgresDb {
+                url: format!("{server}/{name}"),
+                name,
+                admin,
+            })
+        }
+        Err(e) => {
+            println!("PostgreSQL skipped: {e}");
+            None
+        }
+    }
+}
+
+impl Drop for PostgresDb {
+    fn drop(&mut self) {
+        use diesel::RunQueryDsl;
+        let _ = diesel::sql_query(format!("DROP DATABASE \"{}\" WITH (FORCE)", self.name))
+            .execute(&mut self.admin);
+    }
+}

@@ -78,6 +78,12 @@ async fn render(
     .await?;
     let tz = store_tz(&access.store.timezone);
     let base = access.base_path();
+    let encoded: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+    let (prev, next) = crate::web::pager_links(
+        &page,
+        |c| c.id,
+        |dir, id| format!("{base}/customers?q={encoded}&{dir}={id}"),
+    );
     let customers: Vec<CustomerView> = page
         .items
         .iter()
@@ -92,16 +98,6 @@ async fn render(
             created_at: time::display(c.created_at, tz),
         })
         .collect();
-    let encoded: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
-    let link = |dir: &str, id: i64| format!("{base}/customers?q={encoded}&{dir}={id}");
-    let prev = page
-        .has_prev
-        .then(|| customers.first().map(|c| link("prev", c.id)))
-        .flatten();
-    let next = page
-        .has_next
-        .then(|| customers.last().map(|c| link("next", c.id)))
-        .flatten();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

@@ -66,3 +66,21 @@ pub fn see_other(location: &str) -> HttpResponse {
         .insert_header((header::LOCATION, location))
         .finish()
 }
+
+/// The previous and next links of a keyset page: `link(direction, id)`
+/// from the first and last row shown.
+pub fn pager_links<T>(
+    page: &crate::db::paging::Page<T>,
+    id: impl Fn(&T) -> i64,
+    link: impl Fn(&str, i64) -> String,
+) -> (Option<String>, Option<String>) {
+    let prev = match (page.has_prev, page.items.first()) {
+        (true, Some(first)) => Some(link("prev", id(first))),
+        _ => None,
+    };
+    let next = match (page.has_next, page.items.last()) {
+        (true, Some(last)) => Some(link("next", id(last))),
+        _ => None,
+    };
+    (prev, next)
+}

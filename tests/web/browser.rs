@@ -183,6 +183,15 @@ async fn create_coupon_in_browser(browser: &Client, base: &str, code: &str, perc
     wait_text(browser, &format!("Coupon {code} created.")).await;
 }
 
+/// Opens `url` and waits until the page shows `text`.
+async fn visit(browser: &Client, url: &str, text: &str) {
+    browser
+        .goto(url)
+        .await
+        .unwrap_or_else(|e| panic!("open {url}: {e}"));
+    wait_text(browser, text).await;
+}
+
 async fn click(browser: &Client, css: &str) {
     browser
         .find(Locator::Css(css))
@@ -290,11 +299,12 @@ async fn setup_login_create_a_second_store_and_switch_stores() {
 
     // The same pages on a phone-sized window still work.
     browser.set_window_size(390, 844).await.expect("resize");
-    browser
-        .goto(&format!("{base}/admin/s/acme"))
-        .await
-        .expect("open");
-    wait_text(&browser, "Shareable URLs start with").await;
+    visit(
+        &browser,
+        &format!("{base}/admin/s/acme"),
+        "Shareable URLs start with",
+    )
+    .await;
     snap(&browser, "overview-390").await;
     browser
         .find(Locator::LinkText("Members"))
@@ -317,11 +327,12 @@ async fn create_a_coupon_through_the_tabs_fix_an_error_and_copy_its_url() {
     let base = &app.address;
     setup_in_browser(&browser, base).await;
 
-    browser
-        .goto(&format!("{base}/admin/s/acme/coupons"))
-        .await
-        .expect("open");
-    wait_text(&browser, "No coupons yet").await;
+    visit(
+        &browser,
+        &format!("{base}/admin/s/acme/coupons"),
+        "No coupons yet",
+    )
+    .await;
     snap(&browser, "coupons-empty").await;
     browser
         .find(Locator::LinkText("New coupon"))
@@ -394,22 +405,23 @@ async fn create_a_coupon_through_the_tabs_fix_an_error_and_copy_its_url() {
     assert_eq!(share, format!("{base}/acme?coupon=SUMMER10"));
     snap(&browser, "coupon-detail").await;
 
-    browser
-        .goto(&format!("{base}/admin/s/acme/coupons"))
-        .await
-        .expect("open");
-    wait_text(&browser, "SUMMER10").await;
+    visit(
+        &browser,
+        &format!("{base}/admin/s/acme/coupons"),
+        "SUMMER10",
+    )
+    .await;
     snap(&browser, "coupons-list").await;
     browser.set_window_size(390, 844).await.expect("resize");
     snap(&browser, "coupons-list-390").await;
-    browser.goto(&format!("{base}{path}")).await.expect("open");
-    wait_text(&browser, "Shareable URL").await;
+    visit(&browser, &format!("{base}{path}"), "Shareable URL").await;
     snap(&browser, "coupon-detail-390").await;
-    browser
-        .goto(&format!("{base}/admin/s/acme/coupons/new"))
-        .await
-        .expect("open");
-    wait_text(&browser, "Discount Type").await;
+    visit(
+        &browser,
+        &format!("{base}/admin/s/acme/coupons/new"),
+        "Discount Type",
+    )
+    .await;
     snap(&browser, "coupon-form-390").await;
 
     browser.close().await.expect("close");
@@ -466,11 +478,12 @@ async fn create_a_promotion_code_with_a_generated_code_from_the_coupon_page_and_
         .is_ok();
     assert!(listed, "the coupon page lists {code}");
     snap(&browser, "coupon-with-promotion-codes").await;
-    browser
-        .goto(&format!("{base}/admin/s/acme/promotion-codes"))
-        .await
-        .expect("open");
-    wait_text(&browser, &code).await;
+    visit(
+        &browser,
+        &format!("{base}/admin/s/acme/promotion-codes"),
+        &code,
+    )
+    .await;
     snap(&browser, "promotion-codes-list").await;
     browser.set_window_size(390, 844).await.expect("resize");
     snap(&browser, "promotion-codes-list-390").await;
@@ -488,11 +501,12 @@ async fn create_a_set_of_1000_codes_watch_it_finish_and_download_the_csv() {
 
     create_coupon_in_browser(&browser, base, "GIVEAWAY", "10").await;
 
-    browser
-        .goto(&format!("{base}/admin/s/acme/coupon-sets"))
-        .await
-        .expect("open");
-    wait_text(&browser, "No coupon sets yet").await;
+    visit(
+        &browser,
+        &format!("{base}/admin/s/acme/coupon-sets"),
+        "No coupon sets yet",
+    )
+    .await;
     browser
         .find(Locator::LinkText("New coupon set"))
         .await
@@ -620,11 +634,7 @@ async fn open_a_share_url_check_out_see_the_receipt_and_the_count_move() {
     browser.set_window_size(1280, 900).await.expect("resize");
 
     // The coupon's admin page counts it and lists the order.
-    browser
-        .goto(&format!("{base}{coupon_path}"))
-        .await
-        .expect("open");
-    wait_text(&browser, "1 used").await;
+    visit(&browser, &format!("{base}{coupon_path}"), "1 used").await;
     let times = browser
         .find(Locator::Css("[data-field=times_redeemed]"))
         .await
@@ -647,24 +657,17 @@ async fn open_a_share_url_check_out_see_the_receipt_and_the_count_move() {
     click(&browser, "form[action$=\"/refund\"] button").await;
     wait_text(&browser, "Order refunded").await;
     snap(&browser, "order-refunded").await;
-    browser
-        .goto(&format!("{base}/admin/s/acme/orders"))
-        .await
-        .expect("open");
-    wait_text(&browser, "Refunded").await;
+    visit(&browser, &format!("{base}/admin/s/acme/orders"), "Refunded").await;
     snap(&browser, "orders-list").await;
-    browser
-        .goto(&format!("{base}{coupon_path}"))
-        .await
-        .expect("open");
-    wait_text(&browser, "0 used").await;
+    visit(&browser, &format!("{base}{coupon_path}"), "0 used").await;
 
     // A near miss on the code's case is explained.
-    browser
-        .goto(&format!("{base}/acme?coupon=rain20"))
-        .await
-        .expect("open");
-    wait_text(&browser, "Coupon codes are case-sensitive").await;
+    visit(
+        &browser,
+        &format!("{base}/acme?coupon=rain20"),
+        "Coupon codes are case-sensitive",
+    )
+    .await;
     snap(&browser, "checkout-refused").await;
     browser.set_window_size(390, 844).await.expect("resize");
     snap(&browser, "checkout-refused-390").await;

@@ -166,12 +166,12 @@ db_tests! {
         app.create_promo("acme", base, &[("code", "WELCOME"), ("first_time_transaction", "on")]).await.created_id();
         app.create_promo("acme", base, &[("code", "BIGSPEND"), ("minimum_amount", "100"), ("minimum_amount_currency", "USD")]).await.created_id();
         // Set codes: one used, one used and then archived with its set.
-        let set = app.create_set("acme", base, "Mailing", "2").await;
+        let set = app.create_set("acme", base, "Mailing", "2", "", "10").await.created_id();
         let codes: Vec<String> = (0..2)
             .map(|i| app.text(&format!("SELECT code AS t FROM set_codes WHERE set_id = {set} ORDER BY id LIMIT 1 OFFSET {i}")).expect("a set code"))
             .collect();
         buy(&app, "first@example.com", &codes[0], &tee).await.location_tail();
-        let other_set = app.create_set("acme", base, "Flyers", "1").await;
+        let other_set = app.create_set("acme", base, "Flyers", "1", "", "10").await.created_id();
         let archived = app.text(&format!("SELECT code AS t FROM set_codes WHERE set_id = {other_set}")).expect("a set code");
         buy(&app, "first@example.com", &archived, &tee).await.location_tail();
         app.post(&format!("/admin/s/acme/coupon-sets/{other_set}/delete"), &[]).await;
@@ -304,7 +304,7 @@ db_tests! {
             .await
             .created_id();
         let promo = app.create_promo("acme", coupon, &[("code", "BACK-PROMO"), ("max_redemptions", "1")]).await.created_id();
-        let set = app.create_set("acme", coupon, "Once", "1").await;
+        let set = app.create_set("acme", coupon, "Once", "1", "", "10").await.created_id();
         let code = app.text(&format!("SELECT code AS t FROM set_codes WHERE set_id = {set}")).expect("a set code");
         let by_promo = buy(&app, "jane@example.com", "backpromo", &tee).await.location_tail();
         let by_set = buy(&app, "joe@example.com", &code, &tee).await.location_tail();
@@ -367,7 +367,7 @@ db_tests! {
             .created_id();
         let used = app.create_promo("acme", coupon, &[("code", "LAST-PROMO"), ("max_redemptions", "1")]).await.created_id();
         let other = app.create_promo("acme", coupon, &[("code", "OTHER-PROMO")]).await.created_id();
-        let set = app.create_set("acme", coupon, "Last set", "3").await;
+        let set = app.create_set("acme", coupon, "Last set", "3", "", "10").await.created_id();
         buy(&app, "jane@example.com", "last promo", &[(shop.tee, 1)]).await.location_tail();
 
         let list = app.get("/admin/s/acme/coupons").await;

@@ -128,7 +128,7 @@ db_tests! {
     async fn each_set_code_redeems_once_when_200_checkouts_race_for_50_codes(app) {
         let shop = shop(&app).await;
         let coupon = app.create_coupon("acme", &[("code", "MAIN")]).await.created_id();
-        let set = app.create_set("acme", coupon, "Race", "50").await;
+        let set = app.create_set("acme", coupon, "Race", "50", "", "10").await.created_id();
         let codes: Vec<String> = (0..50)
             .map(|i| {
                 app.text(&format!(

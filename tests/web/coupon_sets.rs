@@ -6,29 +6,6 @@ use std::collections::HashSet;
 use crate::db_tests;
 use crate::helpers::*;
 
-async fn create_set(
-    app: &TestApp,
-    store: &str,
-    coupon: i64,
-    name: &str,
-    count: &str,
-    prefix: &str,
-    length: &str,
-) -> Page {
-    let coupon = coupon.to_string();
-    app.post(
-        &format!("/admin/s/{store}/coupon-sets/new"),
-        &[
-            ("name", name),
-            ("coupon_id", coupon.as_str()),
-            ("count", count),
-            ("prefix", prefix),
-            ("code_length", length),
-        ],
-    )
-    .await
-}
-
 /// The rows of a set's CSV export, header first.
 async fn export(app: &TestApp, set: i64) -> Vec<Vec<String>> {
     let page = app
@@ -51,7 +28,7 @@ db_tests! {
     async fn a_set_generates_unique_codes_of_the_asked_shape(app) {
         app.setup_owner().await;
         let coupon = app.create_coupon(STORE, &[]).await.created_id();
-        let set = create_set(&app, STORE, coupon, "Spring mailing", "500", "spring-", "8").await.created_id();
+        let set = app.create_set(STORE, coupon, "Spring mailing", "500", "spring-", "8").await.created_id();
         let page = app.get(&format!("/admin/s/acme/coupon-sets/{set}")).await;
         page.assert_status(200);
         assert_eq!(field(&page, "total"), 500);
@@ -73,7 +50,7 @@ db_tests! {
             assert!(seen.insert(code.clone()), "duplicate {code}");
         }
         // A second set never repeats a code of the first.
-        let other = create_set(&app, STORE, coupon, "Partners", "500", "spring-", "8").await.created_id();
+        let other = app.create_set(STORE, coupon, "Partners", "500", "spring-", "8").await.created_id();
         for row in &export(&app, other).await[1..] {
             assert!(seen.insert(row[0].clone()), "{} repeats", row[0]);
         }
@@ -85,7 +62,7 @@ db_tests! {
     async fn set_codes_share_the_namespace_of_coupons_and_promotion_codes(app) {
         app.setup_owner().await;
         let coupon = app.create_coupon(STORE, &[]).await.created_id();
-        let set = create_set(&app, STORE, coupon, "Giveaway", "3", "", "6").await.created_id();
+        let set = app.create_set(STORE, coupon, "Giveaway", "3", "", "6").await.created_id();
         let code = export(&app, set).await[1][0].clone();
         let promo = app.create_promo(STORE, coupon, &[("code", code.to_lowercase().as_str())]).await;
         promo.assert_status(422);
@@ -110,16 +87,16 @@ db_tests! {
             ("A", "10", "WAY-TOO-LONG-PREFIX", "10", "prefix"),
         ];
         for (name, count, prefix, length, field) in cases {
-            let page = create_set(&app, STORE, coupon, name, count, prefix, length).await;
+            let page = app.create_set(STORE, coupon, name, count, prefix, length).await;
             page.assert_status(422);
             assert!(page.field_error(field).is_some(), "{name} {count} {prefix} {length}: no message beside {field}");
         }
-        create_set(&app, STORE, coupon, "Taken", "5", "", "10").await.created_id();
-        let taken = create_set(&app, STORE, coupon, "Taken", "5", "", "10").await;
+        app.create_set(STORE, coupon, "Taken", "5", "", "10").await.created_id();
+        let taken = app.create_set(STORE, coupon, "Taken", "5", "", "10").await;
         taken.assert_status(422);
         assert!(taken.field_error("name").is_some());
         app.post(&format!("/admin/s/acme/coupons/{coupon}/archive"), &[]).await.assert_status(303);
-        let archived = create_set(&app, STORE, coupon, "Late", "5", "", "10").await;
+        let archived = app.create_set(STORE, coupon, "Late", "5", "", "10").await;
         archived.assert_status(422);
         assert!(archived.field_error("coupon_id").is_some());
         assert_eq!(app.count("SELECT COUNT(*) AS n FROM coupon_sets"), 1);
@@ -128,7 +105,7 @@ db_tests! {
     async fn deleting_a_set_deletes_unused_codes_and_archives_used_ones(app) {
         app.setup_owner().await;
         let coupon = app.create_coupon(STORE, &[]).await.created_id();
-        let set = create_set(&app, STORE, coupon, "Mailing", "10", "", "10").await.created_id();
+        let set = app.create_set(STORE, coupon, "Mailing", "10", "", "10").await.created_id();
         app.execute_sql(&format!(
             "UPDATE set_codes SET state = 'used', used_at = CURRENT_TIMESTAMP WHERE id IN (SELECT id FROM set_codes WHERE set_id = {set} ORDER BY id LIMIT 3)"
         ));
@@ -145,7 +122,7 @@ db_tests! {
     async fn archiving_or_deleting_the_main_coupon_ends_its_sets_codes(app) {
         app.setup_owner().await;
         let coupon = app.create_coupon(STORE, &[]).await.created_id();
-        let set = create_set(&app, STORE, coupon, "Mailing", "10", "", "10").await.created_id();
+        let set = app.create_set(STORE, coupon, "Mailing", "10", "", "10").await.created_id();
         app.execute_sql(&format!(
             "UPDATE set_codes SET state = 'used' WHERE id IN (SELECT id FROM set_codes WHERE set_id = {set} ORDER BY id LIMIT 2)"
         ));
@@ -154,7 +131,7 @@ db_tests! {
         let page = app.get(&format!("/admin/s/acme/coupon-sets/{set}")).await;
         assert_eq!((field(&page, "total"), field(&page, "used"), field(&page, "unused"), field(&page, "archived")), (2, 0, 0, 2));
         let other = app.create_coupon(STORE, &[("code", "OTHER")]).await.created_id();
-        let second = create_set(&app, STORE, other, "Second", "4", "", "10").await.created_id();
+        let second = app.create_set(STORE, other, "Second", "4", "", "10").await.created_id();
         app.post(&format!("/admin/s/acme/coupons/{other}/delete"), &[]).await.assert_status(303);
         assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM set_codes WHERE set_id = {second}")), 0);
     }
@@ -162,7 +139,7 @@ db_tests! {
     async fn import_adds_good_lines_and_reports_each_refused_one(app) {
         app.setup_owner().await;
         let coupon = app.create_coupon(STORE, &[]).await.created_id();
-        let set = create_set(&app, STORE, coupon, "Imported", "2", "", "10").await.created_id();
+        let set = app.create_set(STORE, coupon, "Imported", "2", "", "10").await.created_id();
         let existing = export(&app, set).await[1][0].clone();
         app.create_promo(STORE, coupon, &[("code", "PROMO-1")]).await.created_id();
         let csv = format!("code\nGOOD-ONE\ngood two\nbad$code\ngood-one\n{existing}\npromo1\n\n{}\nSUMMER10\n", "X".repeat(70));
@@ -197,7 +174,7 @@ db_tests! {
     async fn large_sets_generate_in_the_background(app) {
         app.setup_owner().await;
         let coupon = app.create_coupon(STORE, &[]).await.created_id();
-        let set = create_set(&app, STORE, coupon, "Big", "25000", "", "10").await.created_id();
+        let set = app.create_set(STORE, coupon, "Big", "25000", "", "10").await.created_id();
         let mut last = String::new();
         for _ in 0..600 {
             let page = app.get(&format!("/admin/s/acme/coupon-sets/{set}")).await;
@@ -216,17 +193,17 @@ db_tests! {
         app.setup_owner().await;
         app.create_store("Beta", "beta").await.assert_status(303);
         let beta_coupon = app.create_coupon("beta", &[]).await.created_id();
-        let beta_set = create_set(&app, "beta", beta_coupon, "Beta set", "5", "", "10").await.created_id();
+        let beta_set = app.create_set("beta", beta_coupon, "Beta set", "5", "", "10").await.created_id();
         for path in ["", "/codes.csv"] {
             app.get(&format!("/admin/s/acme/coupon-sets/{beta_set}{path}")).await.assert_status(404);
         }
         for action in ["generate", "delete"] {
             app.post(&format!("/admin/s/acme/coupon-sets/{beta_set}/{action}"), &[("count", "5")]).await.assert_status(404);
         }
-        let cross = create_set(&app, STORE, beta_coupon, "Cross", "5", "", "10").await;
+        let cross = app.create_set(STORE, beta_coupon, "Cross", "5", "", "10").await;
         cross.assert_status(422);
         let coupon = app.create_coupon(STORE, &[]).await.created_id();
-        let set = create_set(&app, STORE, coupon, "Ours", "5", "", "10").await.created_id();
+        let set = app.create_set(STORE, coupon, "Ours", "5", "", "10").await.created_id();
         app.add_member(STORE, "viewer@example.com", "viewer").await.assert_status(303);
         let viewer = app.new_client();
         viewer.login("viewer@example.com", PASSWORD).await.assert_status(303);

@@ -122,6 +122,22 @@ impl TestApp {
         }
     }
 
+    /// The rows a raw SQL query returns, on either backend.
+    fn load<T>(&self, sql: &str) -> Vec<T>
+    where
+        T: diesel::QueryableByName<diesel::sqlite::Sqlite>
+            + diesel::QueryableByName<diesel::pg::Pg>
+            + 'static,
+    {
+        if let Some(path) = self.database_url.strip_prefix("sqlite://") {
+            let mut conn = diesel::SqliteConnection::establish(path).expect("sqlite");
+            diesel::sql_query(sql).load(&mut conn).expect("sql")
+        } else {
+            let mut conn = diesel::PgConnection::establish(&self.database_url).expect("postgres");
+            diesel::sql_query(sql).load(&mut conn).expect("sql")
+        }
+    }
+
     /// The number a `SELECT COUNT(*) AS n ...` query returns.
     pub fn count(&self, sql: &str) -> i64 {
         #[derive(diesel::QueryableByName)]
@@ -129,14 +145,7 @@ impl TestApp {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let rows: Vec<Count> = if let Some(path) = self.database_url.strip_prefix("sqlite://") {
-            let mut conn = diesel::SqliteConnection::establish(path).expect("sqlite");
-            diesel::sql_query(sql).load(&mut conn).expect("sql")
-        } else {
-            let mut conn = diesel::PgConnection::establish(&self.database_url).expect("postgres");
-            diesel::sql_query(sql).load(&mut conn).expect("sql")
-        };
-        rows.first().map_or(0, |r| r.n)
+        self.load::<Count>(sql).first().map_or(0, |r| r.n)
     }
 
     /// The text a `SELECT ... AS t` query returns first, if any.
@@ -146,14 +155,7 @@ impl TestApp {
             #[diesel(sql_type = diesel::sql_types::Text)]
             t: String,
         }
-        let rows: Vec<Text> = if let Some(path) = self.database_url.strip_prefix("sqlite://") {
-            let mut conn = diesel::SqliteConnection::establish(path).expect("sqlite");
-            diesel::sql_query(sql).load(&mut conn).expect("sql")
-        } else {
-            let mut conn = diesel::PgConnection::establish(&self.database_url).expect("postgres");
-            diesel::sql_query(sql).load(&mut conn).expect("sql")
-        };
-        rows.into_iter().next().map(|r| r.t)
+        self.load::<Text>(sql).into_iter().next().map(|r| r.t)
     }
 
     /// Pretends coupon `id` was redeemed `times` times.
@@ -275,16 +277,8 @@ impl Page {
     /// The id at the end of the redirect target (`.../coupons/42` → 42).
     #[track_caller]
     pub fn created_id(&self) -> i64 {
-        assert_eq!(
-            self.status.as_u16(),
-            303,
-            "expected 303; body:\n{}",
-            self.body
-        );
-        self.location
-            .as_deref()
-            .and_then(|l| l.rsplit('/').next())
-            .and_then(|id| id.parse().ok())
+        self.location_tail()
+            .parse()
             .expect("a redirect to the new thing's page")
     }
 
@@ -551,8 +545,16 @@ impl Client {
         self.post(&format!("/{store}/checkout"), fields).await
     }
 
-    /// Creates a coupon set of `count` codes for `coupon`; returns its id.
-    pub async fn create_set(&self, store: &str, coupon: i64, name: &str, count: &str) -> i64 {
+    /// POSTs the new coupon set form.
+    pub async fn create_set(
+        &self,
+        store: &str,
+        coupon: i64,
+        name: &str,
+        count: &str,
+        prefix: &str,
+        length: &str,
+    ) -> Page {
         let coupon = coupon.to_string();
         self.post(
             &format!("/admin/s/{store}/coupon-sets/new"),
@@ -560,12 +562,11 @@ impl Client {
                 ("name", name),
                 ("coupon_id", coupon.as_str()),
                 ("count", count),
-                ("prefix", ""),
-                ("code_length", "10"),
+                ("prefix", prefix),
+                ("code_length", length),
             ],
         )
         .await
-        .created_id()
     }
 
     pub async fn update_settings(&self, store: &str, fields: &[(&str, &str)]) -> Page {

@@ -318,14 +318,7 @@ pub async fn show(
         query.append_pair(key, &id.to_string());
         format!("{base}/coupon-sets/{}?{}", set.id, query.finish())
     };
-    let prev = match (page.has_prev, page.items.first()) {
-        (true, Some(first)) => Some(link("prev", first.id)),
-        _ => None,
-    };
-    let next = match (page.has_next, page.items.last()) {
-        (true, Some(last)) => Some(link("next", last.id)),
-        _ => None,
-    };
+    let (prev, next) = crate::web::pager_links(&page, |c| c.id, link);
     let tz = store_tz(&access.store.timezone);
     let server = base_url(
         access.store.public_base_url.as_deref(),

@@ -103,14 +103,11 @@ pub async fn list(
         .collect();
     let base = access.base_path();
     let state_str = state.map_or("", CouponState::as_str);
-    let prev = match (page.has_prev, coupons.first()) {
-        (true, Some(first)) => Some(page_link(&base, state_str, &q, ("prev", first.id))),
-        _ => None,
-    };
-    let next = match (page.has_next, coupons.last()) {
-        (true, Some(last)) => Some(page_link(&base, state_str, &q, ("next", last.id))),
-        _ => None,
-    };
+    let (prev, next) = crate::web::pager_links(
+        &page,
+        |c| c.id.0,
+        |dir, id| page_link(&base, state_str, &q, (dir, id)),
+    );
     let states = std::iter::once(StateOption {
         value: "",
         label: "All (not deleted)",

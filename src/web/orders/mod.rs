@@ -98,23 +98,19 @@ pub async fn list(
     .await?;
     let tz = store_tz(&access.store.timezone);
     let base = access.base_path();
-    let link = |dir: &str, id: i64| {
-        let filter = if key.is_empty() {
-            String::new()
-        } else {
-            format!("{key}={value}&")
-        };
-        format!("{base}/orders?{filter}{dir}={id}")
-    };
+    let (prev, next) = crate::web::pager_links(
+        &page,
+        |(order, _)| order.id,
+        |dir, id| {
+            let filter = if key.is_empty() {
+                String::new()
+            } else {
+                format!("{key}={value}&")
+            };
+            format!("{base}/orders?{filter}{dir}={id}")
+        },
+    );
     let orders = OrderView::listed(&page.items, tz);
-    let prev = page
-        .has_prev
-        .then(|| orders.first().map(|o| link("prev", o.id)))
-        .flatten();
-    let next = page
-        .has_next
-        .then(|| orders.last().map(|o| link("next", o.id)))
-        .flatten();
     let filter_note = match filter {
         OrderFilter::All => String::new(),
         OrderFilter::Coupon(_) => "Orders that used this coupon (through any of its codes)".into(),

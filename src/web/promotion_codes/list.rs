@@ -117,14 +117,11 @@ pub async fn list(
     .await?;
     let codes = views(&access, &page.items);
     let base = access.base_path();
-    let prev = match (page.has_prev, codes.first()) {
-        (true, Some(first)) => Some(link(&base, &params, ("prev", first.id))),
-        _ => None,
-    };
-    let next = match (page.has_next, codes.last()) {
-        (true, Some(last)) => Some(link(&base, &params, ("next", last.id))),
-        _ => None,
-    };
+    let (prev, next) = crate::web::pager_links(
+        &page,
+        |p| p.row.id,
+        |dir, id| link(&base, &params, (dir, id)),
+    );
     let states = std::iter::once(StateOption {
         value: "",
         label: "All",
