@@ -270,6 +270,12 @@ db_tests! {
         preview.assert_status(200);
         assert_eq!(money(&preview), some("6000", "0", "6000", "USD"));
         assert_eq!(app.count("SELECT COUNT(*) AS n FROM orders"), 0);
+        // A store with nothing for sale says so, without an error.
+        app.create_store("Beta", "beta").await.assert_status(303);
+        let empty = app.get("/beta").await;
+        empty.assert_status(200);
+        assert!(empty.body.contains("nothing for sale"));
+        assert!(!empty.body.contains("field-error"));
         // Unknown stores and receipts are 404.
         app.get("/nostore").await.assert_status(404);
         app.get("/acme/orders/00000000000000000000000000000000").await.assert_status(404);

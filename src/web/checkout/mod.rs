@@ -22,7 +22,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::orders::view::money;
 use crate::web::session::csrf_token;
 use crate::web::{AppState, render_status, see_other};
-use outcome::{Outcome, evaluate};
+use outcome::{Mode, Outcome, evaluate};
 
 /// A product as the checkout lists it, with the quantity typed.
 pub struct ProductRow {
@@ -143,7 +143,7 @@ pub async fn show(
     let mut input = CheckoutInput::from_pairs(&query);
     let (store, products, input, outcome) = crate::web::db(&state, move |conn| {
         let (store, products) = load(conn, &slug)?;
-        let outcome = evaluate(conn, &store, &products, &mut input, false)?;
+        let outcome = evaluate(conn, &store, &products, &mut input, Mode::Visit)?;
         Ok::<_, db::DbError>((store, products, input, outcome))
     })
     .await?;
@@ -169,7 +169,13 @@ pub async fn submit(
     let public_id = new_public_id()?;
     let (store, products, input, outcome, placed) = crate::web::db(&state, move |conn| {
         let (store, products) = load(conn, &slug)?;
-        let mut outcome = evaluate(conn, &store, &products, &mut input, !preview)?;
+        let mut outcome = evaluate(
+            conn,
+            &store,
+            &products,
+            &mut input,
+            if preview { Mode::Preview } else { Mode::Order },
+        )?;
         let mut placed = None;
         if !preview && outcome.errors.is_empty() {
             if outcome.refusal.is_none()

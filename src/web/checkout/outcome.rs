@@ -10,6 +10,18 @@ use crate::domain::form_errors::FormErrors;
 use crate::domain::pricing::{self, CartLine, Quote};
 use crate::domain::redemption::{self, Applied, Refusal};
 
+/// Why the form is evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `GET /{store}`, e.g. from a share URL: an empty cart gets one unit
+    /// of the first product the code covers.
+    Visit,
+    /// "Apply": the preview, no email needed.
+    Preview,
+    /// "Place order".
+    Order,
+}
+
 /// What a checkout form comes to: field errors, the code's fate, the quote.
 pub struct Outcome {
     pub errors: FormErrors,
@@ -49,13 +61,13 @@ pub fn evaluate(
     store: &Store,
     products: &[ProductFacts],
     input: &mut CheckoutInput,
-    ordering: bool,
+    mode: Mode,
 ) -> diesel::QueryResult<Outcome> {
     let now = db::now();
     let tz = crate::web::coupons::view::store_tz(&store.timezone);
     let mut errors = FormErrors::default();
     let email = errors
-        .check("email", parse_email(&input.email, ordering))
+        .check("email", parse_email(&input.email, mode == Mode::Order))
         .flatten();
     let resolved = match input.code() {
         Some(code) => Some(db::checkout::resolve(
@@ -68,15 +80,19 @@ pub fn evaluate(
         )?),
         None => None,
     };
-    if !ordering && input.quantities.iter().all(|(_, q)| q.trim().is_empty()) {
+    if mode == Mode::Visit && input.quantities.iter().all(|(_, q)| q.trim().is_empty()) {
         default_quantities(
             input,
             products,
             resolved.as_ref().and_then(|r| r.as_ref().ok()),
         );
     }
+    // A first look at the page (nothing chosen, nothing to choose) is not
+    // an error.
+    let untouched = mode == Mode::Visit && input.quantities.is_empty();
     let cart = match build_cart(input, products) {
         Ok(cart) => Some(cart),
+        Err(_) if untouched => None,
         Err(cart_errors) => {
             for (field, message) in cart_errors.iter() {
                 errors.add(field.to_string(), message);
