@@ -671,5 +671,26 @@ async fn open_a_share_url_check_out_see_the_receipt_and_the_count_move() {
     snap(&browser, "checkout-refused").await;
     browser.set_window_size(390, 844).await.expect("resize");
     snap(&browser, "checkout-refused-390").await;
+    browser.set_window_size(1280, 900).await.expect("resize");
+
+    // Ordering with it anyway is refused, and staff see why.
+    fill(&browser, "email", "joe@example.com").await;
+    click(&browser, ".summary button.primary").await;
+    wait_text(&browser, "Coupon codes are case-sensitive").await;
+    visit(
+        &browser,
+        &format!("{base}/admin/s/acme/orders"),
+        "Refused checkouts",
+    )
+    .await;
+    wait_text(&browser, "joe@example.com").await;
+    snap(&browser, "orders-with-refused").await;
+    visit(
+        &browser,
+        &format!("{base}/admin/s/acme/customers"),
+        "jane@example.com",
+    )
+    .await;
+    snap(&browser, "customers").await;
     browser.close().await.expect("close");
 }
