@@ -14,7 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const REDEMPTIONS: usize = 10_000;
-const CONCURRENCY: usize = 32;
+/// Concurrent customers; each level runs on a fresh database.
+const LEVELS: [usize; 2] = [8, 32];
 const LIMIT: Duration = Duration::from_secs(60);
 
 fn client() -> reqwest::Client {
@@ -79,12 +80,12 @@ async fn catalog(bench: &common::Bench) -> i64 {
         .expect("product id")
 }
 
-async fn run(label: &str, bench: common::Bench) {
+async fn run(label: &str, bench: common::Bench, concurrency: usize) {
     let product = catalog(&bench).await;
     let quantity = format!("quantity_{product}");
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
-    let tasks: Vec<_> = (0..CONCURRENCY)
+    let tasks: Vec<_> = (0..concurrency)
         .map(|_| {
             let base = bench.base.clone();
             let quantity = quantity.clone();
@@ -146,7 +147,7 @@ async fn run(label: &str, bench: common::Bench) {
         times.len()
     );
     println!(
-        "{label:<11} {} redemptions in {:.2} s = {:>6.0}/s   median {:>6.2} ms   p99 {:>6.2} ms   max {:>6.2} ms   ({CONCURRENCY} concurrent customers)",
+        "{label:<11} {} redemptions in {:.2} s = {:>6.0}/s   median {:>6.2} ms   p99 {:>6.2} ms   max {:>6.2} ms   ({concurrency} concurrent customers)",
         times.len(),
         elapsed.as_secs_f64(),
         times.len() as f64 / elapsed.as_secs_f64(),
@@ -158,9 +159,17 @@ async fn run(label: &str, bench: common::Bench) {
 
 #[tokio::main]
 async fn main() {
-    run("SQLite", common::start().await).await;
-
-    if let Some(pg) = common::postgres_db("redeem") {
-        run("PostgreSQL", common::start_at(pg.url.clone(), None).await).await;
+    for concurrency in LEVELS {
+        run("SQLite", common::start().await, concurrency).await;
+    }
+    for concurrency in LEVELS {
+        if let Some(pg) = common::postgres_db("redeem") {
+            run(
+                "PostgreSQL",
+                common::start_at(pg.url.clone(), None).await,
+                concurrency,
+            )
+            .await;
+        }
     }
 }

@@ -145,7 +145,9 @@ pub fn postgres_db(label: &str) -> Option<PostgresDb> {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
     match diesel::PgConnection::establish(&format!("{server}/postgres")) {
         Ok(mut admin) => {
-            let name = format!("promodesk_{label}_{}", std::process::id());
+            static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let name = format!("promodesk_{label}_{}_{run}", std::process::id());
             diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
                 .execute(&mut admin)
                 .expect("create db");
