@@ -123,6 +123,10 @@ pub fn resolve(
     tz: Tz,
 ) -> QueryResult<Result<Applied, Refusal>> {
     let typed = typed.trim();
+    // Longer than any code can be (64 characters plus spaces and dashes).
+    if typed.chars().count() > 200 {
+        return Ok(Err(Refusal::UnknownCode));
+    }
     if let Some(id) = coupon_by_code(conn, store, typed, false)? {
         let coupon = super::coupons::find(conn, store, CouponId(id))?;
         return applied(conn, coupon, typed.to_string(), Via::Coupon, tz).map(Ok);
