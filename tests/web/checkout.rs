@@ -397,4 +397,31 @@ db_tests! {
             Some("This coupon has been fully redeemed: no uses are left.")
         );
     }
+
+    async fn staff_add_customers_by_email_and_checkouts_find_them(app) {
+        let shop = shop(&app).await;
+        app.post("/admin/s/acme/customers", &[("email", " Ann@Example.com ")])
+            .await
+            .assert_redirect("/admin/s/acme/customers");
+        let again = app.post("/admin/s/acme/customers", &[("email", "ann@example.com")]).await;
+        again.assert_status(422);
+        assert_eq!(
+            again.field_error("email").as_deref(),
+            Some("ann@example.com is already a customer of this store.")
+        );
+        let bad = app.post("/admin/s/acme/customers", &[("email", "not an email")]).await;
+        bad.assert_status(422);
+        assert!(bad.field_error("email").is_some());
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM customers"), 1);
+        let list = app.get("/admin/s/acme/customers").await;
+        assert!(list.body.contains("ann@example.com"));
+        assert_eq!(list.data_field("orders_count").as_deref(), Some("0"));
+        // Her first checkout finds her: still one customer, one paid order.
+        buy(&app, "ANN@example.com", "", &[(shop.tee, 1)]).await.location_tail();
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM customers"), 1);
+        let list = app.get("/admin/s/acme/customers?q=ann").await;
+        assert_eq!(list.data_field("orders_count").as_deref(), Some("1"));
+        let none = app.get("/admin/s/acme/customers?q=zed").await;
+        assert!(none.body.contains("No customer matches"));
+    }
 }
