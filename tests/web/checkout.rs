@@ -363,6 +363,18 @@ db_tests! {
             app.count(&format!("SELECT COUNT(*) AS n FROM orders WHERE coupon_id = {coupon} AND status = 'paid'")),
             2
         );
+        // A promotion code whose only order was refunded is kept (hidden)
+        // when deleted: the order still names it.
+        let open = app.create_coupon("acme", &[("code", "OPEN")]).await.created_id();
+        let kept = app.create_promo("acme", open, &[("code", "GIVE-BACK")]).await.created_id();
+        let public = buy(&app, "kim@example.com", "giveback", &tee).await.location_tail();
+        let order = order_id(&public);
+        app.post(&format!("/admin/s/acme/orders/{order}/refund"), &[]).await;
+        app.post(&format!("/admin/s/acme/promotion-codes/{kept}/delete"), &[]).await;
+        assert_eq!(
+            app.count(&format!("SELECT COUNT(*) AS n FROM promotion_codes WHERE id = {kept} AND deleted_at IS NOT NULL")),
+            1
+        );
     }
 
     async fn an_exhausted_coupon_shows_as_exhausted_everywhere(app) {
