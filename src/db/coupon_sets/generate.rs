@@ -69,6 +69,9 @@ pub fn batch(conn: &mut Conn, run: &Run, n: usize) -> Result<usize, DbError> {
             }
         }
     }
+    // In index order: the unique index on (store, normal) then grows along
+    // one path instead of touching a random page per code.
+    drawn.sort_unstable_by(|a, b| a.1.cmp(&b.1));
     crate::db::write_transaction(conn, |conn| {
         let mut added = 0;
         for chunk in drawn.chunks(INSERT_ROWS) {
