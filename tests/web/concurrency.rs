@@ -102,6 +102,15 @@ db_tests! {
         let page = app.get(&format!("/admin/s/acme/coupons/{coupon}")).await;
         assert_eq!(page.data_field("state").as_deref(), Some("Exhausted"));
         assert_eq!(page.data_field("remaining").as_deref(), Some("0"));
+        // The coupon's orders, 50 a page, the filter kept across pages.
+        let first = app.get(&format!("/admin/s/acme/orders?coupon={coupon}")).await;
+        assert_eq!(first.body.matches("data-order=").count(), 50);
+        let body = crate::helpers::html_unescape(&first.body);
+        let marker = format!("/admin/s/acme/orders?coupon={coupon}&next=");
+        let at = body.find(&marker).expect("a next link that keeps the filter");
+        let end = body[at..].find('"').map(|e| at + e).expect("link end");
+        let second = app.get(&body[at..end]).await;
+        assert_eq!(second.body.matches("data-order=").count(), 50);
     }
 
     async fn a_promotion_code_limit_below_its_coupons_holds_under_concurrency(app) {

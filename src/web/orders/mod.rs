@@ -39,18 +39,26 @@ pub struct Params {
 }
 
 impl Params {
-    fn filter(&self) -> (OrderFilter, &'static str, i64) {
+    fn filter(&self) -> OrderFilter {
         match (self.coupon, self.promotion_code, self.set, self.customer) {
-            (Some(id), ..) => (OrderFilter::Coupon(CouponId(id)), "coupon", id),
-            (_, Some(id), ..) => (
-                OrderFilter::Promotion(PromotionCodeId(id)),
-                "promotion_code",
-                id,
-            ),
-            (_, _, Some(id), _) => (OrderFilter::Set(CouponSetId(id)), "set", id),
-            (_, _, _, Some(id)) => (OrderFilter::Customer(CustomerId(id)), "customer", id),
-            _ => (OrderFilter::All, "", 0),
+            (Some(id), ..) => OrderFilter::Coupon(CouponId(id)),
+            (_, Some(id), ..) => OrderFilter::Promotion(PromotionCodeId(id)),
+            (_, _, Some(id), _) => OrderFilter::Set(CouponSetId(id)),
+            (_, _, _, Some(id)) => OrderFilter::Customer(CustomerId(id)),
+            _ => OrderFilter::All,
         }
+    }
+}
+
+/// The query parameter that selects `filter` on the orders list
+/// (`coupon=7`), empty for every order.
+fn filter_query(filter: OrderFilter) -> String {
+    match filter {
+        OrderFilter::All => String::new(),
+        OrderFilter::Coupon(id) => format!("coupon={id}"),
+        OrderFilter::Promotion(id) => format!("promotion_code={id}"),
+        OrderFilter::Set(id) => format!("set={id}"),
+        OrderFilter::Customer(id) => format!("customer={id}"),
     }
 }
 
@@ -78,7 +86,7 @@ pub async fn list(
     access: StoreAccess<Viewer>,
     params: web::Query<Params>,
 ) -> Result<HttpResponse, AppError> {
-    let (filter, key, value) = params.filter();
+    let filter = params.filter();
     let cursor = match (params.next, params.prev) {
         (Some(id), _) => Cursor::Next(id),
         (None, Some(id)) => Cursor::Prev(id),
@@ -101,13 +109,9 @@ pub async fn list(
     let (prev, next) = crate::web::pager_links(
         &page,
         |(order, _)| order.id,
-        |dir, id| {
-            let filter = if key.is_empty() {
-                String::new()
-            } else {
-                format!("{key}={value}&")
-            };
-            format!("{base}/orders?{filter}{dir}={id}")
+        |dir, id| match filter_query(filter) {
+            query if query.is_empty() => format!("{base}/orders?{dir}={id}"),
+            query => format!("{base}/orders?{query}&{dir}={id}"),
         },
     );
     let orders = OrderView::listed(&page.items, tz);
@@ -223,16 +227,9 @@ impl Recent {
         page: &db::paging::Page<db::orders::ListedOrder>,
         filter: OrderFilter,
     ) -> Recent {
-        let query = match filter {
-            OrderFilter::All => String::new(),
-            OrderFilter::Coupon(id) => format!("?coupon={id}"),
-            OrderFilter::Promotion(id) => format!("?promotion_code={id}"),
-            OrderFilter::Set(id) => format!("?set={id}"),
-            OrderFilter::Customer(id) => format!("?customer={id}"),
-        };
         Recent {
             orders: OrderView::listed(&page.items, store_tz(&access.store.timezone)),
-            href: format!("{}/orders{query}", access.base_path()),
+            href: format!("{}/orders?{}", access.base_path(), filter_query(filter)),
         }
     }
 }
