@@ -436,4 +436,24 @@ db_tests! {
         let none = app.get("/admin/s/acme/customers?q=zed").await;
         assert!(none.body.contains("No customer matches"));
     }
+
+    async fn customer_restricted_codes_sharing_a_text_each_find_their_customer(app) {
+        let shop = shop(&app).await;
+        let ten = app.create_coupon("acme", &[("code", "TEN"), ("percent_off", "10")]).await.created_id();
+        let half = app.create_coupon("acme", &[("code", "HALF"), ("percent_off", "50")]).await.created_id();
+        app.create_promo("acme", ten, &[("code", "VIP"), ("customer", "jane@example.com")]).await.created_id();
+        app.create_promo("acme", half, &[("code", "VIP"), ("customer", "joe@example.com")]).await.created_id();
+        let tee = [(shop.tee, 1)];
+        for (email, discount) in [("jane@example.com", "200"), ("joe@example.com", "1000")] {
+            let placed = buy(&app, email, "vip", &tee).await;
+            let receipt = app.get(&format!("/acme/orders/{}", placed.location_tail())).await;
+            assert_eq!(receipt.data_field("discount").as_deref(), Some(discount), "{email}");
+        }
+        let other = buy(&app, "ann@example.com", "VIP", &tee).await;
+        other.assert_status(422);
+        assert_eq!(
+            other.data_field("error").as_deref(),
+            Some("This code is reserved for another customer's email.")
+        );
+    }
 }
