@@ -9,6 +9,9 @@ use askama::Template;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// Not found on a customer-facing page: no link into the admin.
+    #[error("not found (public page)")]
+    PublicNotFound,
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
     #[error("missing or wrong CSRF token")]
@@ -24,6 +27,14 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The same error, for a customer-facing page.
+    pub fn public(self) -> AppError {
+        match self {
+            AppError::NotFound => AppError::PublicNotFound,
+            e => e,
+        }
+    }
+
     pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> AppError {
         AppError::Internal(Box::new(e))
     }
@@ -63,6 +74,8 @@ struct ErrorPage<'a> {
     status: u16,
     title: &'a str,
     message: &'a str,
+    /// The way back, for staff pages.
+    admin_link: bool,
 }
 
 /// The error's cause chain, for the log.
@@ -80,7 +93,7 @@ fn cause_chain(e: &dyn std::error::Error) -> String {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::PublicNotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::LoginRequired => StatusCode::SEE_OTHER,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -100,6 +113,10 @@ impl ResponseError for AppError {
             AppError::NotFound => (
                 "Page not found",
                 "There is nothing here. Check the address, or go back to your stores.".into(),
+            ),
+            AppError::PublicNotFound => (
+                "Page not found",
+                "There is nothing here. Check the address you were given.".into(),
             ),
             AppError::Forbidden(why) => ("Not allowed", format!("Your role does not allow this: {why}.")),
             AppError::Csrf => (
@@ -122,6 +139,7 @@ impl ResponseError for AppError {
             status: status.as_u16(),
             title,
             message: &message,
+            admin_link: !matches!(self, AppError::PublicNotFound),
         };
         let body = page.render().unwrap_or_else(|_| title.to_string());
         HttpResponse::build(status)

@@ -277,7 +277,9 @@ db_tests! {
         assert!(empty.body.contains("nothing for sale"));
         assert!(!empty.body.contains("field-error"));
         // Unknown stores and receipts are 404.
-        app.get("/nostore").await.assert_status(404);
+        let missing = app.get("/nostore").await;
+        missing.assert_status(404);
+        assert!(!missing.body.contains("/admin"), "no admin link for customers");
         app.get("/acme/orders/00000000000000000000000000000000").await.assert_status(404);
         app.get("/acme/orders/1").await.assert_status(404);
     }

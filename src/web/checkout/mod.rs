@@ -146,7 +146,8 @@ pub async fn show(
         let outcome = evaluate(conn, &store, &products, &mut input, Mode::Visit)?;
         Ok::<_, db::DbError>((store, products, input, outcome))
     })
-    .await?;
+    .await
+    .map_err(AppError::public)?;
     let csrf = csrf_token(&session)?;
     render_status(
         StatusCode::OK,
@@ -211,7 +212,8 @@ pub async fn submit(
         }
         Ok::<_, db::DbError>((store, products, input, outcome, placed))
     })
-    .await?;
+    .await
+    .map_err(AppError::public)?;
     if let Some(public_id) = placed {
         return Ok(see_other(&format!("/{}/orders/{public_id}", store.slug)));
     }

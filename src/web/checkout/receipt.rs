@@ -25,14 +25,15 @@ pub async fn show(
 ) -> Result<ReceiptPage, AppError> {
     let (slug, public_id) = path.into_inner();
     if public_id.len() != 32 || !public_id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(AppError::NotFound);
+        return Err(AppError::PublicNotFound);
     }
     let (store, order) = crate::web::db(&state, move |conn| {
         let store = db::stores::find_by_slug(conn, &slug)?;
         let order = db::orders::find_public(conn, store.id(), &public_id)?;
         Ok::<_, db::DbError>((store, order))
     })
-    .await?;
+    .await
+    .map_err(AppError::public)?;
     Ok(ReceiptPage {
         store_name: store.name.clone(),
         slug: store.slug.clone(),
