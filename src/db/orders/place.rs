@@ -4,7 +4,8 @@
 //! hold rolls the whole order back.
 //!
 //! Rows are locked in one order — customer, coupon, promotion code, set code,
-//! set — here and in refunds, so concurrent transactions cannot deadlock.
+//! set — here and in refunds, so concurrent transactions cannot deadlock;
+//! the new order's own rows (not shared) are written before the shared ones.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -206,16 +207,11 @@ pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<String
             Some(Via::Promotion(p)) if p.first_time_transaction
         );
         let customer = count_order(conn, store, order.email, first_time, at)?;
-        if let Some(applied) = applied {
-            if applied.once_per_customer
-                && crate::db::checkout::used_coupon(conn, customer.0, applied.coupon_id)?
-            {
-                return Err(PlaceError::Refused(Refusal::OncePerCustomer));
-            }
-            redeem_coupon(conn, store, applied, at)?;
-            if let Via::Promotion(p) = &applied.via {
-                redeem_promotion(conn, p.id.0, at)?;
-            }
+        if let Some(applied) = applied
+            && applied.once_per_customer
+            && crate::db::checkout::used_coupon(conn, customer.0, applied.coupon_id)?
+        {
+            return Err(PlaceError::Refused(Refusal::OncePerCustomer));
         }
         let (promotion, set_code) = match applied.map(|a| &a.via) {
             Some(Via::Promotion(p)) => (Some(p.id.0), None),
@@ -255,6 +251,14 @@ pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<String
                     order_lines::billing.eq(line.billing.billing_str()),
                 ))
                 .execute(conn)?;
+        }
+        // The shared rows last, so their locks are held for the shortest
+        // time: every order of a coupon waits for the one before it.
+        if let Some(applied) = applied {
+            redeem_coupon(conn, store, applied, at)?;
+            if let Via::Promotion(p) = &applied.via {
+                redeem_promotion(conn, p.id.0, at)?;
+            }
         }
         if let Some((code, set)) = set_code {
             use_set_code(conn, code, set, id, at)?;
