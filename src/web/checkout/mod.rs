@@ -19,7 +19,7 @@ use crate::domain::form_errors::FormErrors;
 use crate::domain::pricing::{self, Quote};
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
-use crate::web::orders::view::money;
+use crate::web::orders::view::{Totals, money};
 use crate::web::session::csrf_token;
 use crate::web::{AppState, render_status, see_other};
 use outcome::{Mode, Outcome, evaluate};
@@ -35,14 +35,8 @@ pub struct ProductRow {
 
 /// The price preview.
 pub struct Preview {
-    pub currency: String,
     pub lines: Vec<(String, i64, String)>,
-    pub subtotal: i64,
-    pub discount: i64,
-    pub total: i64,
-    pub subtotal_text: String,
-    pub discount_text: String,
-    pub total_text: String,
+    pub totals: Totals,
     pub schedule: Vec<String>,
 }
 
@@ -50,18 +44,12 @@ impl Preview {
     fn new(quote: &Quote, cart: &crate::domain::checkout::Cart) -> Preview {
         let c = quote.currency;
         Preview {
-            currency: c.code().to_string(),
             lines: cart
                 .lines
                 .iter()
                 .map(|l| (l.name.clone(), l.quantity, c.display(l.amount())))
                 .collect(),
-            subtotal: quote.subtotal,
-            discount: quote.discount,
-            total: quote.total,
-            subtotal_text: c.display(quote.subtotal),
-            discount_text: c.display(quote.discount),
-            total_text: c.display(quote.total),
+            totals: Totals::new(c.code(), quote.subtotal, quote.discount, quote.total),
             schedule: quote.schedule.clone(),
         }
     }

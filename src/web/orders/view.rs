@@ -13,6 +13,32 @@ pub fn money(currency: &str, minor: i64) -> String {
         .unwrap_or_else(|_| format!("{minor} {currency}"))
 }
 
+/// Subtotal, discount and total: bare minor units (the `data-field`
+/// values) and in words, for the checkout preview, receipts and orders.
+pub struct Totals {
+    pub currency: String,
+    pub subtotal: i64,
+    pub discount: i64,
+    pub total: i64,
+    pub subtotal_text: String,
+    pub discount_text: String,
+    pub total_text: String,
+}
+
+impl Totals {
+    pub fn new(currency: &str, subtotal: i64, discount: i64, total: i64) -> Totals {
+        Totals {
+            currency: currency.to_string(),
+            subtotal,
+            discount,
+            total,
+            subtotal_text: money(currency, subtotal),
+            discount_text: money(currency, discount),
+            total_text: money(currency, total),
+        }
+    }
+}
+
 pub struct LineView {
     pub name: String,
     pub quantity: i64,
@@ -28,13 +54,7 @@ pub struct OrderView {
     pub short_id: String,
     pub created_at: String,
     pub email: String,
-    pub currency: String,
-    pub subtotal: i64,
-    pub discount: i64,
-    pub total: i64,
-    pub subtotal_text: String,
-    pub discount_text: String,
-    pub total_text: String,
+    pub totals: Totals,
     pub code: String,
     pub coupon_id: Option<i64>,
     pub promotion_code_id: Option<i64>,
@@ -64,13 +84,7 @@ impl OrderView {
                 .to_uppercase(),
             created_at: time::display(row.created_at, tz),
             email: email.to_string(),
-            currency: row.currency.clone(),
-            subtotal: row.subtotal,
-            discount: row.discount,
-            total: row.total,
-            subtotal_text: money(&row.currency, row.subtotal),
-            discount_text: money(&row.currency, row.discount),
-            total_text: money(&row.currency, row.total),
+            totals: Totals::new(&row.currency, row.subtotal, row.discount, row.total),
             code: row.code.clone().unwrap_or_default(),
             coupon_id: row.coupon_id,
             promotion_code_id: row.promotion_code_id,
