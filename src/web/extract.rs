@@ -115,6 +115,15 @@ impl<R: MinRole> StoreAccess<R> {
         }
     }
 
+    /// The base of this store's shareable URLs and receipts: its own
+    /// `public_base_url`, or the server's address.
+    pub fn share_base(&self) -> String {
+        super::share::base_url(
+            self.store.public_base_url.as_deref(),
+            &self.state.default_base_url,
+        )
+    }
+
     /// The admin path of this store, e.g. `/admin/s/my-store`.
     pub fn base_path(&self) -> String {
         format!("/admin/s/{}", self.store.slug)

@@ -14,7 +14,7 @@ use crate::domain::time;
 use crate::error::AppError;
 use crate::web::coupons::view::store_tz;
 use crate::web::extract::{StoreAccess, Viewer};
-use crate::web::share::{base_url, share_url};
+use crate::web::share::share_url;
 
 const CHUNK: i64 = 5_000;
 
@@ -30,10 +30,7 @@ pub async fn codes_csv(
     .await?;
     let state = access.state.clone();
     let tz = store_tz(&access.store.timezone);
-    let base = base_url(
-        access.store.public_base_url.as_deref(),
-        &access.state.default_base_url,
-    );
+    let base = access.share_base();
     let slug = access.store.slug.clone();
     let header = Bytes::from_static(b"code,state,used_at,order_id,url\n");
     // State: the last id sent, or None once the set is exhausted.

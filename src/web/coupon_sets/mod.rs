@@ -29,7 +29,7 @@ use crate::web::layout::{Layout, Section};
 use crate::web::orders::Recent;
 use crate::web::promotion_codes::list::CouponOption;
 use crate::web::session::{FlashKind, flash};
-use crate::web::share::{base_url, share_url};
+use crate::web::share::share_url;
 use crate::web::{AppState, render_status, see_other};
 
 /// Sets up to this many codes are generated before the page answers.
@@ -270,10 +270,7 @@ pub struct ShowParams {
 
 pub fn code_views<R: MinRole>(access: &StoreAccess<R>, rows: &[CodeRow]) -> Vec<CodeView> {
     let tz = store_tz(&access.store.timezone);
-    let base = base_url(
-        access.store.public_base_url.as_deref(),
-        &access.state.default_base_url,
-    );
+    let base = access.share_base();
     rows.iter()
         .map(|c| CodeView {
             code: c.code.clone(),
@@ -320,10 +317,7 @@ pub async fn show(
     };
     let (prev, next) = crate::web::pager_links(&page, |c| c.id, link);
     let tz = store_tz(&access.store.timezone);
-    let server = base_url(
-        access.store.public_base_url.as_deref(),
-        &access.state.default_base_url,
-    );
+    let server = access.share_base();
     let view = ShowPage {
         layout: access.layout(Section::CouponSets)?,
         codes: code_views(&access, &page.items),

@@ -15,7 +15,6 @@ use crate::error::AppError;
 use crate::web::extract::{StoreAccess, Viewer};
 use crate::web::layout::{Layout, Section};
 use crate::web::render_status;
-use crate::web::share::base_url;
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -92,10 +91,7 @@ pub async fn list(
     .await?;
 
     let tz = store_tz(&access.store.timezone);
-    let base_url = base_url(
-        access.store.public_base_url.as_deref(),
-        &access.state.default_base_url,
-    );
+    let base_url = access.share_base();
     let coupons: Vec<CouponView> = page
         .items
         .iter()

@@ -19,7 +19,6 @@ use crate::web::extract::{Manager, MinRole, StoreAccess, Viewer};
 use crate::web::layout::{Layout, Section};
 use crate::web::orders::Recent;
 use crate::web::session::{FlashKind, flash};
-use crate::web::share::base_url;
 use crate::web::{render_status, see_other};
 
 #[derive(Template)]
@@ -38,10 +37,7 @@ struct ShowPage {
 }
 
 fn view_of<R: MinRole>(access: &StoreAccess<R>, coupon: &db::coupons::Coupon) -> CouponView {
-    let base = base_url(
-        access.store.public_base_url.as_deref(),
-        &access.state.default_base_url,
-    );
+    let base = access.share_base();
     CouponView::new(
         coupon,
         db::now(),

@@ -107,11 +107,3 @@ pub fn usage_text(times: i64, max: Option<i64>, unlimited: &str) -> String {
 pub fn store_tz(name: &str) -> Tz {
     name.parse().unwrap_or(Tz::UTC)
 }
-
-/// The base of shareable URLs: the store's own, or the server's.
-pub fn base_url(store_base: Option<&str>, server_base: &str) -> String {
-    store_base
-        .unwrap_or(server_base)
-        .trim_end_matches('/')
-        .to_string()
-}

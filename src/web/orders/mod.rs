@@ -163,10 +163,7 @@ pub async fn show(
     let order =
         crate::web::db(&access.state, move |conn| db::orders::find(conn, store, id)).await?;
     let tz = store_tz(&access.store.timezone);
-    let base = crate::web::share::base_url(
-        access.store.public_base_url.as_deref(),
-        &access.state.default_base_url,
-    );
+    let base = access.share_base();
     let view = OrderView::new(&order, tz);
     let page = ShowPage {
         layout: access.layout(Section::Orders)?,

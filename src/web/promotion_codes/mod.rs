@@ -12,7 +12,7 @@ use crate::db::promotion_codes::Promotion;
 use crate::domain::promotion::describe_restrictions;
 use crate::domain::time;
 use crate::web::extract::{MinRole, StoreAccess};
-use crate::web::share::{base_url, share_url};
+use crate::web::share::share_url;
 
 /// A promotion code ready for a template.
 pub struct PromoView {
@@ -98,10 +98,7 @@ impl PromoView {
 /// The store's zone and share-URL base, for building views.
 fn view_context<R: MinRole>(access: &StoreAccess<R>) -> (Tz, String) {
     let tz = crate::web::coupons::view::store_tz(&access.store.timezone);
-    let base = base_url(
-        access.store.public_base_url.as_deref(),
-        &access.state.default_base_url,
-    );
+    let base = access.share_base();
     (tz, base)
 }
 

@@ -21,10 +21,7 @@ pub struct OverviewPage {
 
 pub async fn show(access: StoreAccess<Viewer>) -> Result<OverviewPage, AppError> {
     let store = &access.store;
-    let base = store
-        .public_base_url
-        .clone()
-        .unwrap_or_else(|| access.state.default_base_url.clone());
+    let base = access.share_base();
     Ok(OverviewPage {
         layout: access.layout(Section::Overview)?,
         name: store.name.clone(),
