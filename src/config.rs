@@ -29,6 +29,16 @@ pub struct Config {
     #[arg(long, env = "SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
 
+    /// The reverse proxy in front of the server: only requests from this
+    /// address have their client read from `X-Forwarded-For`.
+    #[arg(long, env = "TRUSTED_PROXY")]
+    pub trusted_proxy: Option<std::net::IpAddr>,
+
+    /// Unknown codes one client may try at one store in 10 minutes before
+    /// further codes answer 429.
+    #[arg(long, env = "GUESS_LIMIT", default_value_t = 20)]
+    pub guess_limit: usize,
+
     /// Largest number of pooled database connections.
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
     pub db_pool_size: u32,
@@ -63,6 +73,8 @@ impl Config {
             session_key: None,
             public_base_url: None,
             secure_cookies: false,
+            trusted_proxy: None,
+            guess_limit: 20,
             db_pool_size: 4,
             command: None,
         }

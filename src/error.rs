@@ -20,6 +20,10 @@ pub enum AppError {
     LoginRequired,
     #[error("too many requests: {0}")]
     TooManyRequests(String),
+    /// Too many unknown codes from one client (`too_many_attempts`), on a
+    /// customer-facing page.
+    #[error("too many attempts: {0}")]
+    TooManyAttempts(String),
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error("internal error: {0}")]
@@ -96,7 +100,9 @@ impl ResponseError for AppError {
             AppError::NotFound | AppError::PublicNotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::LoginRequired => StatusCode::SEE_OTHER,
-            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests(_) | AppError::TooManyAttempts(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -124,7 +130,9 @@ impl ResponseError for AppError {
                 "This form was missing its security token or it had expired. Go back, reload the page and try again."
                     .into(),
             ),
-            AppError::TooManyRequests(msg) => ("Too many attempts", msg.clone()),
+            AppError::TooManyRequests(msg) | AppError::TooManyAttempts(msg) => {
+                ("Too many attempts", msg.clone())
+            }
             AppError::BadRequest(msg) => ("Bad request", msg.clone()),
             AppError::Internal(e) => {
                 tracing::error!(error = %cause_chain(e.as_ref()), "internal error");
@@ -139,7 +147,10 @@ impl ResponseError for AppError {
             status: status.as_u16(),
             title,
             message: &message,
-            admin_link: !matches!(self, AppError::PublicNotFound),
+            admin_link: !matches!(
+                self,
+                AppError::PublicNotFound | AppError::TooManyAttempts(_)
+            ),
         };
         let body = page.render().unwrap_or_else(|_| title.to_string());
         HttpResponse::build(status)

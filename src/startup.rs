@@ -69,6 +69,8 @@ impl Application {
         let state = AppState {
             pool,
             default_base_url,
+            trusted_proxy: config.trusted_proxy,
+            guards: std::sync::Arc::new(crate::web::client::Guards::new(config.guess_limit)),
         };
         let secure = config.secure_cookies;
         let server = HttpServer::new(move || {

@@ -123,8 +123,12 @@ pub fn resolve(
     tz: Tz,
 ) -> QueryResult<Result<Applied, Refusal>> {
     let typed = typed.trim();
-    // Longer than any code can be (64 characters plus spaces and dashes).
-    if typed.chars().count() > 200 {
+    // Longer than any code can be (64 characters plus spaces and dashes),
+    // or holding characters no code has: unknown, without a query.
+    if typed.chars().count() > 200
+        || crate::domain::text::has_control(typed)
+        || normal_form(typed).chars().count() > crate::domain::code::TYPED_CODE_MAX
+    {
         return Ok(Err(Refusal::UnknownCode));
     }
     if let Some(id) = coupon_by_code(conn, store, typed, false)? {

@@ -29,6 +29,9 @@ pub fn list(
     cursor: Cursor,
     limit: i64,
 ) -> QueryResult<Page<Customer>> {
+    if search.is_some_and(crate::domain::text::has_control) {
+        return Ok(Page::empty());
+    }
     let mut query = customers::table
         .filter(customers::store_id.eq(store.0))
         .select(Customer::as_select())

@@ -14,6 +14,7 @@ pub mod products;
 pub mod promotion_codes;
 pub mod schema;
 pub mod seed;
+pub mod sessions;
 pub mod settings;
 pub mod setup;
 pub mod stores;

@@ -40,6 +40,17 @@ pub fn page<T>(mut rows: Vec<T>, limit: i64, cursor: Cursor) -> Page<T> {
 }
 
 impl<T> Page<T> {
+    /// No rows: the answer to a search no stored text can match (one with
+    /// control characters, which no field accepts and PostgreSQL cannot
+    /// even compare against).
+    pub fn empty() -> Page<T> {
+        Page {
+            items: Vec::new(),
+            has_prev: false,
+            has_next: false,
+        }
+    }
+
     pub fn try_map<U, E>(self, f: impl FnOnce(Vec<T>) -> Result<Vec<U>, E>) -> Result<Page<U>, E> {
         Ok(Page {
             items: f(self.items)?,

@@ -43,6 +43,16 @@ diesel::table! {
         id -> BigInt,
         email -> Text,
         attempted_at -> Timestamp,
+        client -> Text,
+    }
+}
+
+diesel::table! {
+    staff_sessions (id) {
+        id -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
     }
 }
 
@@ -252,6 +262,7 @@ diesel::joinable!(coupon_products -> products (product_id));
 diesel::joinable!(coupon_events -> coupons (coupon_id));
 diesel::joinable!(coupon_events -> users (user_id));
 diesel::joinable!(orders -> customers (customer_id));
+diesel::joinable!(staff_sessions -> users (user_id));
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(customers -> stores (store_id));
 
@@ -261,6 +272,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     stores,
     memberships,
     login_failures,
+    staff_sessions,
     products,
     coupons,
     coupon_products,

@@ -265,6 +265,8 @@ pub fn remove_member(conn: &mut Conn, store: StoreId, user: UserId) -> Result<()
         if removed == 0 {
             return Err(MemberError::Db(DbError::NotFound));
         }
+        // Their sessions end at once (SPEC section 9), wherever they are.
+        super::sessions::end_all(conn, user)?;
         Ok(())
     })
 }

@@ -22,10 +22,20 @@ pub struct CheckoutInput {
 }
 
 impl CheckoutInput {
-    /// From the form's (or query's) pairs; unknown fields are ignored.
-    pub fn from_pairs(pairs: &[(String, String)]) -> CheckoutInput {
+    /// From the form's (or query's) pairs; unknown fields are ignored. A
+    /// field given twice is refused: the preview and the order must read the
+    /// same value.
+    pub fn from_pairs(pairs: &[(String, String)]) -> Result<CheckoutInput, String> {
         let mut input = CheckoutInput::default();
+        let mut seen = std::collections::HashSet::new();
         for (key, value) in pairs {
+            let ours = matches!(key.as_str(), "email" | "coupon") || key.starts_with("quantity_");
+            if ours && !seen.insert(key.as_str()) {
+                return Err(format!(
+                    "The form has the field “{}” twice; send each field once.",
+                    super::text::clipped(key, 40)
+                ));
+            }
             match key.as_str() {
                 "email" => input.email = value.clone(),
                 "coupon" => input.coupon = value.clone(),
@@ -39,7 +49,7 @@ impl CheckoutInput {
                 }
             }
         }
-        input
+        Ok(input)
     }
 
     /// The quantity typed for a product, as typed.
@@ -179,7 +189,26 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        CheckoutInput::from_pairs(&pairs)
+        CheckoutInput::from_pairs(&pairs).expect("no field twice")
+    }
+
+    #[test]
+    fn a_field_given_twice_is_refused() {
+        for key in ["quantity_1", "coupon", "email"] {
+            let pairs = vec![
+                (key.to_string(), "1".to_string()),
+                ("quantity_2".to_string(), "1".to_string()),
+                (key.to_string(), "5".to_string()),
+            ];
+            let refused = CheckoutInput::from_pairs(&pairs).expect_err("refused");
+            assert!(refused.contains(key), "{refused}");
+        }
+        // Fields the checkout does not read may repeat.
+        let pairs = vec![
+            ("preview".to_string(), "1".to_string()),
+            ("preview".to_string(), "1".to_string()),
+        ];
+        assert!(CheckoutInput::from_pairs(&pairs).is_ok());
     }
 
     #[test]

@@ -6,6 +6,9 @@
 pub struct CouponCode(String);
 
 pub const COUPON_CODE_MAX: usize = 40;
+/// No code of any kind is longer than this (in normal form): a longer typed
+/// code is unknown without a lookup, and is stored cut to this length.
+pub const TYPED_CODE_MAX: usize = 64;
 
 impl CouponCode {
     pub fn parse(raw: &str) -> Result<CouponCode, String> {

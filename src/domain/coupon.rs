@@ -249,10 +249,9 @@ pub fn check(input: &CouponInput, ctx: &CouponContext) -> Result<CouponDraft, Fo
     {
         errors.add("code", "The code cannot change after the first redemption.");
     }
-    let name = input.name.trim();
-    if name.chars().count() > NAME_MAX {
-        errors.add("name", format!("Use at most {NAME_MAX} characters."));
-    }
+    let name = errors
+        .check("name", super::text::name(&input.name, None, NAME_MAX))
+        .unwrap_or_default();
 
     let discount = check_discount(input, &mut errors);
     let duration = match Duration::parse(&input.duration, &input.duration_in_months) {
@@ -307,7 +306,7 @@ pub fn check(input: &CouponInput, ctx: &CouponContext) -> Result<CouponDraft, Fo
     match (code, discount, duration) {
         (Some(code), Some(discount), Some(duration)) if errors.is_empty() => Ok(CouponDraft {
             code,
-            name: (!name.is_empty()).then(|| name.to_string()),
+            name: (!name.is_empty()).then_some(name),
             discount,
             duration,
             max_redemptions,

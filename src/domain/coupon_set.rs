@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::code::normal_form;
 use super::codegen::ALPHABET;
+use super::csv::looks_like_formula;
 use super::form_errors::FormErrors;
 
 pub const NAME_MAX: usize = 50;
@@ -14,6 +15,9 @@ pub const LENGTH_MIN: u32 = 6;
 pub const LENGTH_MAX: u32 = 24;
 pub const LENGTH_DEFAULT: u32 = 10;
 pub const IMPORT_CODE_MAX: usize = 64;
+/// Imported codes have at least this many letters and digits, so that
+/// guessing one is slow (SPEC section 12).
+pub const IMPORT_CODE_MIN: usize = 6;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
@@ -70,12 +74,14 @@ pub fn parse_count(raw: &str) -> Result<u64, String> {
 /// the store that is neither deleted nor archived.
 pub fn check(input: &SetInput, coupon_ok: bool) -> Result<SetDraft, FormErrors> {
     let mut errors = FormErrors::default();
-    let name = input.name.trim();
-    if name.is_empty() {
-        errors.add("name", "Enter a name, e.g. Spring mailing.");
-    } else if name.chars().count() > NAME_MAX {
-        errors.add("name", format!("Use at most {NAME_MAX} characters."));
-    }
+    let name = errors.check(
+        "name",
+        super::text::name(
+            &input.name,
+            Some("Enter a name, e.g. Spring mailing."),
+            NAME_MAX,
+        ),
+    );
     let coupon_id = input
         .coupon_id
         .trim()
@@ -97,6 +103,11 @@ pub fn check(input: &SetInput, coupon_ok: bool) -> Result<SetDraft, FormErrors> 
         .all(|c| c.is_ascii_alphanumeric() || c == '-')
     {
         errors.add("prefix", "Use only letters, digits and dashes.");
+    } else if looks_like_formula(prefix) {
+        errors.add(
+            "prefix",
+            "Start with a letter or digit: spreadsheets run a cell starting with “-” as a formula.",
+        );
     }
     let length = match input.code_length.trim() {
         "" => Some(LENGTH_DEFAULT),
@@ -111,14 +122,16 @@ pub fn check(input: &SetInput, coupon_ok: bool) -> Result<SetDraft, FormErrors> 
             }
         },
     };
-    match (coupon_id, count, length) {
-        (Some(coupon_id), Some(count), Some(code_length)) if errors.is_empty() => Ok(SetDraft {
-            name: name.to_string(),
-            coupon_id,
-            count,
-            prefix: prefix.to_uppercase(),
-            code_length,
-        }),
+    match (name, coupon_id, count, length) {
+        (Some(name), Some(coupon_id), Some(count), Some(code_length)) if errors.is_empty() => {
+            Ok(SetDraft {
+                name,
+                coupon_id,
+                count,
+                prefix: prefix.to_uppercase(),
+                code_length,
+            })
+        }
         _ => Err(errors),
     }
 }
@@ -144,6 +157,12 @@ pub fn import_line(line: &str, first: bool) -> ImportLine {
     if field.is_empty() || (first && field.eq_ignore_ascii_case("code")) {
         return ImportLine::Skip;
     }
+    if let Some(start) = field.chars().next().filter(|_| looks_like_formula(field)) {
+        return ImportLine::Refused(format!(
+            "starts with “{}”, which spreadsheets run as a formula",
+            start.escape_default()
+        ));
+    }
     if let Some(bad) = field
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == ' '))
@@ -159,8 +178,11 @@ pub fn import_line(line: &str, first: bool) -> ImportLine {
         ));
     }
     let normal = normal_form(field);
-    if normal.is_empty() {
-        return ImportLine::Refused("no letters or digits".into());
+    if normal.chars().count() < IMPORT_CODE_MIN {
+        return ImportLine::Refused(format!(
+            "too short ({} letters and digits, at least {IMPORT_CODE_MIN}: short codes are easy to guess)",
+            normal.chars().count()
+        ));
     }
     ImportLine::Code {
         text: field.split_whitespace().collect(),
@@ -243,5 +265,18 @@ mod tests {
             matches!(import_line(&"A".repeat(65), false), ImportLine::Refused(r) if r.contains("too long"))
         );
         assert!(matches!(import_line("---", false), ImportLine::Refused(_)));
+        for formula in ["=1+1", "+ABCDEF", "-ABCDEF", "@SUM(A1)", "\"=1+1\""] {
+            assert!(
+                matches!(import_line(formula, false), ImportLine::Refused(r) if r.contains("formula")),
+                "{formula:?}"
+            );
+        }
+        assert!(
+            matches!(import_line("AB-CD", false), ImportLine::Refused(r) if r.contains("too short"))
+        );
+        assert!(matches!(
+            import_line("AB-CDEF", false),
+            ImportLine::Code { .. }
+        ));
     }
 }

@@ -7,7 +7,7 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Email, String> {
-        let email = raw.trim().to_lowercase();
+        let email = super::text::plain(raw)?.to_lowercase();
         if email.is_empty() {
             return Err("Enter an email address.".into());
         }

@@ -119,12 +119,10 @@ pub struct ProductDraft {
 impl ProductInput {
     pub fn check(&self) -> Result<ProductDraft, FormErrors> {
         let mut errors = FormErrors::default();
-        let name = self.name.trim();
-        if name.is_empty() {
-            errors.add("name", "Enter the product's name.");
-        } else if name.chars().count() > 80 {
-            errors.add("name", "Use at most 80 characters.");
-        }
+        let name = errors.check(
+            "name",
+            super::text::name(&self.name, Some("Enter the product's name."), 80),
+        );
         let currency = errors.check("currency", CurrencyCode::parse(&self.currency));
         let price = match currency {
             Some(c) if self.price.trim().is_empty() => {
@@ -148,13 +146,15 @@ impl ProductInput {
                 None
             }
         };
-        match (currency, price, billing) {
-            (Some(currency), Some(price), Some(billing)) if errors.is_empty() => Ok(ProductDraft {
-                name: name.to_string(),
-                price,
-                currency,
-                billing,
-            }),
+        match (name, currency, price, billing) {
+            (Some(name), Some(currency), Some(price), Some(billing)) if errors.is_empty() => {
+                Ok(ProductDraft {
+                    name,
+                    price,
+                    currency,
+                    billing,
+                })
+            }
             _ => Err(errors),
         }
     }

@@ -47,14 +47,7 @@ pub struct StoreName(String);
 
 impl StoreName {
     pub fn parse(raw: &str) -> Result<StoreName, String> {
-        let name = raw.trim();
-        if name.is_empty() {
-            return Err("Enter the store's name.".into());
-        }
-        if name.chars().count() > 80 {
-            return Err("Use at most 80 characters.".into());
-        }
-        Ok(StoreName(name.to_string()))
+        super::text::name(raw, Some("Enter the store's name."), 80).map(StoreName)
     }
 
     pub fn as_str(&self) -> &str {

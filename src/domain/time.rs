@@ -1,10 +1,14 @@
 //! Date-times entered and shown in the store's time zone, stored in UTC.
 
-use chrono::{NaiveDateTime, TimeZone as _};
+use chrono::{Datelike, NaiveDateTime, TimeZone as _};
 use chrono_tz::Tz;
 
 /// The HTML `datetime-local` format.
 pub const INPUT_FORMAT: &str = "%Y-%m-%dT%H:%M";
+
+/// The years a date may name (SPEC section 9). Any UTC time of them is
+/// stored with a four-digit year, so stored text sorts as time does.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2999;
 
 /// Parses an optional `YYYY-MM-DDTHH:MM` in zone `tz` into UTC.
 pub fn parse_local(raw: &str, tz: Tz) -> Result<Option<NaiveDateTime>, String> {
@@ -15,6 +19,13 @@ pub fn parse_local(raw: &str, tz: Tz) -> Result<Option<NaiveDateTime>, String> {
     let naive = NaiveDateTime::parse_from_str(raw, INPUT_FORMAT)
         .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
         .map_err(|_| "Enter a date and time like 2026-12-31T23:59.".to_string())?;
+    if !YEARS.contains(&naive.year()) {
+        return Err(format!(
+            "Choose a date in the years {} to {}.",
+            YEARS.start(),
+            YEARS.end()
+        ));
+    }
     match tz.from_local_datetime(&naive).earliest() {
         Some(local) => Ok(Some(local.naive_utc())),
         None => Err(format!(
@@ -60,5 +71,32 @@ mod tests {
         assert!(parse_local("31/12/2026", berlin).is_err());
         // 02:30 on the last Sunday of March does not exist in Berlin.
         assert!(parse_local("2026-03-29T02:30", berlin).is_err());
+    }
+
+    #[test]
+    fn dates_stay_within_years_2000_to_2999_and_sort_as_text() {
+        let la: Tz = "America/Los_Angeles".parse().unwrap_or(Tz::UTC);
+        for bad in [
+            "9999-12-31T23:59",
+            "3000-01-01T00:00",
+            "1999-12-31T23:59",
+            "0001-01-01T00:00",
+        ] {
+            assert!(parse_local(bad, la).is_err(), "{bad} was accepted");
+        }
+        let last = parse_local("2999-12-31T23:59", la).ok().flatten();
+        let first = parse_local("2000-01-01T00:00", la).ok().flatten();
+        // What SQLite stores: the text must sort like the times.
+        let texts: Vec<String> = [first, last]
+            .iter()
+            .flatten()
+            .map(|t| t.to_string())
+            .collect();
+        assert_eq!(texts, ["2000-01-01 08:00:00", "3000-01-01 07:59:00"]);
+        assert!(texts[1] > db_now_text(), "the far future sorts after today");
+    }
+
+    fn db_now_text() -> String {
+        chrono::Utc::now().naive_utc().to_string()
     }
 }

@@ -46,8 +46,8 @@ impl FromRequest for CurrentUser {
         let state = state(req);
         Box::pin(async move {
             let state = state?;
-            let id = super::session::user_id(&session)?.ok_or(AppError::LoginRequired)?;
-            let user = super::db(&state, move |conn| db::users::find(conn, id))
+            let sid = super::session::session_id(&session)?.ok_or(AppError::LoginRequired)?;
+            let user = super::db(&state, move |conn| db::sessions::user(conn, &sid))
                 .await?
                 .ok_or(AppError::LoginRequired)?;
             Ok(CurrentUser {
@@ -141,12 +141,12 @@ impl<R: MinRole + 'static> FromRequest for StoreAccess<R> {
         Box::pin(async move {
             let state = state?;
             let slug = slug.ok_or(AppError::NotFound)?;
-            let user_id = super::session::user_id(&session)?.ok_or(AppError::LoginRequired)?;
+            let sid = super::session::session_id(&session)?.ok_or(AppError::LoginRequired)?;
             let found = super::db(&state, move |conn| {
-                let Some(user) = db::users::find(conn, user_id)? else {
+                let Some(user) = db::sessions::user(conn, &sid)? else {
                     return Ok::<_, db::DbError>(None);
                 };
-                let membership = db::stores::find_for_member(conn, &slug, user_id)?;
+                let membership = db::stores::find_for_member(conn, &slug, user.id())?;
                 Ok(Some((user, membership)))
             })
             .await?;

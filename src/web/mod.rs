@@ -4,6 +4,7 @@ pub mod activity;
 pub mod assets;
 pub mod auth;
 pub mod checkout;
+pub mod client;
 pub mod coupon_sets;
 pub mod coupons;
 pub mod csrf;
@@ -34,6 +35,17 @@ pub struct AppState {
     pub pool: Pool,
     /// Used for shareable URLs when a store sets no `public_base_url`.
     pub default_base_url: String,
+    /// The reverse proxy whose `X-Forwarded-For` names the client.
+    pub trusted_proxy: Option<std::net::IpAddr>,
+    /// Per-client counters of unknown codes and refused checkouts.
+    pub guards: std::sync::Arc<client::Guards>,
+}
+
+impl AppState {
+    /// The address of the client that sent `req`.
+    pub fn client(&self, req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
+        client::address(req, self.trusted_proxy)
+    }
 }
 
 /// Runs database work on the blocking thread pool, never on an async worker.

@@ -93,6 +93,8 @@ fn create_postgres_db() -> Option<(String, TestDb)> {
 pub struct TestApp {
     pub address: String,
     pub client: Client,
+    /// The backend this app runs on.
+    pub db: Db,
     database_url: String,
     _db: TestDb,
 }
@@ -169,6 +171,11 @@ impl TestApp {
 /// Spawns the app on 127.0.0.1 with a random port and a fresh database, or
 /// `None` when PostgreSQL is asked for but unreachable outside CI.
 pub async fn spawn_app(db: Db) -> Option<TestApp> {
+    spawn_app_with(db, |_| {}).await
+}
+
+/// `spawn_app` with settings changed by `configure` (e.g. a trusted proxy).
+pub async fn spawn_app_with(db: Db, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
     let (url, test_db) = match db {
         Db::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -177,13 +184,14 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
         }
         Db::Postgres => create_postgres_db()?,
     };
-    let app = Application::build(Config::for_tests(url.clone()))
-        .await
-        .expect("build the app");
+    let mut config = Config::for_tests(url.clone());
+    configure(&mut config);
+    let app = Application::build(config).await.expect("build the app");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     Some(TestApp {
         client: Client::new(&address),
+        db,
         address,
         database_url: url,
         _db: test_db,
@@ -322,19 +330,62 @@ pub fn html_unescape(s: &str) -> String {
 pub struct Client {
     pub address: String,
     http: reqwest::Client,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 impl Client {
     pub fn new(address: &str) -> Client {
+        Client::with_headers(address, reqwest::header::HeaderMap::new())
+    }
+
+    /// A client behind the trusted proxy: every request says it comes from
+    /// `ip` in `X-Forwarded-For`.
+    pub fn forwarded_for(address: &str, ip: &str) -> Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            reqwest::header::HeaderValue::from_str(ip).expect("an address"),
+        );
+        Client::with_headers(address, headers)
+    }
+
+    fn with_headers(address: &str, headers: reqwest::header::HeaderMap) -> Client {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder()
             .redirect(Policy::none())
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
+            .default_headers(headers)
             .build()
             .expect("http client");
         Client {
             address: address.to_string(),
             http,
+            jar,
         }
+    }
+
+    /// The `Cookie` header this client sends, to copy it elsewhere.
+    pub fn cookie_header(&self) -> String {
+        use reqwest::cookie::CookieStore;
+        let url = self.address.parse().expect("the app's address");
+        self.jar
+            .cookies(&url)
+            .and_then(|v| v.to_str().ok().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// GETs `path` sending `cookie` as the only cookie (a copied one).
+    pub async fn get_with_cookie(address: &str, path: &str, cookie: &str) -> Page {
+        let response = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .expect("http client")
+            .get(format!("{address}{path}"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("GET");
+        Self::read(response).await
     }
 
     async fn read(response: reqwest::Response) -> Page {

@@ -11,6 +11,7 @@ mod concurrency;
 mod coupon_sets;
 mod coupons;
 mod csrf;
+mod hardening;
 mod products;
 mod promotion_codes;
 mod stores;

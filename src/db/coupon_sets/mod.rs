@@ -101,6 +101,9 @@ pub fn codes(
     cursor: Cursor,
     limit: i64,
 ) -> QueryResult<Page<CodeRow>> {
+    if prefix.is_some_and(crate::domain::text::has_control) {
+        return Ok(Page::empty());
+    }
     // The store filter lets a prefix search use the (store, normal) index.
     let mut query = set_codes::table
         .filter(set_codes::store_id.eq(store.0))

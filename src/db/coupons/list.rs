@@ -33,6 +33,12 @@ pub fn list(
     q: &ListQuery,
     now: NaiveDateTime,
 ) -> QueryResult<ListPage> {
+    if q.prefix
+        .as_deref()
+        .is_some_and(crate::domain::text::has_control)
+    {
+        return Ok(Page::empty());
+    }
     let mut query: coupons::BoxedQuery<'_, Backend, _> = coupons::table
         .filter(coupons::store_id.eq(store.0))
         .select(Row::as_select())

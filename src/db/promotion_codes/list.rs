@@ -31,6 +31,12 @@ pub fn list(
     q: &PromoListQuery,
     now: NaiveDateTime,
 ) -> QueryResult<PromoListPage> {
+    if q.prefix
+        .as_deref()
+        .is_some_and(crate::domain::text::has_control)
+    {
+        return Ok(Page::empty());
+    }
     let mut query = promotion_codes::table
         .inner_join(coupons::table)
         .filter(promotion_codes::store_id.eq(store.0))

@@ -22,10 +22,15 @@ pub async fn show(user: CurrentUser) -> Result<LogoutPage, AppError> {
     })
 }
 
+/// Ends the session on the server too: a copy of the cookie stops working.
 pub async fn submit(
+    state: actix_web::web::Data<crate::web::AppState>,
     session: actix_session::Session,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
+    if let Some(sid) = crate::web::session::session_id(&session)? {
+        crate::web::db(&state, move |conn| crate::db::sessions::end(conn, &sid)).await?;
+    }
     crate::web::session::log_out(&session);
     Ok(see_other("/admin/login?logged_out=1"))
 }

@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::forms::FormErrors;
 use crate::web::layout::Layout;
-use crate::web::session::{FlashKind, flash, log_in};
+use crate::web::session::{FlashKind, flash, log_in, new_session_id};
 use crate::web::stores::form::Choices;
 use crate::web::{AppState, render_status, see_other};
 
@@ -134,15 +134,19 @@ pub async fn submit(
     let slug = checked.store.slug.as_str().to_string();
     let email = checked.email.clone();
     let store = checked.store.clone();
+    let sid = new_session_id()?;
+    let session_row = sid.clone();
     let created = crate::web::db(&state, move |conn| {
-        Ok::<_, AppError>(db::setup::create_owner_and_store(
-            conn, &email, &hash, &store,
-        ))
+        let created = db::setup::create_owner_and_store(conn, &email, &hash, &store);
+        if let Ok((user, _)) = &created {
+            db::sessions::create(conn, &session_row, *user)?;
+        }
+        Ok::<_, AppError>(created)
     })
     .await?;
     match created {
-        Ok((user, _store)) => {
-            log_in(&session, user)?;
+        Ok(_) => {
+            log_in(&session, &sid)?;
             flash(
                 &session,
                 FlashKind::Success,

@@ -8,15 +8,18 @@ pub mod receipt;
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::db;
 use crate::db::stores::Store;
 use crate::domain::checkout::CheckoutInput;
+use crate::domain::code::TYPED_CODE_MAX;
 use crate::domain::coupon::ProductFacts;
 use crate::domain::form_errors::FormErrors;
 use crate::domain::pricing::{self, Quote};
+use crate::domain::redemption::Refusal;
+use crate::domain::text::clipped;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::orders::view::{Totals, money};
@@ -123,12 +126,17 @@ fn load(conn: &mut db::Conn, slug: &str) -> diesel::QueryResult<(Store, Vec<Prod
 /// `GET /{store}`: the checkout, with `?coupon=` applied to a preview.
 pub async fn show(
     state: web::Data<AppState>,
+    req: HttpRequest,
     session: Session,
     path: web::Path<String>,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
-    let mut input = CheckoutInput::from_pairs(&query);
+    let mut input = CheckoutInput::from_pairs(&query).map_err(AppError::BadRequest)?;
+    let client = state.client(&req);
+    if input.code().is_some() {
+        state.guards.check_guesses(&slug, client)?;
+    }
     let (store, products, input, outcome) = crate::web::db(&state, move |conn| {
         let (store, products) = load(conn, &slug)?;
         let outcome = evaluate(conn, &store, &products, &mut input, Mode::Visit)?;
@@ -136,6 +144,9 @@ pub async fn show(
     })
     .await
     .map_err(AppError::public)?;
+    if outcome.refusal == Some(Refusal::UnknownCode) {
+        state.guards.unknown_code(&store.slug, client);
+    }
     let csrf = csrf_token(&session)?;
     render_status(
         StatusCode::OK,
@@ -148,13 +159,19 @@ pub async fn show(
 /// and the reason.
 pub async fn submit(
     state: web::Data<AppState>,
+    req: HttpRequest,
     session: Session,
     path: web::Path<String>,
     form: CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
     let preview = form.0.iter().any(|(k, _)| k == "preview");
-    let mut input = CheckoutInput::from_pairs(&form.0);
+    let mut input = CheckoutInput::from_pairs(&form.0).map_err(AppError::BadRequest)?;
+    let client = state.client(&req);
+    if input.code().is_some() {
+        state.guards.check_guesses(&slug, client)?;
+    }
+    let guards = state.guards.clone();
     let public_id = new_public_id()?;
     let (store, products, input, outcome, placed) = crate::web::db(&state, move |conn| {
         let (store, products) = load(conn, &slug)?;
@@ -188,12 +205,14 @@ pub async fn submit(
                     Err(db::orders::PlaceError::Db(e)) => return Err(e),
                 }
             }
-            if let Some(refusal) = &outcome.refusal {
+            if let Some(refusal) = &outcome.refusal
+                && guards.keep_refusal(client)
+            {
                 db::orders::record_attempt(
                     conn,
                     store.id(),
-                    input.email.trim(),
-                    input.coupon.trim(),
+                    &clipped(input.email.trim(), 254),
+                    &clipped(input.coupon.trim(), TYPED_CODE_MAX),
                     refusal,
                 )?;
             }
@@ -202,6 +221,9 @@ pub async fn submit(
     })
     .await
     .map_err(AppError::public)?;
+    if outcome.refusal == Some(Refusal::UnknownCode) {
+        state.guards.unknown_code(&store.slug, client);
+    }
     if let Some(public_id) = placed {
         return Ok(see_other(&format!("/{}/orders/{public_id}", store.slug)));
     }

@@ -9,6 +9,7 @@ use actix_web::{HttpResponse, web};
 use futures_util::{StreamExt, stream};
 
 use crate::db;
+use crate::domain::csv::cell;
 use crate::domain::ids::CouponSetId;
 use crate::domain::time;
 use crate::error::AppError;
@@ -55,11 +56,11 @@ pub async fn codes_csv(
                 let order = r.order_id.map(|o| o.to_string()).unwrap_or_default();
                 text.push_str(&format!(
                     "{},{},{},{},{}\n",
-                    r.code,
-                    r.state,
+                    cell(&r.code),
+                    cell(&r.state),
                     used_at,
                     order,
-                    share_url(&base, &slug, &r.code)
+                    cell(&share_url(&base, &slug, &r.code))
                 ));
             }
             let more = rows.len() as i64 == CHUNK;
