@@ -29,6 +29,16 @@ pub enum StartError {
     SessionKey(String),
 }
 
+/// Scripts, styles and images from this server only; no inline script or
+/// style, no plugins, no framing, forms post back here.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Browser features no page of Promodesk uses.
+pub const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), \
+     usb=(), serial=(), bluetooth=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=()";
+
 pub struct Application {
     port: u16,
     host: String,
@@ -88,7 +98,9 @@ impl Application {
                     DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))
                         .add(("X-Frame-Options", "DENY"))
-                        .add(("Referrer-Policy", "same-origin")),
+                        .add(("Referrer-Policy", "same-origin"))
+                        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+                        .add(("Permissions-Policy", PERMISSIONS_POLICY)),
                 )
                 .wrap(Logger::new("%r %s %Dms"))
                 .app_data(web::Data::new(state.clone()))

@@ -6,11 +6,16 @@ use actix_web::{HttpResponse, web};
 
 use crate::error::AppError;
 
-const FILES: [(&str, &str, &str); 2] = [
+const FILES: [(&str, &str, &str); 3] = [
     (
         "css/app.css",
         "text/css; charset=utf-8",
         include_str!("../../static/css/app.css"),
+    ),
+    (
+        "js/early.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/js/early.js"),
     ),
     (
         "js/app.js",

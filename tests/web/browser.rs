@@ -29,6 +29,9 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// Starts chromedriver. The browser tests are marked ignored when it was
+/// not installed at build time (`build.rs`); one that runs and cannot start
+/// it fails.
 fn start_driver() -> Option<Driver> {
     let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
     let port = free_port();
@@ -39,12 +42,9 @@ fn start_driver() -> Option<Driver> {
         .spawn()
     {
         Ok(child) => Some(Driver { child, port }),
-        Err(e) => {
-            if must_run(&format!("the browser suite ({binary}: {e})")) {
-                panic!("chromedriver is required here but could not start: {e}");
-            }
-            None
-        }
+        Err(e) => panic!(
+            "chromedriver ({binary}) could not start: {e}. Install it with `sudo apt-get install chromium chromium-driver`."
+        ),
     }
 }
 
@@ -120,12 +120,38 @@ async fn wait_path(browser: &Client, path: &str) {
         if let Ok(url) = browser.current_url().await {
             last = url.path().to_string();
             if last == path {
+                assert_no_csp_violation(browser).await;
                 return;
             }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("the browser stayed on {last}, expected {path}");
+}
+
+/// Fails if the page broke its Content-Security-Policy: `early.js` notes
+/// every violation on the root element.
+async fn assert_no_csp_violation(browser: &Client) {
+    let seen = browser
+        .execute(
+            "return document.documentElement.getAttribute('data-csp-violations');",
+            vec![],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("read the CSP violations: {e}"));
+    assert!(
+        seen.is_null(),
+        "CSP violations on {:?}: {seen}",
+        browser.current_url().await.ok()
+    );
+    let js = browser
+        .execute(
+            "return document.documentElement.classList.contains('js');",
+            vec![],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("run a script: {e}"));
+    assert_eq!(js, serde_json::Value::Bool(true), "early.js did not run");
 }
 
 /// Waits (up to 10 s) until the page's text contains `needle`.
@@ -135,6 +161,7 @@ async fn wait_text(browser: &Client, needle: &str) {
         if let Ok(body) = browser.find(Locator::Css("body")).await {
             last = body.text().await.unwrap_or_default();
             if last.contains(needle) {
+                assert_no_csp_violation(browser).await;
                 return;
             }
         }
@@ -211,6 +238,10 @@ async fn visible(browser: &Client, css: &str) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    promodesk_no_browser,
+    ignore = "chromium and chromedriver were not installed when the tests were built: sudo apt-get install chromium chromium-driver"
+)]
 async fn setup_login_create_a_second_store_and_switch_stores() {
     let Some(driver) = start_driver() else { return };
     let app = spawn_app(Db::Sqlite).await.expect("app");
@@ -320,6 +351,10 @@ async fn setup_login_create_a_second_store_and_switch_stores() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    promodesk_no_browser,
+    ignore = "chromium and chromedriver were not installed when the tests were built: sudo apt-get install chromium chromium-driver"
+)]
 async fn create_a_coupon_through_the_tabs_fix_an_error_and_copy_its_url() {
     let Some(driver) = start_driver() else { return };
     let app = spawn_app(Db::Sqlite).await.expect("app");
@@ -428,6 +463,10 @@ async fn create_a_coupon_through_the_tabs_fix_an_error_and_copy_its_url() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    promodesk_no_browser,
+    ignore = "chromium and chromedriver were not installed when the tests were built: sudo apt-get install chromium chromium-driver"
+)]
 async fn create_a_promotion_code_with_a_generated_code_from_the_coupon_page_and_copy_its_url() {
     let Some(driver) = start_driver() else { return };
     let app = spawn_app(Db::Sqlite).await.expect("app");
@@ -492,6 +531,10 @@ async fn create_a_promotion_code_with_a_generated_code_from_the_coupon_page_and_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    promodesk_no_browser,
+    ignore = "chromium and chromedriver were not installed when the tests were built: sudo apt-get install chromium chromium-driver"
+)]
 async fn create_a_set_of_1000_codes_watch_it_finish_and_download_the_csv() {
     let Some(driver) = start_driver() else { return };
     let app = spawn_app(Db::Sqlite).await.expect("app");
@@ -586,6 +629,10 @@ async fn create_a_set_of_1000_codes_watch_it_finish_and_download_the_csv() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    promodesk_no_browser,
+    ignore = "chromium and chromedriver were not installed when the tests were built: sudo apt-get install chromium chromium-driver"
+)]
 async fn open_a_share_url_check_out_see_the_receipt_and_the_count_move() {
     let Some(driver) = start_driver() else { return };
     let app = spawn_app(Db::Sqlite).await.expect("app");
