@@ -264,6 +264,32 @@ db_tests! {
         assert!(page.field_error("prefix").is_some_and(|m| m.contains("formula")));
     }
 
+    async fn csv_imports_are_capped_and_written_in_batches(app) {
+        app.setup_owner().await;
+        let coupon = app.create_coupon(STORE, &[]).await.created_id();
+        let set = app.create_set(STORE, coupon, "Imported", "1", "", "10").await.created_id();
+        let path = format!("/admin/s/acme/coupon-sets/{set}/import");
+        let too_many = "A\n".repeat(1_000_001);
+        let page = app.post_file(&path, &too_many, true).await;
+        page.assert_status(400);
+        assert!(page.body.contains("more than 1,000,000 lines"), "{}", page.body);
+        let too_big = format!("{}\n", "B".repeat(21 * 1024 * 1024));
+        let page = app.post_file(&path, &too_big, true).await;
+        page.assert_status(400);
+        assert!(page.body.contains("larger than 20 MB"), "{}", page.body);
+        assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM set_codes WHERE set_id = {set}")), 1);
+        // 12,000 codes cross two batch boundaries; a duplicate in a later
+        // batch is still named as one.
+        let mut csv: String = (0..12_000).map(|i| format!("IMP{i:06}\n")).collect();
+        csv.push_str("imp-000001\n");
+        let page = app.post_file(&path, &csv, true).await;
+        page.assert_status(200);
+        assert_eq!(page.data_field("added").as_deref(), Some("12000"));
+        assert_eq!(page.data_field("refused").as_deref(), Some("1"));
+        assert!(page.body.contains("duplicate of an earlier line"));
+        assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM set_codes WHERE set_id = {set}")), 12_001);
+    }
+
     async fn a_checkout_field_given_twice_is_refused(app) {
         let shop = shop(&app).await;
         app.create_coupon(STORE, &[]).await.created_id();

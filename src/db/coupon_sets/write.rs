@@ -198,7 +198,9 @@ pub struct ImportReport {
     pub refused: Vec<(usize, String, String)>,
 }
 
-/// Imports codes into a set in one transaction: duplicates (in the file, in
+/// Imports one batch of codes into a set in one transaction (the caller
+/// sends a large file in batches, so the writer lock is never held long):
+/// duplicates (in the batch, in
 /// any set, or held by a coupon or promotion code) are refused line by line,
 /// the rest are added.
 pub fn import(

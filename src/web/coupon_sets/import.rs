@@ -1,6 +1,7 @@
 //! `POST /coupon-sets/{id}/import`: codes from an uploaded CSV file (one
-//! code a line, header optional), in one transaction; every refused line is
-//! reported with its reason.
+//! code a line, header optional), in batches of `BATCH` codes, each its own
+//! short transaction, so that checkouts of every store go on meanwhile;
+//! every refused line is reported with its reason.
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
@@ -18,7 +19,11 @@ use crate::web::layout::{Layout, Section};
 use crate::web::render_status;
 
 /// Largest file read, in bytes.
-const FILE_MAX: usize = 32 * 1024 * 1024;
+const FILE_MAX: usize = 20 * 1024 * 1024;
+/// Most lines read from one file.
+const LINES_MAX: usize = 1_000_000;
+/// Codes written per transaction.
+const BATCH: usize = 5_000;
 /// Refused lines shown on the page (all are counted).
 const SHOWN_MAX: usize = 500;
 
@@ -53,7 +58,7 @@ async fn read_form(mut payload: Multipart) -> Result<(Option<String>, Vec<u8>), 
         while let Some(chunk) = field.try_next().await.map_err(bad)? {
             if value.len() + chunk.len() > FILE_MAX {
                 return Err(AppError::BadRequest(
-                    "The file is larger than 32 MB.".into(),
+                    "The file is larger than 20 MB: split it into smaller files (at most 1,000,000 lines each) and import them one after another.".into(),
                 ));
             }
             value.extend_from_slice(&chunk);
@@ -76,36 +81,66 @@ pub async fn import(
     crate::web::session::check_csrf(&access.session, token.as_deref())?;
     let store = access.store.id();
     let id = CouponSetId(path.1);
-    let mut refused = Vec::new();
-    let mut codes = Vec::new();
     let text = String::from_utf8_lossy(&file);
-    for (i, line) in text.lines().enumerate() {
-        match import_line(line, i == 0) {
-            ImportLine::Code { text, normal } => codes.push(ImportCode {
-                line: i + 1,
-                text,
-                normal,
-            }),
-            ImportLine::Skip => {}
-            ImportLine::Refused(reason) => refused.push((i + 1, line.trim().to_string(), reason)),
+    if text.lines().count() > LINES_MAX {
+        return Err(AppError::BadRequest(
+            "The file has more than 1,000,000 lines: split it and import the parts one after another.".into(),
+        ));
+    }
+    let mut refused = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut batch = Vec::with_capacity(BATCH);
+    let (mut added, mut error, mut set) = (0, None, None);
+    let mut lines = text.lines().enumerate().peekable();
+    while lines.peek().is_some() {
+        for (i, line) in lines.by_ref() {
+            match import_line(line, i == 0) {
+                ImportLine::Code { text, normal } if !seen.insert(normal.clone()) => {
+                    refused.push((i + 1, text, "duplicate of an earlier line".into()));
+                }
+                ImportLine::Code { text, normal } => batch.push(ImportCode {
+                    line: i + 1,
+                    text,
+                    normal,
+                }),
+                ImportLine::Skip => {}
+                ImportLine::Refused(reason) => {
+                    refused.push((i + 1, line.trim().to_string(), reason))
+                }
+            }
+            if batch.len() == BATCH {
+                break;
+            }
+        }
+        let codes = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+        let (row, outcome) = crate::web::db(&access.state, move |conn| {
+            let set = db::coupon_sets::find(conn, store, id)?;
+            Ok::<_, AppError>((set, db::coupon_sets::import(conn, store, id, codes)))
+        })
+        .await?;
+        set = Some(row);
+        match outcome {
+            Ok(report) => {
+                refused.extend(report.refused);
+                added += report.added;
+            }
+            Err(SetWriteError::Db(e)) => return Err(e.into()),
+            Err(_) => {
+                error = Some(
+                    "The set is still generating codes: import again when it is done.".to_string(),
+                );
+                break;
+            }
         }
     }
-    let result = crate::web::db(&access.state, move |conn| {
-        let set = db::coupon_sets::find(conn, store, id)?;
-        Ok::<_, AppError>((set, db::coupon_sets::import(conn, store, id, codes)))
-    })
-    .await?;
-    let (set, outcome) = result;
-    let (added, error) = match outcome {
-        Ok(report) => {
-            refused.extend(report.refused);
-            (report.added, None)
+    let set = match set {
+        Some(set) => set,
+        None => {
+            crate::web::db(&access.state, move |conn| {
+                db::coupon_sets::find(conn, store, id)
+            })
+            .await?
         }
-        Err(SetWriteError::Db(e)) => return Err(e.into()),
-        Err(_) => (
-            0,
-            Some("The set is still generating codes: import again when it is done.".to_string()),
-        ),
     };
     if file.is_empty() && error.is_none() {
         refused.push((
