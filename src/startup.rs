@@ -171,6 +171,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/login", web::post().to(auth::login::submit))
                 .route("/logout", web::get().to(auth::logout::show))
                 .route("/logout", web::post().to(auth::logout::submit))
+                .route("/account", web::get().to(auth::account::show))
+                .route("/account", web::post().to(auth::account::change_password))
+                .route("/invite/{token}", web::get().to(auth::invite::show))
+                .route("/invite/{token}", web::post().to(auth::invite::accept))
                 .route("/stores/new", web::get().to(stores::picker::new))
                 .route("/stores/new", web::post().to(stores::picker::create))
                 .service(store_scope()),
@@ -281,7 +285,12 @@ fn store_scope() -> actix_web::Scope {
         .route("/settings", web::get().to(settings::show))
         .route("/settings", web::post().to(settings::update))
         .route("/members", web::get().to(members::show))
-        .route("/members", web::post().to(members::add))
+        .route("/members", web::post().to(members::invite))
+        .route("/members/{user_id}/role", web::post().to(members::set_role))
+        .route(
+            "/members/invitations/{id}/revoke",
+            web::post().to(members::revoke),
+        )
         .route("/members/{user_id}/remove", web::post().to(members::remove))
 }
 

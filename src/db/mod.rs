@@ -7,6 +7,7 @@ pub mod coupon_sets;
 pub mod coupons;
 pub mod customers;
 pub mod events;
+pub mod invitations;
 pub mod login_failures;
 pub mod orders;
 pub mod paging;

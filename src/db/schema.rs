@@ -57,6 +57,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    invitations (id) {
+        id -> BigInt,
+        store_id -> BigInt,
+        email -> Text,
+        role -> Text,
+        token_hash -> Text,
+        invited_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        accepted_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(invitations -> stores (store_id));
+
+diesel::table! {
     customers (id) {
         id -> BigInt,
         store_id -> BigInt,
@@ -273,6 +290,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     memberships,
     login_failures,
     staff_sessions,
+    invitations,
     products,
     coupons,
     coupon_products,

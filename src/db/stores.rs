@@ -109,7 +109,7 @@ pub fn update(conn: &mut Conn, id: StoreId, fields: &StoreFields) -> Result<(), 
     })
 }
 
-fn parse_role(raw: &str) -> QueryResult<Role> {
+pub(super) fn parse_role(raw: &str) -> QueryResult<Role> {
     Role::parse(raw)
         .map_err(|_| DbError::DeserializationError(format!("unknown role {raw:?}").into()))
 }
@@ -192,83 +192,66 @@ pub fn add_member(conn: &mut Conn, store: StoreId, user: UserId, role: Role) -> 
         .map(|_| ())
 }
 
-/// What adding a member did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MemberChange {
-    /// A new account was created and added.
-    Created,
-    /// An existing account was added.
-    Added,
-    /// The account was a member already; its role was changed.
-    RoleChanged,
-}
-
-/// Why a member could not be added or changed.
+/// Why a member's role could not be changed or the member removed.
 #[derive(Debug, thiserror::Error)]
 pub enum MemberError {
-    #[error("a new account needs a password")]
-    PasswordRequired,
     #[error("the store would have no owner left")]
     LastOwner,
+    #[error("no such member")]
+    NotMember,
     #[error(transparent)]
     Db(#[from] DbError),
 }
 
-/// Adds the account with this email to the store with `role`, creating the
-/// account with `new_password_hash` when there is none, or changes the role
-/// of an existing member. A store always keeps at least one owner.
-pub fn put_member(
-    conn: &mut Conn,
-    store: StoreId,
-    email: &Email,
-    role: Role,
-    new_password_hash: Option<&str>,
-) -> Result<MemberChange, MemberError> {
-    super::write_transaction(conn, |conn| {
-        let user = match super::users::find_by_email(conn, email)? {
-            Some(user) => user.id(),
-            None => {
-                let hash = new_password_hash.ok_or(MemberError::PasswordRequired)?;
-                let user = super::users::insert(conn, email, hash)?;
-                add_member(conn, store, user, role)?;
-                return Ok(MemberChange::Created);
-            }
-        };
-        let current: Option<String> = memberships::table
-            .find((store.0, user.0))
-            .select(memberships::role)
-            .first(conn)
-            .optional()?;
-        match current {
-            None => {
-                add_member(conn, store, user, role)?;
-                Ok(MemberChange::Added)
-            }
-            Some(current) => {
-                if parse_role(&current)? == Role::Owner && role != Role::Owner {
-                    ensure_other_owner(conn, store, user)?;
-                }
-                diesel::update(memberships::table.find((store.0, user.0)))
-                    .set(memberships::role.eq(role.as_str()))
-                    .execute(conn)?;
-                Ok(MemberChange::RoleChanged)
-            }
-        }
-    })
+/// Is the account with this email a member of the store?
+pub fn has_member_email(conn: &mut Conn, store: StoreId, email: &Email) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        memberships::table
+            .inner_join(users::table)
+            .filter(memberships::store_id.eq(store.0))
+            .filter(users::email.eq(email.as_str())),
+    ))
+    .get_result(conn)
 }
 
-/// Removes a member; the last owner cannot be removed.
-pub fn remove_member(conn: &mut Conn, store: StoreId, user: UserId) -> Result<(), MemberError> {
-    super::write_transaction(conn, |conn| {
+/// The member's role, if the user is a member.
+pub fn role_of(conn: &mut Conn, store: StoreId, user: UserId) -> QueryResult<Option<Role>> {
+    let role: Option<String> = memberships::table
+        .find((store.0, user.0))
+        .select(memberships::role)
+        .first(conn)
+        .optional()?;
+    role.map(|r| parse_role(&r)).transpose()
+}
+
+/// Changes a member's role; the store always keeps an owner. The caller
+/// owns the transaction.
+pub fn set_role(
+    conn: &mut Conn,
+    store: StoreId,
+    user: UserId,
+    role: Role,
+) -> Result<(), MemberError> {
+    let current = role_of(conn, store, user)?.ok_or(MemberError::NotMember)?;
+    if current == Role::Owner && role != Role::Owner {
         ensure_other_owner(conn, store, user)?;
-        let removed = diesel::delete(memberships::table.find((store.0, user.0))).execute(conn)?;
-        if removed == 0 {
-            return Err(MemberError::Db(DbError::NotFound));
-        }
-        // Their sessions end at once (SPEC section 9), wherever they are.
-        super::sessions::end_all(conn, user)?;
-        Ok(())
-    })
+    }
+    diesel::update(memberships::table.find((store.0, user.0)))
+        .set(memberships::role.eq(role.as_str()))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Removes a member and ends all of their sessions at once (SPEC section
+/// 9); the last owner cannot be removed. The caller owns the transaction.
+pub fn remove_member(conn: &mut Conn, store: StoreId, user: UserId) -> Result<(), MemberError> {
+    ensure_other_owner(conn, store, user)?;
+    let removed = diesel::delete(memberships::table.find((store.0, user.0))).execute(conn)?;
+    if removed == 0 {
+        return Err(MemberError::NotMember);
+    }
+    super::sessions::end_all(conn, user)?;
+    Ok(())
 }
 
 fn ensure_other_owner(conn: &mut Conn, store: StoreId, user: UserId) -> Result<(), MemberError> {

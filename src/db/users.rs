@@ -51,3 +51,10 @@ pub fn insert(conn: &mut Conn, email: &Email, password_hash: &str) -> QueryResul
         .execute(conn)?;
     super::last_insert_id(conn).map(UserId)
 }
+
+pub fn set_password_hash(conn: &mut Conn, user: UserId, password_hash: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(user.0))
+        .set(users::password_hash.eq(password_hash))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -741,3 +741,79 @@ async fn open_a_share_url_check_out_see_the_receipt_and_the_count_move() {
     snap(&browser, "customers").await;
     browser.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    promodesk_no_browser,
+    ignore = "chromium and chromedriver were not installed when the tests were built: sudo apt-get install chromium chromium-driver"
+)]
+async fn an_owner_invites_a_manager_who_accepts_in_another_browser_and_lands_in_the_store() {
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app(Db::Sqlite).await.expect("app");
+    let owner = connect(&driver).await;
+    let base = &app.address;
+    setup_in_browser(&owner, base).await;
+
+    // The owner invites jane as manager and copies the one-time link.
+    visit(
+        &owner,
+        &format!("{base}/admin/s/acme/members"),
+        "Invite a member",
+    )
+    .await;
+    fill(&owner, "email", "jane@example.com").await;
+    select(&owner, "role", "manager").await;
+    click(&owner, "form[action$='/members'] button[type=submit]").await;
+    wait_text(&owner, "Invitation ready").await;
+    click(&owner, "button[data-copy='#invite-url']").await;
+    wait_text(&owner, "Copied!").await;
+    snap(&owner, "members-invitation").await;
+    let link = owner
+        .find(Locator::Css("[data-field=invite_url]"))
+        .await
+        .expect("invite link")
+        .text()
+        .await
+        .expect("text");
+    assert!(link.starts_with(&format!("{base}/admin/invite/")), "{link}");
+
+    // Jane, in a browser of her own, opens it, chooses a password and
+    // lands in the store.
+    let jane = connect(&driver).await;
+    visit(&jane, &link, "Join Acme Outfitters").await;
+    wait_text(&jane, "Choose a password").await;
+    snap(&jane, "invitation-new-account").await;
+    fill(&jane, "password", PASSWORD).await;
+    submit(&jane).await;
+    wait_path(&jane, "/admin/s/acme").await;
+    wait_text(&jane, "Welcome to Acme Outfitters: you joined as Manager.").await;
+    wait_text(&jane, "jane@example.com").await;
+
+    // The owner sees her as a member, and the invitation is no longer open.
+    visit(
+        &owner,
+        &format!("{base}/admin/s/acme/members"),
+        "jane@example.com",
+    )
+    .await;
+    let members = owner
+        .find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .text()
+        .await
+        .expect("text");
+    assert!(!members.contains("Open invitations"), "{members}");
+    assert!(
+        visible(
+            &owner,
+            "tr[data-member='jane@example.com'] select[name=role]"
+        )
+        .await
+    );
+
+    // The link worked once.
+    visit(&jane, &link, "This invitation link does not work").await;
+    jane.close().await.expect("close");
+    owner.close().await.expect("close");
+}

@@ -12,6 +12,7 @@ mod coupon_sets;
 mod coupons;
 mod csrf;
 mod hardening;
+mod members;
 mod products;
 mod promotion_codes;
 mod stores;

@@ -9,10 +9,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::accounts::{self, LogIn};
 use crate::db;
 use crate::domain::email::Email;
-use crate::domain::login::{self, Throttle};
-use crate::domain::password;
+use crate::domain::login::Throttle;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::forms::FormErrors;
@@ -69,43 +69,16 @@ pub async fn show(
     render_status(StatusCode::OK, &page)
 }
 
-enum Outcome {
-    /// Logged in, with the new server-side session's id.
-    LoggedIn(String),
-    WrongCredentials,
-    Throttled(Throttle),
-}
-
-fn attempt(
-    conn: &mut db::Conn,
-    email: &Email,
-    password: &str,
-    client: &str,
-    session_id: String,
-) -> Result<Outcome, db::DbError> {
-    let now = db::now();
-    let window_start = now - login::WINDOW;
-    let failures = db::login_failures::recent(conn, email, client, window_start)?;
-    if let Err(throttle) = login::gate(&failures, now) {
-        return Ok(Outcome::Throttled(throttle));
-    }
-    let user = db::users::find_by_email(conn, email)?;
-    let stored = user.as_ref().map(|u| u.password_hash.as_str());
-    // One verification on every path, against a dummy hash for an unknown
-    // email: the same time and the same answer either way.
-    let matched =
-        login::password_matches(stored, password::dummy_hash(), password, password::verify);
-    match user {
-        Some(user) if matched => {
-            db::login_failures::clear(conn, email, client, window_start)?;
-            db::sessions::create(conn, &session_id, user.id())?;
-            Ok(Outcome::LoggedIn(session_id))
-        }
-        _ => {
-            db::login_failures::record(conn, email, client)?;
-            Ok(Outcome::WrongCredentials)
-        }
-    }
+/// What the page says to a throttled client.
+pub fn throttled_message(throttle: Throttle) -> String {
+    let (what, minutes) = match throttle {
+        Throttle::Client { minutes } => ("from your network", minutes),
+        Throttle::Email { minutes } => ("for this email", minutes),
+    };
+    format!(
+        "Too many failed logins {what}. For your security, logging in from here is paused: try again in {minutes} minute{}.",
+        if minutes == 1 { "" } else { "s" }
+    )
 }
 
 pub async fn submit(
@@ -138,33 +111,25 @@ pub async fn submit(
         .map(|ip| ip.to_string())
         .unwrap_or_default();
     let session_id = new_session_id()?;
+    let sid = session_id.clone();
     let outcome = crate::web::db(&state, move |conn| {
-        attempt(conn, &email, &password, &client, session_id)
+        accounts::log_in(conn, &email, &password, &client, &sid)
     })
     .await?;
     match outcome {
-        Outcome::LoggedIn(session_id) => {
+        LogIn::LoggedIn(_) => {
             log_in(&session, &session_id)?;
             Ok(see_other("/admin"))
         }
-        Outcome::WrongCredentials => render(
+        LogIn::WrongCredentials => render(
             StatusCode::UNAUTHORIZED,
             FormErrors::default(),
             Some("The email or password is wrong.".into()),
         ),
-        Outcome::Throttled(throttle) => {
-            let (what, minutes) = match throttle {
-                Throttle::Client { minutes } => ("from your network", minutes),
-                Throttle::Email { minutes } => ("for this email", minutes),
-            };
-            render(
-                StatusCode::TOO_MANY_REQUESTS,
-                FormErrors::default(),
-                Some(format!(
-                    "Too many failed logins {what}. For your security, logging in from here is paused: try again in {minutes} minute{}.",
-                    if minutes == 1 { "" } else { "s" }
-                )),
-            )
-        }
+        LogIn::Throttled(throttle) => render(
+            StatusCode::TOO_MANY_REQUESTS,
+            FormErrors::default(),
+            Some(throttled_message(throttle)),
+        ),
     }
 }

@@ -1,19 +1,23 @@
 //! `/admin/s/{store}/members`: who can work in the store, and with which
-//! role. Owners add members (creating the account when the email is new),
-//! change roles and remove members; a store always keeps an owner.
+//! role. Owners invite people by email and role (`app::members`): the page
+//! shows the one-time link to hand over, and says the same thing whether or
+//! not the email has an account. Owners also change roles, withdraw
+//! invitations and remove members; a store always keeps an owner.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::db;
-use crate::db::stores::{Member, MemberChange, MemberError};
+use crate::app::members::{self as use_case, InviteError};
+use crate::db::invitations::Pending;
+use crate::db::stores::{Member, MemberError};
 use crate::domain::email::Email;
 use crate::domain::ids::UserId;
-use crate::domain::password::NewPassword;
 use crate::domain::role::Role;
+use crate::domain::time;
 use crate::error::AppError;
+use crate::web::coupons::view::store_tz;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extract::{MinRole, Owner, StoreAccess, Viewer};
 use crate::web::forms::FormErrors;
@@ -23,20 +27,39 @@ use crate::web::{render_status, see_other};
 
 #[derive(Debug, Deserialize)]
 #[serde(default)]
-pub struct MemberForm {
+pub struct InviteForm {
     pub email: String,
-    pub password: String,
     pub role: String,
 }
 
-impl Default for MemberForm {
+impl Default for InviteForm {
     fn default() -> Self {
-        MemberForm {
+        InviteForm {
             email: String::new(),
-            password: String::new(),
             role: Role::Viewer.as_str().into(),
         }
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RoleForm {
+    pub role: String,
+}
+
+/// A just-created invitation, shown once with its link.
+pub struct NewInvite {
+    pub email: String,
+    pub role: Role,
+    pub url: String,
+    pub expires: String,
+}
+
+pub struct PendingRow {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub expires: String,
 }
 
 #[derive(Template)]
@@ -44,7 +67,9 @@ impl Default for MemberForm {
 struct MembersPage {
     layout: Layout,
     members: Vec<Member>,
-    form: MemberForm,
+    pending: Vec<PendingRow>,
+    invited: Option<NewInvite>,
+    form: InviteForm,
     errors: FormErrors,
     can_edit: bool,
     me: UserId,
@@ -54,15 +79,28 @@ struct MembersPage {
 async fn render<R: MinRole>(
     access: &StoreAccess<R>,
     status: StatusCode,
-    form: MemberForm,
+    form: InviteForm,
     errors: FormErrors,
+    invited: Option<NewInvite>,
 ) -> Result<HttpResponse, AppError> {
     let store = access.store.id();
-    let members =
-        crate::web::db(&access.state, move |conn| db::stores::members(conn, store)).await?;
+    let (members, pending) =
+        crate::web::db(&access.state, move |conn| use_case::list(conn, store)).await?;
+    let tz = store_tz(&access.store.timezone);
+    let pending = pending
+        .into_iter()
+        .map(|p: Pending| PendingRow {
+            id: p.id,
+            email: p.email,
+            role: p.role,
+            expires: time::display(p.expires_at, tz),
+        })
+        .collect();
     let page = MembersPage {
         layout: access.layout(Section::Members)?,
         members,
+        pending,
+        invited,
         form,
         errors,
         can_edit: access.role >= Role::Owner,
@@ -76,72 +114,99 @@ pub async fn show(access: StoreAccess<Viewer>) -> Result<HttpResponse, AppError>
     render(
         &access,
         StatusCode::OK,
-        MemberForm::default(),
+        InviteForm::default(),
         FormErrors::default(),
+        None,
     )
     .await
 }
 
-pub async fn add(
+/// `POST /admin/s/{store}/members`: invites `email` as `role` and shows the
+/// link (a secret shown once, so the page is rendered, not redirected).
+pub async fn invite(
     access: StoreAccess<Owner>,
-    CsrfForm(mut form): CsrfForm<MemberForm>,
+    CsrfForm(form): CsrfForm<InviteForm>,
 ) -> Result<HttpResponse, AppError> {
     let mut errors = FormErrors::default();
     let email = errors.check("email", Email::parse(&form.email));
     let role = errors.check("role", Role::parse(&form.role));
-    // The password only matters for a new account; it is checked below.
-    let password = if form.password.is_empty() {
-        None
-    } else {
-        errors.check("password", NewPassword::parse(&form.password))
-    };
-    form.password.clear();
     let (Some(email), Some(role)) = (email, role) else {
-        return render(&access, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await;
-    };
-    if !errors.is_empty() {
-        return render(&access, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await;
-    }
-    let hash = match password {
-        Some(password) => Some(web::block(move || password.hash()).await??),
-        None => None,
+        return render(
+            &access,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form,
+            errors,
+            None,
+        )
+        .await;
     };
     let store = access.store.id();
+    let inviter = access.user.id();
     let shown_email = email.as_str().to_string();
     let outcome = crate::web::db(&access.state, move |conn| {
-        Ok::<_, AppError>(db::stores::put_member(
-            conn,
-            store,
-            &email,
-            role,
-            hash.as_deref(),
-        ))
+        Ok::<_, AppError>(use_case::invite(conn, store, inviter, &email, role))
     })
     .await?;
-    let message = match outcome {
-        Ok(MemberChange::Created) => format!("Account {shown_email} created and added as {role}."),
-        Ok(MemberChange::Added) => format!("{shown_email} added as {role}."),
-        Ok(MemberChange::RoleChanged) => format!("{shown_email} is now {role}."),
-        Err(MemberError::PasswordRequired) => {
+    let invited = match outcome {
+        Ok(invited) => invited,
+        Err(InviteError::AlreadyMember) => {
             errors.add(
-                "password",
-                "There is no account with this email yet: set a password for it (at least 8 characters).",
+                "email",
+                "This email is a member already: change its role in the list above.",
             );
-            return render(&access, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await;
+            return render(
+                &access,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form,
+                errors,
+                None,
+            )
+            .await;
         }
-        Err(MemberError::LastOwner) => {
-            errors.add(
-                "role",
-                "This is the store's only owner: make someone else owner first.",
-            );
-            return render(&access, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await;
-        }
-        Err(MemberError::Db(e)) => return Err(e.into()),
+        Err(InviteError::NoRandomness(e)) => return Err(AppError::internal(e)),
+        Err(InviteError::Db(e)) => return Err(e.into()),
     };
-    flash(&access.session, FlashKind::Success, message)?;
-    Ok(see_other(&format!("{}/members", access.base_path())))
+    let new_invite = NewInvite {
+        email: shown_email,
+        role,
+        url: format!(
+            "{}/admin/invite/{}",
+            access.state.default_base_url.trim_end_matches('/'),
+            invited.token
+        ),
+        expires: time::display(invited.expires_at, store_tz(&access.store.timezone)),
+    };
+    render(
+        &access,
+        StatusCode::OK,
+        InviteForm::default(),
+        FormErrors::default(),
+        Some(new_invite),
+    )
+    .await
 }
 
+/// `POST /admin/s/{store}/members/{user_id}/role`.
+pub async fn set_role(
+    access: StoreAccess<Owner>,
+    path: web::Path<(String, i64)>,
+    CsrfForm(form): CsrfForm<RoleForm>,
+) -> Result<HttpResponse, AppError> {
+    let (_, user) = path.into_inner();
+    let role = Role::parse(&form.role).map_err(AppError::BadRequest)?;
+    let store = access.store.id();
+    let changed = crate::web::db(&access.state, move |conn| {
+        Ok::<_, AppError>(use_case::set_role(conn, store, UserId(user), role))
+    })
+    .await?;
+    member_outcome(
+        &access,
+        changed,
+        format!("Role changed to {}.", role.label()),
+    )
+}
+
+/// `POST /admin/s/{store}/members/{user_id}/remove`.
 pub async fn remove(
     access: StoreAccess<Owner>,
     path: web::Path<(String, i64)>,
@@ -150,18 +215,47 @@ pub async fn remove(
     let (_, user) = path.into_inner();
     let store = access.store.id();
     let removed = crate::web::db(&access.state, move |conn| {
-        Ok::<_, AppError>(db::stores::remove_member(conn, store, UserId(user)))
+        Ok::<_, AppError>(use_case::remove(conn, store, UserId(user)))
     })
     .await?;
-    match removed {
-        Ok(()) => flash(&access.session, FlashKind::Success, "Member removed.")?,
+    member_outcome(&access, removed, "Member removed.".into())
+}
+
+fn member_outcome(
+    access: &StoreAccess<Owner>,
+    outcome: Result<(), MemberError>,
+    success: String,
+) -> Result<HttpResponse, AppError> {
+    match outcome {
+        Ok(()) => flash(&access.session, FlashKind::Success, success)?,
         Err(MemberError::LastOwner) => flash(
             &access.session,
             FlashKind::Error,
-            "The store's only owner cannot be removed: make someone else owner first.",
+            "This is the store's only owner: make someone else owner first.",
         )?,
+        Err(MemberError::NotMember) => return Err(AppError::NotFound),
         Err(MemberError::Db(e)) => return Err(e.into()),
-        Err(MemberError::PasswordRequired) => return Err(AppError::NotFound),
     }
+    Ok(see_other(&format!("{}/members", access.base_path())))
+}
+
+/// `POST /admin/s/{store}/members/invitations/{id}/revoke`.
+pub async fn revoke(
+    access: StoreAccess<Owner>,
+    path: web::Path<(String, i64)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let (_, id) = path.into_inner();
+    let store = access.store.id();
+    let revoked =
+        crate::web::db(&access.state, move |conn| use_case::revoke(conn, store, id)).await?;
+    if !revoked {
+        return Err(AppError::NotFound);
+    }
+    flash(
+        &access.session,
+        FlashKind::Success,
+        "Invitation withdrawn: its link no longer works.",
+    )?;
     Ok(see_other(&format!("{}/members", access.base_path())))
 }

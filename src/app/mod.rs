@@ -1,0 +1,8 @@
+//! Use cases: each public function is one action (log in, invite a member,
+//! accept an invitation...), owns its transaction and returns a typed
+//! outcome. HTML handlers (and later the JSON API and jobs) call these, never
+//! `db` directly for a write.
+
+pub mod accounts;
+pub mod members;
+pub mod tokens;
