@@ -26,62 +26,8 @@ fn client() -> reqwest::Client {
         .expect("client")
 }
 
-/// A $20.00 product and the unlimited coupon BENCH10; returns the product id.
-async fn catalog(bench: &common::Bench) -> i64 {
-    let admin = format!("{}/admin/s/bench", bench.base);
-    let page = bench
-        .client
-        .get(format!("{admin}/products/new"))
-        .send()
-        .await
-        .expect("form");
-    let token = common::csrf_of(&page.text().await.expect("body"));
-    let product = bench
-        .client
-        .post(format!("{admin}/products/new"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("name", "Tee"),
-            ("price", "20.00"),
-            ("currency", "USD"),
-            ("billing", "one_time"),
-            ("interval", "month"),
-        ])
-        .send()
-        .await
-        .expect("product");
-    let location = product.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_string();
-    let coupon = bench
-        .client
-        .post(format!("{admin}/coupons/new"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("code", "BENCH10"),
-            ("discount_type", "percent"),
-            ("percent_off", "10"),
-            ("duration", "once"),
-        ])
-        .send()
-        .await
-        .expect("coupon");
-    assert_eq!(
-        coupon.status(),
-        303,
-        "{}",
-        coupon.text().await.unwrap_or_default()
-    );
-    location
-        .rsplit('/')
-        .next()
-        .and_then(|id| id.parse().ok())
-        .expect("product id")
-}
-
 async fn run(label: &str, bench: common::Bench, concurrency: usize) {
-    let product = catalog(&bench).await;
+    let product = common::catalog(&bench.base, &bench.client).await;
     let quantity = format!("quantity_{product}");
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();

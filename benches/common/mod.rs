@@ -43,6 +43,18 @@ pub async fn start_at(database_url: String, dir: Option<tempfile::TempDir>) -> B
     let app = Application::build(config).await.expect("app");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
+    let client = setup_store(&base).await;
+    Bench {
+        base,
+        database_url,
+        client,
+        _dir: dir,
+    }
+}
+
+/// Sets up the owner and the store `bench` on a fresh server at `base`;
+/// returns the owner's logged-in client.
+pub async fn setup_store(base: &str) -> reqwest::Client {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -69,12 +81,59 @@ pub async fn start_at(database_url: String, dir: Option<tempfile::TempDir>) -> B
         .await
         .expect("setup");
     assert_eq!(created.status(), 303);
-    Bench {
-        base,
-        database_url,
-        client,
-        _dir: dir,
-    }
+    client
+}
+
+/// A $20.00 product and the unlimited 10% coupon BENCH10 in store `bench`;
+/// returns the product id.
+pub async fn catalog(base: &str, client: &reqwest::Client) -> i64 {
+    let admin = format!("{base}/admin/s/bench");
+    let page = client
+        .get(format!("{admin}/products/new"))
+        .send()
+        .await
+        .expect("form");
+    let token = csrf_of(&page.text().await.expect("body"));
+    let product = client
+        .post(format!("{admin}/products/new"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("name", "Tee"),
+            ("price", "20.00"),
+            ("currency", "USD"),
+            ("billing", "one_time"),
+            ("interval", "month"),
+        ])
+        .send()
+        .await
+        .expect("product");
+    let location = product.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    let coupon = client
+        .post(format!("{admin}/coupons/new"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("code", "BENCH10"),
+            ("discount_type", "percent"),
+            ("percent_off", "10"),
+            ("duration", "once"),
+        ])
+        .send()
+        .await
+        .expect("coupon");
+    assert_eq!(
+        coupon.status(),
+        303,
+        "{}",
+        coupon.text().await.unwrap_or_default()
+    );
+    location
+        .rsplit('/')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .expect("product id")
 }
 
 /// The hidden CSRF token of a page.

@@ -288,6 +288,13 @@ db_tests! {
         assert_eq!(page.data_field("refused").as_deref(), Some("1"));
         assert!(page.body.contains("duplicate of an earlier line"));
         assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM set_codes WHERE set_id = {set}")), 12_001);
+        // Every refused line is counted; the first 500 are listed.
+        let bad: String = (0..600).map(|i| format!("=BAD{i}\n")).collect();
+        let page = app.post_file(&path, &bad, true).await;
+        page.assert_status(200);
+        assert_eq!(page.data_field("refused").as_deref(), Some("600"));
+        assert_eq!(page.body.matches("data-refused-line=").count(), 500);
+        assert!(page.body.contains("The first 500 refused lines are shown."));
     }
 
     async fn a_checkout_field_given_twice_is_refused(app) {

@@ -7,7 +7,7 @@ mod write;
 
 pub use write::{
     ImportCode, ImportReport, SetWriteError, add_codes, archive_codes_of_coupon, create, delete,
-    import,
+    import, last_code_id,
 };
 
 use chrono::NaiveDateTime;

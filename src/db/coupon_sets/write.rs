@@ -198,16 +198,28 @@ pub struct ImportReport {
     pub refused: Vec<(usize, String, String)>,
 }
 
+/// The highest set code id so far (0 when there is none): taken before a
+/// file's first batch, it tells the file's own codes from older ones.
+pub fn last_code_id(conn: &mut Conn) -> QueryResult<i64> {
+    set_codes::table
+        .select(diesel::dsl::max(set_codes::id))
+        .first::<Option<i64>>(conn)
+        .map(Option::unwrap_or_default)
+}
+
 /// Imports one batch of codes into a set in one transaction (the caller
 /// sends a large file in batches, so the writer lock is never held long):
 /// duplicates (in the batch, in
 /// any set, or held by a coupon or promotion code) are refused line by line,
-/// the rest are added.
+/// the rest are added. Codes of this set with an id above `file_start` (see
+/// `last_code_id`) came from earlier batches of the same file, and are
+/// refused as duplicates of an earlier line.
 pub fn import(
     conn: &mut Conn,
     store: StoreId,
     id: CouponSetId,
     codes: Vec<ImportCode>,
+    file_start: i64,
 ) -> Result<ImportReport, SetWriteError> {
     crate::db::write_transaction(conn, |conn| {
         lock_store(conn, store)?;
@@ -229,22 +241,25 @@ pub fn import(
         }
         for chunk in fresh.chunks(1_000) {
             let normals: Vec<String> = chunk.iter().map(|c| c.normal.clone()).collect();
-            let in_sets: std::collections::HashSet<String> = set_codes::table
+            let in_sets: std::collections::HashMap<String, (i64, i64)> = set_codes::table
                 .filter(set_codes::store_id.eq(store.0))
                 .filter(set_codes::normal.eq_any(&normals))
-                .select(set_codes::normal)
-                .load::<String>(conn)?
+                .select((set_codes::normal, (set_codes::id, set_codes::set_id)))
+                .load::<(String, (i64, i64))>(conn)?
                 .into_iter()
                 .collect();
             let elsewhere = super::generate::held_elsewhere(conn, store, &normals)?;
             let mut rows = Vec::new();
             for code in chunk {
-                if in_sets.contains(&code.normal) {
-                    report.refused.push((
-                        code.line,
-                        code.text.clone(),
-                        "already a code of a coupon set".into(),
-                    ));
+                if let Some(&(code_id, set_id)) = in_sets.get(&code.normal) {
+                    let reason = if set_id == id.0 && code_id > file_start {
+                        "duplicate of an earlier line"
+                    } else {
+                        "already a code of a coupon set"
+                    };
+                    report
+                        .refused
+                        .push((code.line, code.text.clone(), reason.into()));
                 } else if elsewhere.contains(&code.normal) {
                     report.refused.push((
                         code.line,
