@@ -85,10 +85,17 @@ async fn coupon_set(base: &str, client: &reqwest::Client) -> i64 {
         .await
         .expect("body");
     let marker = "/admin/s/bench/coupons/";
-    let coupon: String = list[list.find(marker).expect("the coupon") + marker.len()..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
+    // The first link to a coupon's own page (not to /coupons/new).
+    let coupon: String = list
+        .match_indices(marker)
+        .map(|(at, _)| {
+            list[at + marker.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .find(|id| !id.is_empty())
+        .expect("the coupon");
     let token = common::csrf_of(&list);
     let created = client
         .post(format!("{admin}/coupon-sets/new"))
@@ -103,7 +110,16 @@ async fn coupon_set(base: &str, client: &reqwest::Client) -> i64 {
         .send()
         .await
         .expect("set");
-    assert_eq!(created.status(), 303, "the set was not created");
+    if created.status() != 303 {
+        let status = created.status();
+        let body = created.text().await.unwrap_or_default();
+        let errors: Vec<&str> = body
+            .split("class=\"field-error\"")
+            .skip(1)
+            .map(|e| &e[..e.len().min(200)])
+            .collect();
+        panic!("the set was not created ({status}): {errors:?}");
+    }
     created.headers()["location"]
         .to_str()
         .ok()

@@ -10,11 +10,15 @@ use super::{Conn, upper};
 use crate::domain::ids::{PromotionCodeId, StoreId};
 
 /// Serialises writes to the store's codes. SQLite write transactions are
-/// `BEGIN IMMEDIATE` already; PostgreSQL locks the store's row.
+/// `BEGIN IMMEDIATE` already; PostgreSQL locks the store's row with `FOR NO
+/// KEY UPDATE`, which two code writers cannot both hold but which does not
+/// block the `FOR KEY SHARE` lock that every insert referencing the store
+/// (orders, customers) takes: checkouts go on while a CSV import or a set
+/// generation holds the lock (`FOR UPDATE` made each wait for a whole batch).
 pub fn lock_store(conn: &mut Conn, store: StoreId) -> QueryResult<()> {
     if let Conn::Postgres(c) = conn {
         diesel::sql_query(format!(
-            "SELECT id FROM stores WHERE id = {} FOR UPDATE",
+            "SELECT id FROM stores WHERE id = {} FOR NO KEY UPDATE",
             store.0
         ))
         .execute(c)?;
