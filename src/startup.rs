@@ -13,7 +13,10 @@ use actix_web::{App, HttpServer, web};
 use crate::config::Config;
 use crate::db;
 use crate::error::AppError;
-use crate::web::{AppState, assets, auth, checkout, health, stores};
+use crate::web::{
+    AppState, assets, auth, checkout, coupon_sets, coupons, customers, health, orders, products,
+    promotion_codes, stores,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -156,142 +159,131 @@ async fn session_key(config: &Config, pool: &db::Pool) -> Result<Key, StartError
     Ok(Key::from(&bytes))
 }
 
-/// Every route, in one place. Store pages resolve the store and the user's
-/// role through `StoreAccess`; every POST reads its form through `CsrfForm`.
-fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(stores::picker::root))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/static/{path:.*}", web::get().to(assets::serve))
-        .service(
-            web::scope("/admin")
-                .route("", web::get().to(stores::picker::show))
-                .route("/setup", web::get().to(auth::setup::show))
-                .route("/setup", web::post().to(auth::setup::submit))
-                .route("/login", web::get().to(auth::login::show))
-                .route("/login", web::post().to(auth::login::submit))
-                .route("/logout", web::get().to(auth::logout::show))
-                .route("/logout", web::post().to(auth::logout::submit))
-                .route("/account", web::get().to(auth::account::show))
-                .route("/account", web::post().to(auth::account::change_password))
-                .route("/invite/{token}", web::get().to(auth::invite::show))
-                .route("/invite/{token}", web::post().to(auth::invite::accept))
-                .route("/stores/new", web::get().to(stores::picker::new))
-                .route("/stores/new", web::post().to(stores::picker::create))
-                .service(store_scope()),
-        )
-        // The public checkout; store slugs never take the reserved words
-        // routed above.
-        .route("/{store}", web::get().to(checkout::show))
-        .route("/{store}/checkout", web::post().to(checkout::submit))
-        .route(
-            "/{store}/orders/{public_id}",
-            web::get().to(checkout::receipt::show),
-        )
-        .default_service(web::to(not_found));
+/// Declares a group of routes once: `$register` adds them to a scope (or
+/// the app's config) and `$list` names them, so the route table test walks
+/// exactly what the router serves.
+macro_rules! route_group {
+    (scope $register:ident, $list:ident, [$($method:ident $path:literal => $handler:expr),* $(,)?]) => {
+        const $list: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+        fn $register(scope: actix_web::Scope) -> actix_web::Scope {
+            scope$(.route($path, web::$method().to($handler)))*
+        }
+    };
+    (config $register:ident, $list:ident, [$($method:ident $path:literal => $handler:expr),* $(,)?]) => {
+        const $list: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+        fn $register(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, web::$method().to($handler));)*
+        }
+    };
 }
 
-fn store_scope() -> actix_web::Scope {
-    use crate::web::coupons::{edit, list, show};
-    use crate::web::{coupon_sets, customers, orders, products, promotion_codes};
-    use stores::{members, overview, settings};
-    web::scope("/s/{store}")
-        .route("", web::get().to(overview::show))
-        .route("/coupons", web::get().to(list::list))
-        .route("/coupons/new", web::get().to(edit::new))
-        .route("/coupons/new", web::post().to(edit::create))
-        .route("/coupons/{id}", web::get().to(show::show))
-        .route("/coupons/{id}/qr.svg", web::get().to(show::qr))
-        .route("/coupons/{id}/edit", web::get().to(edit::edit))
-        .route("/coupons/{id}/edit", web::post().to(edit::update))
-        .route("/coupons/{id}/clone", web::get().to(edit::clone))
-        .route("/coupons/{id}/archive", web::post().to(show::archive))
-        .route("/coupons/{id}/unarchive", web::post().to(show::unarchive))
-        .route("/coupons/{id}/delete", web::post().to(show::delete))
-        .route("/products", web::get().to(products::list))
-        .route("/products/new", web::get().to(products::new))
-        .route("/products/new", web::post().to(products::create))
-        .route("/products/{id}", web::get().to(products::show))
-        .route("/products/{id}", web::post().to(products::update))
-        .route("/products/{id}/archive", web::post().to(products::archive))
-        .route(
-            "/products/{id}/unarchive",
-            web::post().to(products::unarchive),
-        )
-        .route(
-            "/promotion-codes",
-            web::get().to(promotion_codes::list::list),
-        )
-        .route(
-            "/promotion-codes/new",
-            web::get().to(promotion_codes::form::new),
-        )
-        .route(
-            "/promotion-codes/new",
-            web::post().to(promotion_codes::form::create),
-        )
-        .route(
-            "/promotion-codes/{id}",
-            web::get().to(promotion_codes::show::show),
-        )
-        .route(
-            "/promotion-codes/{id}/qr.svg",
-            web::get().to(promotion_codes::show::qr),
-        )
-        .route(
-            "/promotion-codes/{id}/edit",
-            web::get().to(promotion_codes::form::edit),
-        )
-        .route(
-            "/promotion-codes/{id}/edit",
-            web::post().to(promotion_codes::form::update),
-        )
-        .route(
-            "/promotion-codes/{id}/deactivate",
-            web::post().to(promotion_codes::show::deactivate),
-        )
-        .route(
-            "/promotion-codes/{id}/reactivate",
-            web::post().to(promotion_codes::show::reactivate),
-        )
-        .route(
-            "/promotion-codes/{id}/delete",
-            web::post().to(promotion_codes::show::delete),
-        )
-        .route("/coupon-sets", web::get().to(coupon_sets::list))
-        .route("/coupon-sets/new", web::get().to(coupon_sets::new))
-        .route("/coupon-sets/new", web::post().to(coupon_sets::create))
-        .route("/coupon-sets/{id}", web::get().to(coupon_sets::show))
-        .route(
-            "/coupon-sets/{id}/codes.csv",
-            web::get().to(coupon_sets::export::codes_csv),
-        )
-        .route(
-            "/coupon-sets/{id}/generate",
-            web::post().to(coupon_sets::generate_more),
-        )
-        .route(
-            "/coupon-sets/{id}/delete",
-            web::post().to(coupon_sets::delete),
-        )
-        .route(
-            "/coupon-sets/{id}/import",
-            web::post().to(coupon_sets::import::import),
-        )
-        .route("/customers", web::get().to(customers::list))
-        .route("/customers", web::post().to(customers::create))
-        .route("/orders", web::get().to(orders::list))
-        .route("/orders/{id}", web::get().to(orders::show))
-        .route("/orders/{id}/refund", web::post().to(orders::refund))
-        .route("/settings", web::get().to(settings::show))
-        .route("/settings", web::post().to(settings::update))
-        .route("/members", web::get().to(members::show))
-        .route("/members", web::post().to(members::invite))
-        .route("/members/{user_id}/role", web::post().to(members::set_role))
-        .route(
-            "/members/invitations/{id}/revoke",
-            web::post().to(members::revoke),
-        )
-        .route("/members/{user_id}/remove", web::post().to(members::remove))
+route_group!(config top_routes, TOP_ROUTES, [
+    get "/" => stores::picker::root,
+    get "/healthz" => health::healthz,
+    get "/static/{path:.*}" => assets::serve,
+]);
+
+route_group!(scope admin_routes, ADMIN_ROUTES, [
+    get "" => stores::picker::show,
+    get "/setup" => auth::setup::show,
+    post "/setup" => auth::setup::submit,
+    get "/login" => auth::login::show,
+    post "/login" => auth::login::submit,
+    get "/logout" => auth::logout::show,
+    post "/logout" => auth::logout::submit,
+    get "/account" => auth::account::show,
+    post "/account" => auth::account::change_password,
+    get "/invite/{token}" => auth::invite::show,
+    post "/invite/{token}" => auth::invite::accept,
+    get "/stores/new" => stores::picker::new,
+    post "/stores/new" => stores::picker::create,
+]);
+
+route_group!(scope store_routes, STORE_ROUTES, [
+    get "" => stores::overview::show,
+    get "/coupons" => coupons::list::list,
+    get "/coupons/new" => coupons::edit::new,
+    post "/coupons/new" => coupons::edit::create,
+    get "/coupons/{id}" => coupons::show::show,
+    get "/coupons/{id}/qr.svg" => coupons::show::qr,
+    get "/coupons/{id}/edit" => coupons::edit::edit,
+    post "/coupons/{id}/edit" => coupons::edit::update,
+    get "/coupons/{id}/clone" => coupons::edit::clone,
+    post "/coupons/{id}/archive" => coupons::show::archive,
+    post "/coupons/{id}/unarchive" => coupons::show::unarchive,
+    post "/coupons/{id}/delete" => coupons::show::delete,
+    get "/products" => products::list,
+    get "/products/new" => products::new,
+    post "/products/new" => products::create,
+    get "/products/{id}" => products::show,
+    post "/products/{id}" => products::update,
+    post "/products/{id}/archive" => products::archive,
+    post "/products/{id}/unarchive" => products::unarchive,
+    get "/promotion-codes" => promotion_codes::list::list,
+    get "/promotion-codes/new" => promotion_codes::form::new,
+    post "/promotion-codes/new" => promotion_codes::form::create,
+    get "/promotion-codes/{id}" => promotion_codes::show::show,
+    get "/promotion-codes/{id}/qr.svg" => promotion_codes::show::qr,
+    get "/promotion-codes/{id}/edit" => promotion_codes::form::edit,
+    post "/promotion-codes/{id}/edit" => promotion_codes::form::update,
+    post "/promotion-codes/{id}/deactivate" => promotion_codes::show::deactivate,
+    post "/promotion-codes/{id}/reactivate" => promotion_codes::show::reactivate,
+    post "/promotion-codes/{id}/delete" => promotion_codes::show::delete,
+    get "/coupon-sets" => coupon_sets::list,
+    get "/coupon-sets/new" => coupon_sets::new,
+    post "/coupon-sets/new" => coupon_sets::create,
+    get "/coupon-sets/{id}" => coupon_sets::show,
+    get "/coupon-sets/{id}/codes.csv" => coupon_sets::export::codes_csv,
+    post "/coupon-sets/{id}/generate" => coupon_sets::generate_more,
+    post "/coupon-sets/{id}/delete" => coupon_sets::delete,
+    post "/coupon-sets/{id}/import" => coupon_sets::import::import,
+    get "/customers" => customers::list,
+    post "/customers" => customers::create,
+    get "/orders" => orders::list,
+    get "/orders/{id}" => orders::show,
+    post "/orders/{id}/refund" => orders::refund,
+    get "/settings" => stores::settings::show,
+    post "/settings" => stores::settings::update,
+    get "/members" => stores::members::show,
+    post "/members" => stores::members::invite,
+    post "/members/{user_id}/role" => stores::members::set_role,
+    post "/members/invitations/{id}/revoke" => stores::members::revoke,
+    post "/members/{user_id}/remove" => stores::members::remove,
+]);
+
+// The public checkout; store slugs never take the reserved words routed
+// before it.
+route_group!(config public_routes, PUBLIC_ROUTES, [
+    get "/{store}" => checkout::show,
+    post "/{store}/checkout" => checkout::submit,
+    get "/{store}/orders/{public_id}" => checkout::receipt::show,
+]);
+
+/// Every route the router serves, as (method, full path pattern): `get` or
+/// `post`, e.g. `("post", "/admin/s/{store}/coupons/{id}/edit")`.
+pub fn route_table() -> Vec<(&'static str, String)> {
+    let group = |prefix: &str, list: &[(&'static str, &'static str)]| {
+        list.iter()
+            .map(|(method, path)| (*method, format!("{prefix}{path}")))
+            .collect::<Vec<_>>()
+    };
+    [
+        group("", TOP_ROUTES),
+        group("/admin", ADMIN_ROUTES),
+        group("/admin/s/{store}", STORE_ROUTES),
+        group("", PUBLIC_ROUTES),
+    ]
+    .concat()
+}
+
+/// Every route, in one place (the groups above). Store pages resolve the
+/// store and the user's role through `StoreAccess`; every POST reads its
+/// form through `CsrfForm`.
+fn routes(cfg: &mut web::ServiceConfig) {
+    top_routes(cfg);
+    cfg.service(admin_routes(web::scope("/admin")).service(store_routes(web::scope("/s/{store}"))));
+    public_routes(cfg);
+    cfg.default_service(web::to(not_found));
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

@@ -145,6 +145,7 @@ db_tests! {
         app.create_coupon("acme", &[("code", "LATER1"), ("starts_at", later.as_str())]).await.created_id();
         let soon = local_time(3);
         let old = app.create_coupon("acme", &[("code", "OLD1"), ("redeem_by", soon.as_str())]).await.created_id();
+        // Time travel: no page sets a redeem-by date in the past.
         app.execute_sql(&format!("UPDATE coupons SET redeem_by = '2020-01-01 00:00:00' WHERE id = {old}"));
         let full = app.create_coupon("acme", &coupon("FULL1", &[("max_redemptions", "1")])).await.created_id();
         buy(&app, "first@example.com", "FULL1", &tee).await.location_tail();
@@ -159,6 +160,7 @@ db_tests! {
         app.create_promo("acme", base, &[("code", "OFFPROMO"), ("active", "")]).await.created_id();
         let expiring = local_time(3);
         let old_promo = app.create_promo("acme", base, &[("code", "OLDPROMO"), ("expires_at", expiring.as_str())]).await.created_id();
+        // Time travel, as above.
         app.execute_sql(&format!("UPDATE promotion_codes SET expires_at = '2020-01-01 00:00:00' WHERE id = {old_promo}"));
         app.create_promo("acme", base, &[("code", "ONEPROMO"), ("max_redemptions", "1")]).await.created_id();
         buy(&app, "first@example.com", "one-promo", &tee).await.location_tail();

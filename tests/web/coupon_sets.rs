@@ -106,12 +106,23 @@ db_tests! {
         app.setup_owner().await;
         let coupon = app.create_coupon(STORE, &[]).await.created_id();
         let set = app.create_set(STORE, coupon, "Mailing", "10", "", "10").await.created_id();
-        app.execute_sql(&format!(
-            "UPDATE set_codes SET state = 'used', used_at = CURRENT_TIMESTAMP WHERE id IN (SELECT id FROM set_codes WHERE set_id = {set} ORDER BY id LIMIT 3)"
-        ));
-        app.execute_sql(&format!("UPDATE coupon_sets SET used_codes = 3 WHERE id = {set}"));
+        let rows = export(&app, set).await;
+        let mut orders = Vec::new();
+        for row in &rows[1..4] {
+            orders.extend(app.redeem(&row[0], 1).await);
+        }
         let page = app.get(&format!("/admin/s/acme/coupon-sets/{set}")).await;
         assert_eq!((field(&page, "used"), field(&page, "unused")), (3, 7));
+        // The export names each used code's order and when it was used.
+        let used: Vec<Vec<String>> = export(&app, set).await.into_iter().filter(|r| r[1] == "used").collect();
+        assert_eq!(used.len(), 3);
+        for (row, order) in rows[1..4].iter().zip(&orders) {
+            let line = used.iter().find(|r| r[0] == row[0]).expect("the used code in the export");
+            assert_eq!(line[3], order.to_string(), "{line:?}");
+            assert!(line[2].starts_with(&chrono::Utc::now().format("%Y-").to_string()), "used_at {line:?}");
+        }
+        let unused = export(&app, set).await.into_iter().filter(|r| r[1] == "unused").collect::<Vec<_>>();
+        assert!(unused.iter().all(|r| r[2].is_empty() && r[3].is_empty()), "{unused:?}");
         app.post(&format!("/admin/s/acme/coupon-sets/{set}/delete"), &[]).await.assert_redirect("/admin/s/acme/coupon-sets");
         app.get(&format!("/admin/s/acme/coupon-sets/{set}")).await.assert_status(404);
         assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM set_codes WHERE set_id = {set} AND state = 'unused'")), 0);
@@ -123,10 +134,9 @@ db_tests! {
         app.setup_owner().await;
         let coupon = app.create_coupon(STORE, &[]).await.created_id();
         let set = app.create_set(STORE, coupon, "Mailing", "10", "", "10").await.created_id();
-        app.execute_sql(&format!(
-            "UPDATE set_codes SET state = 'used' WHERE id IN (SELECT id FROM set_codes WHERE set_id = {set} ORDER BY id LIMIT 2)"
-        ));
-        app.execute_sql(&format!("UPDATE coupon_sets SET used_codes = 2 WHERE id = {set}"));
+        for row in &export(&app, set).await[1..3] {
+            app.redeem(&row[0], 1).await;
+        }
         app.post(&format!("/admin/s/acme/coupons/{coupon}/archive"), &[]).await.assert_status(303);
         let page = app.get(&format!("/admin/s/acme/coupon-sets/{set}")).await;
         assert_eq!((field(&page, "total"), field(&page, "used"), field(&page, "unused"), field(&page, "archived")), (2, 0, 0, 2));

@@ -186,7 +186,7 @@ db_tests! {
     async fn an_exhausted_code_is_freed_only_by_delete(app) {
         app.setup_owner().await;
         let id = app.create_coupon(STORE, &[("max_redemptions", "2")]).await.created_id();
-        app.set_times_redeemed(id, 2);
+        app.redeem("SUMMER10", 2).await;
         let show = app.get(&format!("/admin/s/acme/coupons/{id}")).await;
         assert_eq!(show.data_field("state").as_deref(), Some("Exhausted"));
         assert_eq!(show.data_field("remaining").as_deref(), Some("0"));
@@ -202,7 +202,12 @@ db_tests! {
     async fn terms_lock_after_the_first_redemption(app) {
         app.setup_owner().await;
         let id = app.create_coupon(STORE, &[("max_redemptions", "10")]).await.created_id();
-        app.set_times_redeemed(id, 4);
+        let form = app.get(&format!("/admin/s/acme/coupons/{id}/edit")).await;
+        assert!(!form.body.contains("Discount terms are locked"));
+        let orders = app.redeem("SUMMER10", 4).await;
+        // Refunding gives a redemption back, but the terms stay locked: the
+        // refunded order was made on them.
+        app.refund(orders[0]).await;
         let form = app.get(&format!("/admin/s/acme/coupons/{id}/edit")).await;
         assert!(form.body.contains("Discount terms are locked after the first redemption"));
         let locked = [
@@ -210,7 +215,7 @@ db_tests! {
             (vec![("discount_type", "value"), ("percent_off", ""), ("amount_off", "5"), ("currency", "USD")], "discount_type"),
             (vec![("duration", "forever")], "duration"),
             (vec![("code", "OTHER10")], "code"),
-            (vec![("max_redemptions", "3")], "max_redemptions"),
+            (vec![("max_redemptions", "2")], "max_redemptions"),
         ];
         for (changes, field) in &locked {
             let page = app.edit_coupon(STORE, id, changes).await;
@@ -220,8 +225,8 @@ db_tests! {
         let show = app.get(&format!("/admin/s/acme/coupons/{id}")).await;
         assert!(show.body.contains("25% off"));
         assert_eq!(show.data_field("max_redemptions").as_deref(), Some("10"));
-        // What stays editable, does.
-        app.edit_coupon(STORE, id, &[("name", "Still editable"), ("max_redemptions", "4"), ("once_per_customer", "on")])
+        // What stays editable, does (3 redemptions count after the refund).
+        app.edit_coupon(STORE, id, &[("name", "Still editable"), ("max_redemptions", "3"), ("once_per_customer", "on")])
             .await
             .assert_status(303);
         let show = app.get(&format!("/admin/s/acme/coupons/{id}")).await;
@@ -246,6 +251,7 @@ db_tests! {
         let id = app.create_coupon(STORE, &[("starts_at", local_time(5).as_str())]).await.created_id();
         assert_eq!(app.get(&format!("/admin/s/acme/coupons/{id}")).await.data_field("state").as_deref(), Some("Scheduled"));
         let expired = app.create_coupon(STORE, &[("code", "OLD"), ("redeem_by", local_time(3).as_str())]).await.created_id();
+        // Time travel: no page can make a coupon expire sooner than a minute from now.
         app.execute_sql(&format!("UPDATE coupons SET redeem_by = created_at WHERE id = {expired}"));
         let page = app.get(&format!("/admin/s/acme/coupons/{expired}")).await;
         assert_eq!(page.data_field("state").as_deref(), Some("Expired"));

@@ -15,4 +15,6 @@ mod hardening;
 mod members;
 mod products;
 mod promotion_codes;
+mod routes;
+mod rules;
 mod stores;

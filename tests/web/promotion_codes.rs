@@ -126,7 +126,7 @@ db_tests! {
         app.setup_owner().await;
         let c = coupon(&app, &[]).await;
         let exhausted = app.create_promo(STORE, c, &[("code", "USEDUP"), ("max_redemptions", "2")]).await.created_id();
-        app.execute_sql(&format!("UPDATE promotion_codes SET times_redeemed = 2 WHERE id = {exhausted}"));
+        app.redeem("USEDUP", 2).await;
         let page = app.get(&promo_page(exhausted)).await;
         assert_eq!(page.data_field("state").as_deref(), Some("Exhausted"));
         assert!(page.body.contains("Permanently inactive"));
@@ -169,7 +169,7 @@ db_tests! {
         let c = coupon(&app, &[]).await;
         let unused = app.create_promo(STORE, c, &[("code", "UNUSED")]).await.created_id();
         let used = app.create_promo(STORE, c, &[("code", "USED")]).await.created_id();
-        app.execute_sql(&format!("UPDATE promotion_codes SET times_redeemed = 1 WHERE id = {used}"));
+        app.redeem("USED", 1).await;
         app.post(&format!("{}/delete", promo_page(unused)), &[]).await.assert_redirect("/admin/s/acme/promotion-codes");
         app.post(&format!("{}/delete", promo_page(used)), &[]).await.assert_status(303);
         app.get(&promo_page(unused)).await.assert_status(404);
@@ -211,7 +211,7 @@ db_tests! {
         app.setup_owner().await;
         let c = coupon(&app, &[("max_redemptions", "10")]).await;
         let id = app.create_promo(STORE, c, &[("code", "EDITME")]).await.created_id();
-        app.execute_sql(&format!("UPDATE promotion_codes SET times_redeemed = 3 WHERE id = {id}"));
+        app.redeem("EDITME", 3).await;
         let low = app
             .post(&format!("{}/edit", promo_page(id)), &[("customer", ""), ("max_redemptions", "2"), ("expires_at", ""), ("minimum_amount", ""), ("minimum_amount_currency", "")])
             .await;

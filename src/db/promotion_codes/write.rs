@@ -9,7 +9,7 @@ use crate::db::schema::{promotion_code_events, promotion_codes};
 use crate::db::{Conn, DbError, now};
 use crate::domain::codegen::random_code;
 use crate::domain::ids::{CouponId, PromotionCodeId, StoreId, UserId};
-use crate::domain::promotion::{GENERATED_LEN, PromoCode, PromoDraft};
+use crate::domain::promotion::{GENERATED_LEN, PromoCode, PromoDraft, PromoState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PromoWriteError {
@@ -19,6 +19,10 @@ pub enum PromoWriteError {
     CouponGone,
     #[error("the code is permanently inactive")]
     Permanent,
+    /// Expired, exhausted or its coupon deleted: it can never be changed
+    /// back into a working code (SPEC section 4).
+    #[error("the code has ended for good")]
+    Ended(PromoState),
     #[error("the coupon cannot be redeemed")]
     CouponInvalid,
     #[error("no free code could be generated")]
@@ -133,6 +137,10 @@ pub fn update(
     crate::db::write_transaction(conn, |conn| {
         lock_store(conn, store)?;
         let current = find(conn, store, id)?;
+        let at = now();
+        if current.facts(at).permanently_inactive(at) {
+            return Err(PromoWriteError::Ended(current.state(at)));
+        }
         let restricted = draft.customer.is_some();
         if current.row.active
             && let Some(clash) = promotion_clash(

@@ -12,7 +12,7 @@ use crate::db;
 use crate::db::promotion_codes::PromoWriteError;
 use crate::domain::ids::{CouponId, PromotionCodeId};
 use crate::domain::money::CurrencyCode;
-use crate::domain::promotion::{self, CouponLimits, PromoContext, PromoInput};
+use crate::domain::promotion::{self, CouponLimits, PromoContext, PromoInput, PromoState};
 use crate::domain::time;
 use crate::error::AppError;
 use crate::web::coupons::view::store_tz;
@@ -124,6 +124,18 @@ fn write_error(e: PromoWriteError, errors: &mut FormErrors) -> Result<(), AppErr
         PromoWriteError::Permanent => errors.add(
             "max_redemptions",
             "The code was redeemed more times than this limit allows.",
+        ),
+        PromoWriteError::Ended(PromoState::Expired) => errors.add(
+            "expires_at",
+            "This code has expired for good: it cannot be changed. Create a new promotion code instead.",
+        ),
+        PromoWriteError::Ended(PromoState::Exhausted) => errors.add(
+            "max_redemptions",
+            "This code is fully redeemed for good: it cannot be changed. Create a new promotion code instead.",
+        ),
+        PromoWriteError::Ended(_) => errors.add(
+            "coupon_id",
+            "This code's coupon is deleted: the code cannot be changed.",
         ),
         PromoWriteError::CouponInvalid => {
             errors.add("coupon_id", "The coupon cannot be redeemed right now.")
