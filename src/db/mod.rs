@@ -249,6 +249,14 @@ pub fn now() -> chrono::NaiveDateTime {
 }
 
 /// Is this error a unique-constraint violation?
+/// Did a CHECK constraint refuse the write?
+pub fn is_check_violation(e: &DbError) -> bool {
+    matches!(
+        e,
+        DbError::DatabaseError(diesel::result::DatabaseErrorKind::CheckViolation, _)
+    )
+}
+
 pub fn is_unique_violation(e: &DbError) -> bool {
     matches!(
         e,

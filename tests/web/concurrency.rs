@@ -1,76 +1,119 @@
 //! Limits hold under concurrency: many checkouts at once against one coupon,
-//! promotion code, set or customer never redeem more than allowed, and the
-//! orders always add up to the counters.
+//! promotion code, set or customer never redeem more than allowed, refunds
+//! racing checkouts keep every count right, and the orders always add up to
+//! the counters. Each race runs in rounds whose contenders are released
+//! together by a barrier, every one from its own session, so their requests
+//! really overlap in the server and the database.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use tokio::sync::Barrier;
 
 use crate::checkout::shop;
 use crate::db_tests;
 use crate::helpers::{Client, TestApp};
 
-/// What a batch of checkouts came to.
+/// What a race came to.
 #[derive(Debug, Default)]
 struct Tally {
     ordered: usize,
     refused: usize,
 }
 
-/// Runs every (email, code) checkout of one unit of `product` through
-/// `clients` concurrent sessions; any answer but an order (303) or a
-/// refusal (422) fails the test.
-async fn hammer(
-    app: &TestApp,
-    clients: usize,
-    product: i64,
-    attempts: Vec<(String, String)>,
-) -> Tally {
-    let queue = Arc::new(Mutex::new(VecDeque::from(attempts)));
-    let quantity = format!("quantity_{product}");
-    let mut sessions = Vec::new();
-    for _ in 0..clients {
+/// One contender's request.
+#[derive(Debug, Clone)]
+enum Try {
+    /// A checkout of one unit of the product as (email, code).
+    Checkout(String, String),
+    /// A refund of the order, by the owner.
+    Refund(i64),
+}
+
+/// Sessions with their CSRF tokens, made before the race starts.
+async fn sessions(app: &TestApp, n: usize) -> Vec<(Client, String)> {
+    let mut all = Vec::new();
+    for _ in 0..n {
         let client = app.new_client();
         let token = client.csrf_token().await;
-        sessions.push((client, token));
+        all.push((client, token));
     }
-    let tasks: Vec<_> = sessions
-        .into_iter()
-        .map(|(client, token): (Client, String)| {
-            let queue = Arc::clone(&queue);
-            let quantity = quantity.clone();
-            tokio::spawn(async move {
-                let mut tally = Tally::default();
-                loop {
-                    let next = queue.lock().expect("queue").pop_front();
-                    let Some((email, code)) = next else { break };
-                    let page = client
-                        .post_raw(
-                            "/acme/checkout",
-                            &[
-                                ("csrf_token", token.as_str()),
-                                ("email", email.as_str()),
-                                ("coupon", code.as_str()),
-                                (quantity.as_str(), "1"),
-                            ],
-                        )
-                        .await;
-                    match page.status.as_u16() {
-                        303 => tally.ordered += 1,
-                        422 => tally.refused += 1,
-                        other => panic!("checkout answered {other}: {}", page.body),
-                    }
-                }
-                tally
-            })
-        })
-        .collect();
+    all
+}
+
+/// Runs `rounds` one after another; the tries of a round start together.
+/// A checkout must answer 303 (ordered) or 422 (refused) and a refund 303;
+/// anything else (a 500 from a deadlock, say) fails the test.
+async fn race(app: &TestApp, product: i64, rounds: Vec<Vec<Try>>) -> Tally {
+    let widest = rounds.iter().map(Vec::len).max().unwrap_or(0);
+    let customers = sessions(app, widest).await;
+    let owner_token = app.csrf_token().await;
+    let quantity = format!("quantity_{product}");
     let mut total = Tally::default();
-    for task in tasks {
-        let tally = task.await.expect("a checkout task");
-        total.ordered += tally.ordered;
-        total.refused += tally.refused;
+    for round in rounds {
+        let barrier = Arc::new(Barrier::new(round.len()));
+        let tasks: Vec<_> = round
+            .into_iter()
+            .zip(customers.iter().cloned())
+            .map(|(attempt, (client, token))| {
+                let barrier = Arc::clone(&barrier);
+                let quantity = quantity.clone();
+                let owner = app.client.clone();
+                let owner_token = owner_token.clone();
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    match attempt {
+                        Try::Checkout(email, code) => {
+                            let page = client
+                                .post_raw(
+                                    "/acme/checkout",
+                                    &[
+                                        ("csrf_token", token.as_str()),
+                                        ("email", email.as_str()),
+                                        ("coupon", code.as_str()),
+                                        (quantity.as_str(), "1"),
+                                    ],
+                                )
+                                .await;
+                            match page.status.as_u16() {
+                                303 => (1, 0),
+                                422 => (0, 1),
+                                other => panic!("checkout answered {other}: {}", page.body),
+                            }
+                        }
+                        Try::Refund(order) => {
+                            let page = owner
+                                .post_raw(
+                                    &format!("/admin/s/acme/orders/{order}/refund"),
+                                    &[("csrf_token", owner_token.as_str())],
+                                )
+                                .await;
+                            assert_eq!(page.status.as_u16(), 303, "refund answered: {}", page.body);
+                            (0, 0)
+                        }
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            let (ordered, refused) = task.await.expect("a contender");
+            total.ordered += ordered;
+            total.refused += refused;
+        }
     }
     total
+}
+
+/// Checkouts in rounds of `width`.
+fn rounds(width: usize, attempts: Vec<(String, String)>) -> Vec<Vec<Try>> {
+    attempts
+        .chunks(width)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|(e, c)| Try::Checkout(e.clone(), c.clone()))
+                .collect()
+        })
+        .collect()
 }
 
 fn emails(n: usize, code: &str) -> Vec<(String, String)> {
@@ -93,7 +136,7 @@ db_tests! {
             .create_coupon("acme", &[("code", "RUSH"), ("max_redemptions", "100")])
             .await
             .created_id();
-        let tally = hammer(&app, 64, shop.tee, emails(1000, "RUSH")).await;
+        let tally = race(&app, shop.tee, rounds(64, emails(1000, "RUSH"))).await;
         assert_eq!((tally.ordered, tally.refused), (100, 900));
         let times = app.count(&format!("SELECT times_redeemed AS n FROM coupons WHERE id = {coupon}"));
         assert_eq!(times, 100);
@@ -123,7 +166,7 @@ db_tests! {
             .create_promo("acme", coupon, &[("code", "FLASH-30"), ("max_redemptions", "30")])
             .await
             .created_id();
-        let tally = hammer(&app, 64, shop.tee, emails(1000, "flash30")).await;
+        let tally = race(&app, shop.tee, rounds(64, emails(1000, "flash30"))).await;
         assert_eq!((tally.ordered, tally.refused), (30, 970));
         let promo_times = app.count(&format!("SELECT times_redeemed AS n FROM promotion_codes WHERE id = {promo}"));
         let coupon_times = app.count(&format!("SELECT times_redeemed AS n FROM coupons WHERE id = {coupon}"));
@@ -146,11 +189,11 @@ db_tests! {
                 .expect("a set code")
             })
             .collect();
-        // Each code four times, its tries spread over the batch.
+        // Each code four times at once, one round per code.
         let attempts: Vec<(String, String)> = (0..200)
-            .map(|i| (format!("buyer{i}@example.com"), codes[i % 50].to_lowercase()))
+            .map(|i| (format!("buyer{i}@example.com"), codes[i / 4].to_lowercase()))
             .collect();
-        let tally = hammer(&app, 200, shop.tee, attempts).await;
+        let tally = race(&app, shop.tee, rounds(4, attempts)).await;
         assert_eq!((tally.ordered, tally.refused), (50, 150));
         assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM set_codes WHERE set_id = {set} AND state = 'used'")), 50);
         assert_eq!(
@@ -176,11 +219,57 @@ db_tests! {
         let attempts = (0..100)
             .map(|_| ("same@example.com".to_string(), "ONCE".to_string()))
             .collect();
-        let tally = hammer(&app, 32, shop.tee, attempts).await;
+        let tally = race(&app, shop.tee, rounds(32, attempts)).await;
         assert_eq!((tally.ordered, tally.refused), (1, 99));
         let times = app.count(&format!("SELECT times_redeemed AS n FROM coupons WHERE id = {coupon}"));
         assert_eq!(times, 1);
         assert_eq!(paid(&app, &format!("coupon_id = {coupon}")), times);
         assert_eq!(app.count("SELECT orders_count AS n FROM customers WHERE email = 'same@example.com'"), 1);
+    }
+
+    async fn refunds_racing_checkouts_on_one_coupon_keep_every_count_exact(app) {
+        let shop = shop(&app).await;
+        let coupon = app
+            .create_coupon("acme", &[("code", "SWAP"), ("max_redemptions", "20")])
+            .await
+            .created_id();
+        let promo = app.create_promo("acme", coupon, &[("code", "SWAP-PROMO")]).await.created_id();
+        let by_coupon = app.redeem("SWAP", 10).await;
+        let by_promo = app.redeem("SWAP-PROMO", 10).await;
+        // Two rounds; in each, 10 refunds (5 of either code) and 30
+        // checkouts (15 with either code) start together. A checkout locks
+        // customer, coupon, promotion code; a refund must take the same order.
+        let mut refunds = by_coupon.iter().zip(&by_promo).flat_map(|(a, b)| [*a, *b]);
+        let round = |r: usize, refunds: &mut dyn Iterator<Item = i64>| -> Vec<Try> {
+            let mut tries: Vec<Try> = refunds.take(10).map(Try::Refund).collect();
+            for i in 0..30 {
+                let code = if i % 2 == 0 { "SWAP" } else { "swap-promo" };
+                tries.push(Try::Checkout(format!("racer{r}-{i}@example.com"), code.to_string()));
+            }
+            tries
+        };
+        let plan = vec![round(0, &mut refunds), round(1, &mut refunds)];
+        let tally = race(&app, shop.tee, plan).await;
+        assert_eq!(tally.ordered + tally.refused, 60);
+        assert!(tally.ordered <= 20, "only refunded uses can be given out: {tally:?}");
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM orders WHERE status = 'refunded'"), 20);
+
+        let times = app.count(&format!("SELECT times_redeemed AS n FROM coupons WHERE id = {coupon}"));
+        let promo_times = app.count(&format!("SELECT times_redeemed AS n FROM promotion_codes WHERE id = {promo}"));
+        assert_eq!(times, tally.ordered as i64);
+        assert_eq!(paid(&app, &format!("coupon_id = {coupon}")), times);
+        assert_eq!(paid(&app, &format!("promotion_code_id = {promo}")), promo_times);
+        assert_eq!(
+            app.count("SELECT CAST(COALESCE(SUM(orders_count), 0) AS BIGINT) AS n FROM customers"),
+            app.count("SELECT COUNT(*) AS n FROM orders WHERE status = 'paid'"),
+            "each customer's order count matches their paid orders"
+        );
+        // What is left can be used, exactly, and then the coupon is exhausted.
+        let left = 20 - times;
+        let page = app.get(&format!("/admin/s/acme/coupons/{coupon}")).await;
+        assert_eq!(page.data_field("remaining"), Some(left.to_string()));
+        app.redeem("SWAP", left as usize).await;
+        let page = app.get(&format!("/admin/s/acme/coupons/{coupon}")).await;
+        assert_eq!(page.data_field("state").as_deref(), Some("Exhausted"));
     }
 }

@@ -14,7 +14,7 @@ use super::super::schema::{
     checkout_attempts, coupon_customer_redemptions, coupon_sets, coupons, customers, order_lines,
     orders, promotion_codes, set_codes,
 };
-use super::super::{Conn, DbError, is_unique_violation, last_insert_id, now};
+use super::super::{Conn, DbError, is_check_violation, is_unique_violation, last_insert_id, now};
 use crate::domain::checkout::Cart;
 use crate::domain::email::Email;
 use crate::domain::ids::{CustomerId, OrderId, StoreId};
@@ -86,6 +86,17 @@ fn count_order(
     Ok(CustomerId(id))
 }
 
+/// The schema's backstop refused a counter's update (the CHECK
+/// `times_redeemed <= max_redemptions`): the customer reads `refusal`, as
+/// if the guard in the UPDATE had refused.
+fn exhausted_if(e: DbError, refusal: Refusal) -> PlaceError {
+    if is_check_violation(&e) {
+        PlaceError::Refused(refusal)
+    } else {
+        PlaceError::Db(e)
+    }
+}
+
 /// One more redemption of the coupon, if it is active now.
 fn redeem_coupon(
     conn: &mut Conn,
@@ -108,7 +119,8 @@ fn redeem_coupon(
             ),
     )
     .set(coupons::times_redeemed.eq(coupons::times_redeemed + 1))
-    .execute(conn)?;
+    .execute(conn)
+    .map_err(|e| exhausted_if(e, Refusal::CouponExhausted))?;
     if updated == 1 {
         return Ok(());
     }
@@ -142,7 +154,8 @@ fn redeem_promotion(conn: &mut Conn, id: i64, at: NaiveDateTime) -> Result<(), P
             ),
     )
     .set(promotion_codes::times_redeemed.eq(promotion_codes::times_redeemed + 1))
-    .execute(conn)?;
+    .execute(conn)
+    .map_err(|e| exhausted_if(e, Refusal::PromotionExhausted))?;
     if updated == 1 {
         return Ok(());
     }
@@ -237,7 +250,16 @@ pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<String
                 orders::status.eq("paid"),
                 orders::created_at.eq(at),
             ))
-            .execute(conn)?;
+            .execute(conn)
+            .map_err(|e| {
+                // Another paid order holds the set code (the unique index
+                // `orders_one_paid_order_per_set_code`).
+                if set_code.is_some() && is_unique_violation(&e) {
+                    PlaceError::Refused(Refusal::SetCodeUsed)
+                } else {
+                    PlaceError::Db(e)
+                }
+            })?;
         let id = OrderId(last_insert_id(conn)?);
         for line in &order.cart.lines {
             diesel::insert_into(order_lines::table)

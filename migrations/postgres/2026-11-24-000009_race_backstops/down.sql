@@ -1,0 +1,1 @@
+DROP INDEX orders_one_paid_order_per_set_code;
