@@ -10,130 +10,18 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 const CODES: usize = 1_000_000;
 
-/// The server process, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    /// A line of `/proc/{pid}/status` (`VmRSS`, `VmHWM`), in MB.
-    fn memory_mb(&self, key: &str) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("/proc status");
-        let kb: f64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("{key}:")))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .expect("a memory figure");
-        kb / 1024.0
-    }
-}
-
-async fn serve(database_url: &str) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port");
-    let child = Command::new(env!("CARGO_BIN_EXE_promodesk"))
-        .env("DATABASE_URL", database_url)
-        .env("BIND", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the server");
-    let server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    for _ in 0..300 {
-        if let Ok(r) = reqwest::get(format!("{}/healthz", server.base)).await
-            && r.status() == 200
-        {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not start");
-}
-
-/// Creates a one-code set of BENCH10 and returns its id.
-async fn coupon_set(base: &str, client: &reqwest::Client) -> i64 {
-    let admin = format!("{base}/admin/s/bench");
-    let list = client
-        .get(format!("{admin}/coupons?q=BENCH10"))
-        .send()
-        .await
-        .expect("coupons")
-        .text()
-        .await
-        .expect("body");
-    let marker = "/admin/s/bench/coupons/";
-    // The first link to a coupon's own page (not to /coupons/new).
-    let coupon: String = list
-        .match_indices(marker)
-        .map(|(at, _)| {
-            list[at + marker.len()..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect::<String>()
-        })
-        .find(|id| !id.is_empty())
-        .expect("the coupon");
-    let token = common::csrf_of(&list);
-    let created = client
-        .post(format!("{admin}/coupon-sets/new"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("name", "Imported"),
-            ("coupon_id", coupon.as_str()),
-            ("count", "1"),
-            ("prefix", ""),
-            ("code_length", "10"),
-        ])
-        .send()
-        .await
-        .expect("set");
-    if created.status() != 303 {
-        let status = created.status();
-        let body = created.text().await.unwrap_or_default();
-        let errors: Vec<&str> = body
-            .split("class=\"field-error\"")
-            .skip(1)
-            .map(|e| &e[..e.len().min(200)])
-            .collect();
-        panic!("the set was not created ({status}): {errors:?}");
-    }
-    created.headers()["location"]
-        .to_str()
-        .ok()
-        .and_then(|l| l.rsplit('/').next())
-        .and_then(|id| id.parse().ok())
-        .expect("set id")
-}
-
 async fn run(label: &str, database_url: &str) {
-    let server = serve(database_url).await;
+    let server = common::serve(database_url).await;
     let base = server.base.clone();
     let owner = common::setup_store(&base).await;
     let product = common::catalog(&base, &owner).await;
-    let set = coupon_set(&base, &owner).await;
+    let set = common::create_set(&base, &owner, "Imported", 1).await;
     let csv: String = (0..CODES).map(|i| format!("IMP{i:09}\n")).collect();
     let megabytes = csv.len() as f64 / 1_048_576.0;
 

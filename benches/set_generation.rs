@@ -1,136 +1,129 @@
-//! Coupon set generation: 100,000 and 1,000,000 codes on SQLite and (when
-//! reachable) PostgreSQL, in codes per second and peak memory; then the CSV
-//! export of the 1,000,000-code set over HTTP, with the peak memory it adds.
+//! Coupon set generation over HTTP, as a merchant starts it: the new-set
+//! form for 100,000 and 1,000,000 codes, on the real release server (its
+//! own process), then the set page is polled until generation ends. Prints
+//! codes per second and the server's peak memory, then the CSV export of the
+//! 1,000,000-code set with the peak memory it adds. Every figure is printed
+//! only after the run is verified: the page and the database hold exactly
+//! the asked number of codes and the set is `ready`; the export answers 200
+//! with one line per code. On SQLite and (when reachable) PostgreSQL.
 //!
 //! `cargo bench --bench set_generation` (PostgreSQL from TEST_POSTGRES_URL,
 //! default postgres://postgres@127.0.0.1:5432).
 
 mod common;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use diesel::RunQueryDsl;
-use promodesk::db;
-use promodesk::db::coupon_sets::generate;
-use promodesk::domain::coupon_set::SetDraft;
+const COUNTS: [usize; 2] = [100_000, 1_000_000];
+/// Generation that takes longer than this fails the benchmark.
+const LIMIT: Duration = Duration::from_secs(600);
 
-/// Peak resident memory of this process so far, in MB (VmHWM).
-fn peak_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
+/// A data-field's text on a page.
+fn field(body: &str, name: &str) -> Option<String> {
+    let marker = format!("data-field=\"{name}\">");
+    let start = body.find(&marker)? + marker.len();
+    Some(body[start..].split('<').next()?.to_string())
 }
 
-/// Resets the peak so the next figure is the next step's own.
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-fn generate_sets(label: &str, url: &str) {
-    let pool = db::open(url, 2).expect("db");
-    let mut conn = pool.get().expect("conn");
-    for (i, count) in [100_000u64, 1_000_000].into_iter().enumerate() {
-        let store = {
-            use diesel::ExpressionMethods;
-            use promodesk::db::schema::stores;
-            diesel::insert_into(stores::table)
-                .values((
-                    stores::slug.eq(format!("gen{i}")),
-                    stores::name.eq("Generation"),
-                    stores::currency.eq("USD"),
-                    stores::timezone.eq("UTC"),
-                    stores::created_at.eq(db::now()),
-                ))
-                .execute(&mut conn)
-                .expect("store");
-            db::seed::store_id(&mut conn, &format!("gen{i}")).expect("store id")
-        };
-        db::seed::coupons(&mut conn, store, 1).expect("coupon");
-        let coupon = db::seed::newest_coupon(&mut conn, store).expect("coupon id");
-        let draft = SetDraft {
-            name: format!("{count} codes"),
-            coupon_id: coupon,
-            count,
-            prefix: "BENCH-".into(),
-            code_length: 10,
-        };
-        let job = db::coupon_sets::create(&mut conn, store, &draft).expect("set");
-        reset_peak();
-        let started = Instant::now();
-        generate::run(&mut conn, &job).expect("generate");
-        let secs = started.elapsed().as_secs_f64();
-        println!(
-            "{label:<10} {count:>9} codes in {secs:>6.2} s = {:>9.0} codes/s, peak RSS {:>6.1} MB",
-            count as f64 / secs,
-            peak_mb()
-        );
-    }
-}
-
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let sqlite = format!("sqlite://{}", dir.path().join("gen.db").display());
-    tokio::task::spawn_blocking(move || generate_sets("SQLite", &sqlite))
-        .await
-        .expect("sqlite");
-
-    if let Some(pg) = common::postgres_db("bench") {
-        let url = pg.url.clone();
-        tokio::task::spawn_blocking(move || generate_sets("PostgreSQL", &url))
-            .await
-            .expect("postgres");
-    }
-
-    // Export a 1,000,000-code set over HTTP.
-    let bench = common::start().await;
-    let url = bench.database_url.clone();
-    let set = tokio::task::spawn_blocking(move || {
-        let pool = db::open(&url, 1).expect("db");
-        let mut conn = pool.get().expect("conn");
-        let store = db::seed::store_id(&mut conn, "bench").expect("store");
-        db::seed::coupons(&mut conn, store, 1).expect("coupon");
-        let coupon = db::seed::newest_coupon(&mut conn, store).expect("coupon id");
-        let draft = SetDraft {
-            name: "Export".into(),
-            coupon_id: coupon,
-            count: 1_000_000,
-            prefix: String::new(),
-            code_length: 10,
-        };
-        let job = db::coupon_sets::create(&mut conn, store, &draft).expect("set");
-        generate::run(&mut conn, &job).expect("generate");
-        job.set.0
-    })
-    .await
-    .expect("seed");
-    reset_peak();
-    let before = peak_mb();
+/// Polls the set page until generation ends; returns the final page.
+async fn wait_ready(base: &str, client: &reqwest::Client, set: i64) -> String {
     let started = Instant::now();
-    let mut response = bench
-        .client
-        .get(format!(
-            "{}/admin/s/bench/coupon-sets/{set}/codes.csv",
-            bench.base
-        ))
+    loop {
+        let response = client
+            .get(format!("{base}/admin/s/bench/coupon-sets/{set}"))
+            .send()
+            .await
+            .expect("set page");
+        assert_eq!(response.status(), 200, "the set page");
+        let body = response.text().await.expect("body");
+        if !body.contains("data-status=\"generating\"") {
+            return body;
+        }
+        assert!(started.elapsed() < LIMIT, "generation took over {LIMIT:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Checks the set holds `count` codes on its page and in the database and
+/// is ready; returns what was verified.
+fn verify(database_url: &str, page: &str, set: i64, count: usize) -> String {
+    assert_eq!(field(page, "error"), None, "generation failed");
+    assert_eq!(
+        field(page, "total").and_then(|t| t.parse::<usize>().ok()),
+        Some(count),
+        "the set page's total"
+    );
+    let rows = common::count(
+        database_url,
+        &format!("SELECT COUNT(*) AS n FROM set_codes WHERE set_id = {set}"),
+    );
+    assert_eq!(rows, count as i64, "set_codes rows");
+    let distinct = common::count(
+        database_url,
+        &format!("SELECT COUNT(DISTINCT normal) AS n FROM set_codes WHERE set_id = {set}"),
+    );
+    assert_eq!(distinct, count as i64, "distinct codes");
+    let ready = common::count(
+        database_url,
+        &format!("SELECT COUNT(*) AS n FROM coupon_sets WHERE id = {set} AND status = 'ready'"),
+    );
+    assert_eq!(ready, 1, "the set's status");
+    format!("verified: {rows} distinct rows, status ready")
+}
+
+async fn run(label: &str, database_url: &str) {
+    let server = common::serve(database_url).await;
+    let base = server.base.clone();
+    let owner = common::setup_store(&base).await;
+    common::catalog(&base, &owner).await;
+    let mut last = 0;
+    for count in COUNTS {
+        server.reset_peak();
+        let before = server.memory_mb("VmRSS");
+        let started = Instant::now();
+        let set = common::create_set(&base, &owner, &format!("{count} codes"), count).await;
+        let page = wait_ready(&base, &owner, set).await;
+        let secs = started.elapsed().as_secs_f64();
+        let verified = verify(database_url, &page, set, count);
+        println!(
+            "{label:<11} {count:>9} codes in {secs:>6.2} s = {:>9.0} codes/s; server memory {before:.0} MB before, peak {:.0} MB; {verified}",
+            count as f64 / secs,
+            server.memory_mb("VmHWM"),
+        );
+        last = set;
+    }
+
+    // Export the 1,000,000-code set.
+    server.reset_peak();
+    let before = server.memory_mb("VmRSS");
+    let started = Instant::now();
+    let mut response = owner
+        .get(format!("{base}/admin/s/bench/coupon-sets/{last}/codes.csv"))
         .send()
         .await
         .expect("export");
+    assert_eq!(response.status(), 200, "the export");
     let (mut bytes, mut lines) = (0usize, 0usize);
     while let Some(chunk) = response.chunk().await.expect("chunk") {
         bytes += chunk.len();
         lines += chunk.iter().filter(|b| **b == b'\n').count();
     }
+    let secs = started.elapsed().as_secs_f64();
+    let codes = COUNTS[COUNTS.len() - 1];
+    assert_eq!(lines, codes + 1, "one header line and one line per code");
     println!(
-        "export     {} codes ({:.1} MB) in {:.2} s, peak RSS {:.1} MB (was {:.1} MB before the export)",
-        lines - 1,
+        "{label:<11} export of {codes} codes ({:.1} MB) in {secs:.2} s; server memory {before:.0} MB before, peak {:.0} MB; verified: status 200, {lines} lines",
         bytes as f64 / 1e6,
-        started.elapsed().as_secs_f64(),
-        peak_mb(),
-        before
+        server.memory_mb("VmHWM"),
     );
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = format!("sqlite://{}", dir.path().join("generation.db").display());
+    run("SQLite", &sqlite).await;
+    if let Some(pg) = common::postgres_db("generation") {
+        run("PostgreSQL", &pg.url).await;
+    }
 }

@@ -1,5 +1,6 @@
 //! Demo and benchmark data: many coupons in a store, inserted in batches.
 
+use chrono::TimeDelta;
 use diesel::prelude::*;
 
 use super::schema::{coupons, stores};
@@ -28,7 +29,7 @@ pub fn newest_coupon(conn: &mut Conn, store: StoreId) -> QueryResult<i64> {
 
 /// Adds `count` coupons `SEED0000001`, `SEED0000002`... with a realistic mix:
 /// percent and value discounts, all durations, some limited, some exhausted,
-/// some archived. Returns how many were added.
+/// some archived, some scheduled, some expired. Returns how many were added.
 pub fn coupons(conn: &mut Conn, store: StoreId, count: usize) -> QueryResult<usize> {
     let start: i64 = coupons::table
         .filter(coupons::store_id.eq(store.0))
@@ -67,6 +68,9 @@ pub fn coupons(conn: &mut Conn, store: StoreId, count: usize) -> QueryResult<usi
                         }),
                         coupons::once_per_customer.eq(n % 5 == 0),
                         coupons::archived_at.eq((n % 10 == 7).then_some(at)),
+                        // Every state is there: scheduled and expired too.
+                        coupons::starts_at.eq((n % 10 == 3).then_some(at + TimeDelta::days(30))),
+                        coupons::redeem_by.eq((n % 10 == 5).then_some(at - TimeDelta::days(1))),
                         coupons::created_at.eq(at),
                         coupons::updated_at.eq(at),
                     )
