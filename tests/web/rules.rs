@@ -136,6 +136,7 @@ db_tests! {
         let page = app.get(&promo_page).await;
         assert_eq!(page.data_field("state").as_deref(), Some("Expired"));
         assert!(page.body.contains("Permanently inactive"));
+        assert!(!page.body.contains(&format!("href=\"{promo_page}/edit\"")), "no Edit button");
         app.post(&format!("{promo_page}/reactivate"), &[]).await.assert_status(303);
         let edit = format!("{promo_page}/edit");
         for expires in [String::new(), local_time(10)] {
