@@ -1,14 +1,19 @@
-//! What a checkout form comes to: the form checked, the code resolved and
-//! checked for this buyer, and the cart priced. Reads only; the order itself
-//! is written by `db::orders::place`.
+//! The checkout use case, for the public checkout form (and later the API):
+//! `quote` checks a form, resolves its code for this buyer and prices the
+//! cart (reads only); `place` does that and then writes the order in one
+//! transaction with every limit (`db::orders::place`), or says why not;
+//! `refund` gives an order's redemption back.
 
 use crate::db;
 use crate::db::stores::Store;
 use crate::domain::checkout::{Cart, CheckoutInput, build_cart, parse_email};
+use crate::domain::code::TYPED_CODE_MAX;
 use crate::domain::coupon::ProductFacts;
 use crate::domain::form_errors::FormErrors;
+use crate::domain::ids::{OrderId, StoreId, UserId};
 use crate::domain::pricing::{self, CartLine, Quote};
 use crate::domain::redemption::{self, Applied, Refusal};
+use crate::domain::text::clipped;
 
 /// Why the form is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +61,7 @@ fn default_quantities(
 }
 
 /// Checks the form, resolves the code and prices the cart. Reads only.
-pub fn evaluate(
+fn evaluate(
     conn: &mut db::Conn,
     store: &Store,
     products: &[ProductFacts],
@@ -133,4 +138,119 @@ pub fn evaluate(
     }
     outcome.cart = cart;
     Ok(outcome)
+}
+
+/// A store's checkout form, evaluated.
+pub struct Checkout {
+    pub store: Store,
+    /// The products for sale (not archived).
+    pub products: Vec<ProductFacts>,
+    /// The form, with the default quantity a shared URL adds.
+    pub input: CheckoutInput,
+    pub outcome: Outcome,
+}
+
+/// What placing an order came to.
+pub enum Placed {
+    /// The order is written; its receipt's id.
+    Ordered { store: Store, public_id: String },
+    /// Nothing ordered: the form's errors or the code's refusal are in the
+    /// outcome (a refusal at write time too, e.g. the last use went to
+    /// another customer in between; the quote is then without discount).
+    NotPlaced(Box<Checkout>),
+}
+
+/// The store and its products for sale; `NotFound` for an unknown slug.
+fn load(conn: &mut db::Conn, slug: &str) -> diesel::QueryResult<(Store, Vec<ProductFacts>)> {
+    let store = db::stores::find_by_slug(conn, slug)?;
+    let products = db::products::list(conn, store.id())?
+        .iter()
+        .filter(|p| p.archived_at.is_none())
+        .map(|p| p.facts())
+        .collect();
+    Ok((store, products))
+}
+
+/// The form of store `slug` evaluated in `mode`: errors, the code's fate
+/// and the price. Reads only.
+pub fn quote(
+    conn: &mut db::Conn,
+    slug: &str,
+    mut input: CheckoutInput,
+    mode: Mode,
+) -> diesel::QueryResult<Checkout> {
+    let (store, products) = load(conn, slug)?;
+    let outcome = evaluate(conn, &store, &products, &mut input, mode)?;
+    Ok(Checkout {
+        store,
+        products,
+        input,
+        outcome,
+    })
+}
+
+/// Places the order of the form, with `public_id` as its receipt's id. A
+/// refused code is kept for staff (clipped) when `keep_refusal` allows it
+/// (the per-client cap on stored attempts).
+pub fn place(
+    conn: &mut db::Conn,
+    slug: &str,
+    input: CheckoutInput,
+    public_id: String,
+    keep_refusal: impl FnOnce() -> bool,
+) -> diesel::QueryResult<Placed> {
+    let mut checkout = quote(conn, slug, input, Mode::Order)?;
+    if !checkout.outcome.errors.is_empty() {
+        return Ok(Placed::NotPlaced(Box::new(checkout)));
+    }
+    let outcome = &mut checkout.outcome;
+    if outcome.refusal.is_none()
+        && let (Some(cart), Some(quote), Some(email)) =
+            (&outcome.cart, &outcome.quote, &outcome.email)
+    {
+        let order = db::orders::NewOrder {
+            public_id,
+            email,
+            cart,
+            quote,
+            applied: outcome.applied.as_ref(),
+        };
+        match db::orders::place(conn, checkout.store.id(), &order) {
+            Ok(public_id) => {
+                return Ok(Placed::Ordered {
+                    store: checkout.store,
+                    public_id,
+                });
+            }
+            Err(db::orders::PlaceError::Refused(refusal)) => {
+                outcome.refusal = Some(refusal);
+                outcome.applied = None;
+                outcome.quote = pricing::quote(&cart.lines, cart.currency, None).ok();
+            }
+            Err(db::orders::PlaceError::Db(e)) => return Err(e),
+        }
+    }
+    if let Some(refusal) = &outcome.refusal
+        && keep_refusal()
+    {
+        db::orders::record_attempt(
+            conn,
+            checkout.store.id(),
+            &clipped(checkout.input.email.trim(), 254),
+            &clipped(checkout.input.coupon.trim(), TYPED_CODE_MAX),
+            refusal,
+        )?;
+    }
+    Ok(Placed::NotPlaced(Box::new(checkout)))
+}
+
+/// Refunds a paid order of `store`: its redemption is given back. `false`
+/// when it was refunded already.
+pub fn refund(
+    conn: &mut db::Conn,
+    store: StoreId,
+    order: OrderId,
+    user: UserId,
+) -> diesel::QueryResult<bool> {
+    db::orders::refund(conn, store, order, user)
 }

@@ -4,5 +4,6 @@
 //! `db` directly for a write.
 
 pub mod accounts;
+pub mod checkout;
 pub mod members;
 pub mod tokens;

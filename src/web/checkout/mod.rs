@@ -3,29 +3,25 @@
 //! applied to the price preview, or the reason it does not apply. Works
 //! without JavaScript: "Apply" re-renders the preview, "Place order" orders.
 
-mod outcome;
 pub mod receipt;
+
+use std::net::IpAddr;
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use crate::db;
-use crate::db::stores::Store;
+use crate::app::checkout::{self as use_case, Checkout, Mode, Placed};
 use crate::domain::checkout::CheckoutInput;
-use crate::domain::code::TYPED_CODE_MAX;
-use crate::domain::coupon::ProductFacts;
 use crate::domain::form_errors::FormErrors;
-use crate::domain::pricing::{self, Quote};
+use crate::domain::pricing::Quote;
 use crate::domain::redemption::Refusal;
-use crate::domain::text::clipped;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::orders::view::{Totals, money};
 use crate::web::session::csrf_token;
 use crate::web::{AppState, render_status, see_other};
-use outcome::{Mode, Outcome, evaluate};
 
 /// A product as the checkout lists it, with the quantity typed.
 pub struct ProductRow {
@@ -74,13 +70,13 @@ struct StorePage {
     code_error: Option<String>,
 }
 
-fn page(
-    store: &Store,
-    products: &[ProductFacts],
-    input: &CheckoutInput,
-    outcome: Outcome,
-    csrf: String,
-) -> StorePage {
+fn page(checkout: Checkout, csrf: String) -> StorePage {
+    let Checkout {
+        store,
+        products,
+        input,
+        outcome,
+    } = checkout;
     let rows = products
         .iter()
         .map(|p| ProductRow {
@@ -96,8 +92,8 @@ fn page(
         _ => None,
     };
     StorePage {
-        store_name: store.name.clone(),
-        slug: store.slug.clone(),
+        store_name: store.name,
+        slug: store.slug,
         csrf_token: csrf,
         products: rows,
         email: input.email.trim().to_string(),
@@ -112,15 +108,25 @@ fn page(
     }
 }
 
-/// The store and its products for sale, or 404.
-fn load(conn: &mut db::Conn, slug: &str) -> diesel::QueryResult<(Store, Vec<ProductFacts>)> {
-    let store = db::stores::find_by_slug(conn, slug)?;
-    let products = db::products::list(conn, store.id())?
-        .iter()
-        .filter(|p| p.archived_at.is_none())
-        .map(|p| p.facts())
-        .collect();
-    Ok((store, products))
+/// SPEC 12 "Guessing": a client past its limit of unknown codes in this
+/// store gets 429 before any lookup.
+fn check_guesses(
+    state: &AppState,
+    slug: &str,
+    client: Option<IpAddr>,
+    input: &CheckoutInput,
+) -> Result<(), AppError> {
+    if input.code().is_some() {
+        state.guards.check_guesses(slug, client)?;
+    }
+    Ok(())
+}
+
+/// Counts an unknown code against the client.
+fn count_guess(state: &AppState, checkout: &Checkout, client: Option<IpAddr>) {
+    if checkout.outcome.refusal == Some(Refusal::UnknownCode) {
+        state.guards.unknown_code(&checkout.store.slug, client);
+    }
 }
 
 /// `GET /{store}`: the checkout, with `?coupon=` applied to a preview.
@@ -132,26 +138,17 @@ pub async fn show(
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
-    let mut input = CheckoutInput::from_pairs(&query).map_err(AppError::BadRequest)?;
+    let input = CheckoutInput::from_pairs(&query).map_err(AppError::BadRequest)?;
     let client = state.client(&req);
-    if input.code().is_some() {
-        state.guards.check_guesses(&slug, client)?;
-    }
-    let (store, products, input, outcome) = crate::web::db(&state, move |conn| {
-        let (store, products) = load(conn, &slug)?;
-        let outcome = evaluate(conn, &store, &products, &mut input, Mode::Visit)?;
-        Ok::<_, db::DbError>((store, products, input, outcome))
+    check_guesses(&state, &slug, client, &input)?;
+    let checkout = crate::web::db(&state, move |conn| {
+        use_case::quote(conn, &slug, input, Mode::Visit)
     })
     .await
     .map_err(AppError::public)?;
-    if outcome.refusal == Some(Refusal::UnknownCode) {
-        state.guards.unknown_code(&store.slug, client);
-    }
+    count_guess(&state, &checkout, client);
     let csrf = csrf_token(&session)?;
-    render_status(
-        StatusCode::OK,
-        &page(&store, &products, &input, outcome, csrf),
-    )
+    render_status(StatusCode::OK, &page(checkout, csrf))
 }
 
 /// `POST /{store}/checkout`: "Apply" (a `preview` field) re-renders the
@@ -166,74 +163,38 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
     let preview = form.0.iter().any(|(k, _)| k == "preview");
-    let mut input = CheckoutInput::from_pairs(&form.0).map_err(AppError::BadRequest)?;
+    let input = CheckoutInput::from_pairs(&form.0).map_err(AppError::BadRequest)?;
     let client = state.client(&req);
-    if input.code().is_some() {
-        state.guards.check_guesses(&slug, client)?;
-    }
+    check_guesses(&state, &slug, client, &input)?;
     let guards = state.guards.clone();
     let public_id = new_public_id()?;
-    let (store, products, input, outcome, placed) = crate::web::db(&state, move |conn| {
-        let (store, products) = load(conn, &slug)?;
-        let mut outcome = evaluate(
-            conn,
-            &store,
-            &products,
-            &mut input,
-            if preview { Mode::Preview } else { Mode::Order },
-        )?;
-        let mut placed = None;
-        if !preview && outcome.errors.is_empty() {
-            if outcome.refusal.is_none()
-                && let (Some(cart), Some(quote), Some(email)) =
-                    (&outcome.cart, &outcome.quote, &outcome.email)
-            {
-                let order = db::orders::NewOrder {
-                    public_id,
-                    email,
-                    cart,
-                    quote,
-                    applied: outcome.applied.as_ref(),
-                };
-                match db::orders::place(conn, store.id(), &order) {
-                    Ok(id) => placed = Some(id),
-                    Err(db::orders::PlaceError::Refused(refusal)) => {
-                        outcome.refusal = Some(refusal);
-                        outcome.applied = None;
-                        outcome.quote = pricing::quote(&cart.lines, cart.currency, None).ok();
-                    }
-                    Err(db::orders::PlaceError::Db(e)) => return Err(e),
-                }
-            }
-            if let Some(refusal) = &outcome.refusal
-                && guards.keep_refusal(client)
-            {
-                db::orders::record_attempt(
-                    conn,
-                    store.id(),
-                    &clipped(input.email.trim(), 254),
-                    &clipped(input.coupon.trim(), TYPED_CODE_MAX),
-                    refusal,
-                )?;
-            }
+    let placed = crate::web::db(&state, move |conn| {
+        if preview {
+            use_case::quote(conn, &slug, input, Mode::Preview)
+                .map(|checkout| Placed::NotPlaced(Box::new(checkout)))
+        } else {
+            use_case::place(conn, &slug, input, public_id, || {
+                guards.keep_refusal(client)
+            })
         }
-        Ok::<_, db::DbError>((store, products, input, outcome, placed))
     })
     .await
     .map_err(AppError::public)?;
-    if outcome.refusal == Some(Refusal::UnknownCode) {
-        state.guards.unknown_code(&store.slug, client);
-    }
-    if let Some(public_id) = placed {
-        return Ok(see_other(&format!("/{}/orders/{public_id}", store.slug)));
-    }
+    let checkout = match placed {
+        Placed::Ordered { store, public_id } => {
+            return Ok(see_other(&format!("/{}/orders/{public_id}", store.slug)));
+        }
+        Placed::NotPlaced(checkout) => *checkout,
+    };
+    count_guess(&state, &checkout, client);
+    let outcome = &checkout.outcome;
     let status = if outcome.errors.is_empty() && (preview || outcome.refusal.is_none()) {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let csrf = csrf_token(&session)?;
-    render_status(status, &page(&store, &products, &input, outcome, csrf))
+    render_status(status, &page(checkout, csrf))
 }
 
 /// 128 random bits, hex: the receipt's unguessable address.

@@ -186,7 +186,7 @@ pub async fn refund(
     let user = access.user.id();
     let id = OrderId(path.1);
     let refunded = crate::web::db(&access.state, move |conn| {
-        db::orders::refund(conn, store, id, user)
+        crate::app::checkout::refund(conn, store, id, user)
     })
     .await?;
     let message = if refunded {
