@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::redeemable::{not_expired, redeemable, started};
 use super::{Coupon, Row, to_coupons};
 use crate::db::Conn;
 use crate::db::paging::{Cursor, Page, page};
@@ -47,11 +48,8 @@ pub fn list(
         Some(CouponState::Deleted) => query.filter(coupons::deleted_at.is_not_null()),
         _ => query.filter(coupons::deleted_at.is_null()),
     };
-    let started = coupons::starts_at.is_null().or(coupons::starts_at.le(now));
-    let not_expired = coupons::redeem_by.is_null().or(coupons::redeem_by.gt(now));
-    let not_exhausted = coupons::max_redemptions
-        .is_null()
-        .or(coupons::times_redeemed.lt(coupons::max_redemptions.assume_not_null()));
+    // The same conditions as the redemption's UPDATE (see `redeemable`).
+    let (started, not_expired) = (started(now), not_expired(now));
     query = match q.state {
         None | Some(CouponState::Deleted) => query,
         Some(CouponState::Archived) => query.filter(coupons::archived_at.is_not_null()),
@@ -64,10 +62,7 @@ pub fn list(
                     .filter(started)
                     .filter(not_expired)
                     .filter(coupons::times_redeemed.ge(coupons::max_redemptions.assume_not_null())),
-                _ => query
-                    .filter(started)
-                    .filter(not_expired)
-                    .filter(not_exhausted),
+                _ => query.filter(redeemable(now)),
             }
         }
     };

@@ -3,6 +3,7 @@
 //! keyset-paginated list in `list`.
 
 mod list;
+pub mod redeemable;
 pub(crate) mod write;
 
 pub use crate::db::paging::Cursor;

@@ -108,15 +108,7 @@ fn redeem_coupon(
     let updated = diesel::update(
         coupons::table
             .filter(coupons::id.eq(id))
-            .filter(coupons::deleted_at.is_null())
-            .filter(coupons::archived_at.is_null())
-            .filter(coupons::starts_at.is_null().or(coupons::starts_at.le(at)))
-            .filter(coupons::redeem_by.is_null().or(coupons::redeem_by.gt(at)))
-            .filter(
-                coupons::max_redemptions
-                    .is_null()
-                    .or(coupons::times_redeemed.lt(coupons::max_redemptions.assume_not_null())),
-            ),
+            .filter(crate::db::coupons::redeemable::redeemable(at)),
     )
     .set(coupons::times_redeemed.eq(coupons::times_redeemed + 1))
     .execute(conn)
@@ -139,19 +131,7 @@ fn redeem_promotion(conn: &mut Conn, id: i64, at: NaiveDateTime) -> Result<(), P
     let updated = diesel::update(
         promotion_codes::table
             .filter(promotion_codes::id.eq(id))
-            .filter(promotion_codes::deleted_at.is_null())
-            .filter(promotion_codes::active.eq(true))
-            .filter(
-                promotion_codes::expires_at
-                    .is_null()
-                    .or(promotion_codes::expires_at.gt(at)),
-            )
-            .filter(
-                promotion_codes::max_redemptions
-                    .is_null()
-                    .or(promotion_codes::times_redeemed
-                        .lt(promotion_codes::max_redemptions.assume_not_null())),
-            ),
+            .filter(crate::db::promotion_codes::redeemable::usable(at)),
     )
     .set(promotion_codes::times_redeemed.eq(promotion_codes::times_redeemed + 1))
     .execute(conn)

@@ -1,6 +1,7 @@
 //! The promotion code list: filters by state and coupon, search by normal
 //! form prefix, keyset pagination (newest first, or by code when searching).
 
+use super::redeemable::{not_exhausted, not_expired, usable};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -48,23 +49,10 @@ pub fn list(
     }
     let coupon_deleted = coupons::deleted_at.is_not_null();
     let expired = promotion_codes::expires_at.le(now);
-    let not_expired = promotion_codes::expires_at
-        .is_null()
-        .or(promotion_codes::expires_at.gt(now));
+    // The same conditions as the redemption's UPDATEs (see `redeemable`).
+    let (not_expired, not_exhausted) = (not_expired(now), not_exhausted());
     let exhausted =
         promotion_codes::times_redeemed.ge(promotion_codes::max_redemptions.assume_not_null());
-    let not_exhausted = promotion_codes::max_redemptions
-        .is_null()
-        .or(promotion_codes::times_redeemed.lt(promotion_codes::max_redemptions.assume_not_null()));
-    let coupon_redeemable = coupons::archived_at
-        .is_null()
-        .and(coupons::starts_at.is_null().or(coupons::starts_at.le(now)))
-        .and(coupons::redeem_by.is_null().or(coupons::redeem_by.gt(now)))
-        .and(
-            coupons::max_redemptions
-                .is_null()
-                .or(coupons::times_redeemed.lt(coupons::max_redemptions.assume_not_null())),
-        );
     let coupon_broken = coupons::archived_at
         .is_not_null()
         .or(coupons::starts_at.gt(now))
@@ -88,10 +76,8 @@ pub fn list(
                     .filter(not_exhausted)
                     .filter(promotion_codes::active.eq(false)),
                 _ => query
-                    .filter(not_expired)
-                    .filter(not_exhausted)
-                    .filter(promotion_codes::active.eq(true))
-                    .filter(coupon_redeemable),
+                    .filter(usable(now))
+                    .filter(crate::db::coupons::redeemable::redeemable(now)),
             }
         }
     };

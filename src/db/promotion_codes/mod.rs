@@ -2,6 +2,7 @@
 //! paginated list in `list`.
 
 mod list;
+pub mod redeemable;
 mod write;
 
 pub use list::{PromoListPage, PromoListQuery, list};

@@ -200,6 +200,6 @@ pub async fn submit(
 /// 128 random bits, hex: the receipt's unguessable address.
 fn new_public_id() -> Result<String, AppError> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string().into()))?;
+    getrandom::fill(&mut bytes).map_err(AppError::internal)?;
     Ok(hex::encode(bytes))
 }
