@@ -14,7 +14,9 @@ use crate::domain::ids::{CouponId, CouponSetId, StoreId};
 use crate::domain::money::CurrencyCode;
 use crate::domain::pricing::Terms;
 use crate::domain::promotion::PromoState;
-use crate::domain::redemption::{Applied, Buyer, PromotionFacts, Refusal, SetCodeState, Via};
+use crate::domain::redemption::{
+    Applied, Buyer, PromotionCandidate, PromotionFacts, Refusal, SetCodeState, Via, best_promotion,
+};
 use crate::domain::time;
 
 fn applied(
@@ -73,9 +75,8 @@ fn coupon_by_code(
     }
 }
 
-/// The promotion code a customer means by this normal form: among codes
-/// sharing the text, a usable one reserved for this email, then an open
-/// usable one, then any (whose state gives the refusal).
+/// The promotion code a customer means by this normal form
+/// (`domain::redemption::best_promotion` picks among those sharing it).
 fn promotion(
     conn: &mut Conn,
     store: StoreId,
@@ -99,16 +100,15 @@ fn promotion(
             crate::domain::ids::PromotionCodeId(id),
         )?);
     }
-    let rank = |p: &super::promotion_codes::Promotion| {
-        let usable = matches!(p.state(now), PromoState::Active | PromoState::CouponInvalid);
-        let mine = match (&p.row.customer_email, email) {
-            (None, _) => 1,
-            (Some(only), Some(email)) if only == email.as_str() => 2,
-            _ => 0,
-        };
-        (usable, mine)
-    };
-    Ok(found.into_iter().max_by_key(|p| rank(p)))
+    let candidates: Vec<PromotionCandidate> = found
+        .iter()
+        .map(|p| PromotionCandidate {
+            usable: matches!(p.state(now), PromoState::Active | PromoState::CouponInvalid),
+            customer: p.row.customer_email.clone(),
+        })
+        .collect();
+    let best = best_promotion(&candidates, email.map(Email::as_str));
+    Ok(best.map(|i| found.swap_remove(i)))
 }
 
 /// Resolves a typed code: a coupon code exactly (case-sensitive) first, then

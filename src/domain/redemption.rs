@@ -265,8 +265,66 @@ pub fn evaluate(
     Ok(quote)
 }
 
+/// One promotion code sharing the typed text, as the ranking sees it.
+#[derive(Debug, Clone)]
+pub struct PromotionCandidate {
+    /// Active, or only its coupon is not redeemable now (the refusal then
+    /// names the coupon): the code itself may be used.
+    pub usable: bool,
+    /// The one customer it is reserved for, if any.
+    pub customer: Option<String>,
+}
+
+/// Which of the promotion codes sharing a text a customer means (SPEC 4:
+/// several customer-restricted codes may share one): a usable one reserved
+/// for this email, then a usable open one, then any (its state gives the
+/// refusal). Among equals, the last (the lookup lists newest first, so the
+/// oldest). `None` when there are none.
+pub fn best_promotion(candidates: &[PromotionCandidate], email: Option<&str>) -> Option<usize> {
+    let rank = |c: &PromotionCandidate| {
+        let mine = match (&c.customer, email) {
+            (None, _) => 1,
+            (Some(only), Some(email)) if only == email => 2,
+            _ => 0,
+        };
+        (c.usable, mine)
+    };
+    candidates
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, c)| rank(c))
+        .map(|(i, _)| i)
+}
+
 #[cfg(test)]
 mod tests {
+
+    fn candidate(usable: bool, customer: Option<&str>) -> PromotionCandidate {
+        PromotionCandidate {
+            usable,
+            customer: customer.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn the_customers_own_usable_code_wins_then_an_open_one_then_any() {
+        let jane = Some("jane@example.com");
+        let codes = [
+            candidate(false, None),
+            candidate(true, Some("joe@example.com")),
+            candidate(true, None),
+            candidate(true, jane),
+            candidate(true, None),
+        ];
+        assert_eq!(best_promotion(&codes, jane), Some(3));
+        assert_eq!(best_promotion(&codes, Some("ann@example.com")), Some(4));
+        assert_eq!(best_promotion(&codes, None), Some(4));
+        // Nothing usable: the first one, whose state gives the refusal.
+        let ended = [candidate(false, jane), candidate(false, None)];
+        assert_eq!(best_promotion(&ended, Some("ann@example.com")), Some(1));
+        assert_eq!(best_promotion(&ended, jane), Some(0));
+        assert_eq!(best_promotion(&[], jane), None);
+    }
     use super::*;
     use crate::domain::discount::{Discount, Duration, Percent};
     use crate::domain::ids::ProductId;
