@@ -69,7 +69,7 @@ fn evaluate(
     mode: Mode,
 ) -> diesel::QueryResult<Outcome> {
     let now = db::now();
-    let tz = crate::web::coupons::view::store_tz(&store.timezone);
+    let tz = store.timezone.tz();
     let mut errors = FormErrors::default();
     let email = errors
         .check("email", parse_email(&input.email, mode == Mode::Order))

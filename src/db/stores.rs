@@ -17,7 +17,8 @@ pub struct Store {
     pub slug: String,
     pub name: String,
     pub currency: String,
-    pub timezone: String,
+    #[diesel(deserialize_as = String)]
+    pub timezone: TimeZone,
     pub public_base_url: Option<String>,
 }
 

@@ -74,9 +74,30 @@ impl TimeZone {
         self.0.name()
     }
 
+    /// The zone, for converting times.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.0
+    }
+
     /// Every IANA zone name, for pickers.
     pub fn all() -> impl Iterator<Item = &'static str> {
         chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+    }
+}
+
+impl std::fmt::Display for TimeZone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A stored zone name read back (`db::stores::Store`): one that no longer
+/// parses is an error, never a silent UTC.
+impl TryFrom<String> for TimeZone {
+    type Error = String;
+
+    fn try_from(stored: String) -> Result<TimeZone, String> {
+        TimeZone::parse(&stored)
     }
 }
 
@@ -164,5 +185,12 @@ mod tests {
         ] {
             assert!(PublicBaseUrl::parse_optional(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_stored_zone_that_no_longer_parses_is_an_error_not_utc() {
+        let berlin = TimeZone::try_from("Europe/Berlin".to_string()).map(|z| z.tz());
+        assert_eq!(berlin, Ok(chrono_tz::Tz::Europe__Berlin));
+        assert!(TimeZone::try_from("Mars/Olympus_Mons".to_string()).is_err());
     }
 }

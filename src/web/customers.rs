@@ -13,7 +13,6 @@ use crate::domain::form_errors::FormErrors;
 use crate::domain::role::Role;
 use crate::domain::time;
 use crate::error::AppError;
-use crate::web::coupons::view::store_tz;
 use crate::web::csrf::CsrfForm;
 use crate::web::extract::{Manager, StoreAccess, Viewer};
 use crate::web::layout::{Layout, Section};
@@ -76,7 +75,7 @@ async fn render(
         db::customers::list(conn, store, search.as_deref(), cursor, PAGE_SIZE)
     })
     .await?;
-    let tz = store_tz(&access.store.timezone);
+    let tz = access.store.timezone.tz();
     let base = access.base_path();
     let encoded: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
     let (prev, next) = crate::web::pager_links(

@@ -8,7 +8,6 @@ use askama_web::WebTemplate;
 use crate::db;
 use crate::error::AppError;
 use crate::web::AppState;
-use crate::web::coupons::view::store_tz;
 use crate::web::orders::view::OrderView;
 
 #[derive(Template, WebTemplate)]
@@ -37,6 +36,6 @@ pub async fn show(
     Ok(ReceiptPage {
         store_name: store.name.clone(),
         slug: store.slug.clone(),
-        order: OrderView::new(&order, store_tz(&store.timezone)),
+        order: OrderView::new(&order, store.timezone.tz()),
     })
 }

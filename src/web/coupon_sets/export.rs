@@ -13,7 +13,6 @@ use crate::domain::csv::cell;
 use crate::domain::ids::CouponSetId;
 use crate::domain::time;
 use crate::error::AppError;
-use crate::web::coupons::view::store_tz;
 use crate::web::extract::{StoreAccess, Viewer};
 use crate::web::share::share_url;
 
@@ -30,7 +29,7 @@ pub async fn codes_csv(
     })
     .await?;
     let state = access.state.clone();
-    let tz = store_tz(&access.store.timezone);
+    let tz = access.store.timezone.tz();
     let base = access.share_base();
     let slug = access.store.slug.clone();
     let header = Bytes::from_static(b"code,state,used_at,order_id,url\n");

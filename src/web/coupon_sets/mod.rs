@@ -21,7 +21,7 @@ use crate::domain::ids::{CouponId, CouponSetId};
 use crate::domain::role::Role;
 use crate::domain::time;
 use crate::error::AppError;
-use crate::web::coupons::view::{CouponView, store_tz};
+use crate::web::coupons::view::CouponView;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extract::{Manager, MinRole, StoreAccess, Viewer};
 use crate::web::forms::FormErrors;
@@ -269,7 +269,7 @@ pub struct ShowParams {
 }
 
 pub fn code_views<R: MinRole>(access: &StoreAccess<R>, rows: &[CodeRow]) -> Vec<CodeView> {
-    let tz = store_tz(&access.store.timezone);
+    let tz = access.store.timezone.tz();
     let base = access.share_base();
     rows.iter()
         .map(|c| CodeView {
@@ -316,7 +316,7 @@ pub async fn show(
         format!("{base}/coupon-sets/{}?{}", set.id, query.finish())
     };
     let (prev, next) = crate::web::pager_links(&page, |c| c.id, link);
-    let tz = store_tz(&access.store.timezone);
+    let tz = access.store.timezone.tz();
     let server = access.share_base();
     let view = ShowPage {
         layout: access.layout(Section::CouponSets)?,

@@ -4,7 +4,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
 use super::form::{self, Mode};
-use super::view::store_tz;
 use crate::db;
 use crate::db::coupons::CouponWriteError;
 use crate::db::products::Product;
@@ -37,7 +36,7 @@ fn context<'a>(
 ) -> CouponContext<'a> {
     CouponContext {
         now: db::now(),
-        tz: store_tz(&access.store.timezone),
+        tz: access.store.timezone.tz(),
         products: facts,
         existing,
     }
@@ -66,7 +65,7 @@ pub async fn clone(
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let loaded = super::load(&access, path.1).await?;
-    let tz = store_tz(&access.store.timezone);
+    let tz = access.store.timezone.tz();
     let mut input = form::input_of(&loaded.coupon, &loaded.applies_to, tz);
     let suffix = random_code(4).map_err(AppError::internal)?;
     let stem: String = loaded
@@ -174,7 +173,7 @@ pub async fn edit(
     let input = form::input_of(
         &loaded.coupon,
         &loaded.applies_to,
-        store_tz(&access.store.timezone),
+        access.store.timezone.tz(),
     );
     form::render(
         &access,

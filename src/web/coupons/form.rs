@@ -196,7 +196,7 @@ pub fn render<R: MinRole>(
         active_tab,
         choices: Choices::get(),
         store_currency: access.store.currency.clone(),
-        store_tz: access.store.timezone.clone(),
+        store_tz: access.store.timezone.name().to_string(),
         locked_terms,
     };
     render_status(status, &page)

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::view::{CouponView, store_tz};
+use super::view::CouponView;
 use crate::db;
 use crate::db::coupons::{Cursor, ListQuery};
 use crate::domain::role::Role;
@@ -90,7 +90,7 @@ pub async fn list(
     })
     .await?;
 
-    let tz = store_tz(&access.store.timezone);
+    let tz = access.store.timezone.tz();
     let base_url = access.share_base();
     let coupons: Vec<CouponView> = page
         .items

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::view::{CouponView, store_tz};
+use super::view::CouponView;
 use crate::db;
 use crate::db::coupons::Lifecycle;
 use crate::db::orders::OrderFilter;
@@ -41,7 +41,7 @@ fn view_of<R: MinRole>(access: &StoreAccess<R>, coupon: &db::coupons::Coupon) ->
     CouponView::new(
         coupon,
         db::now(),
-        store_tz(&access.store.timezone),
+        access.store.timezone.tz(),
         &base,
         &access.store.slug,
     )
@@ -64,7 +64,7 @@ pub async fn show(
     .await?;
     let recent = Recent::new(&access, &orders, filter);
     let promos = crate::web::promotion_codes::views(&access, &promos);
-    let tz = store_tz(&access.store.timezone);
+    let tz = access.store.timezone.tz();
     let products = loaded
         .products
         .iter()

@@ -102,8 +102,3 @@ pub fn usage_text(times: i64, max: Option<i64>, unlimited: &str) -> String {
         None => format!("{times} used · {unlimited}"),
     }
 }
-
-/// The store's time zone (UTC if the stored name is somehow unknown).
-pub fn store_tz(name: &str) -> Tz {
-    name.parse().unwrap_or(Tz::UTC)
-}

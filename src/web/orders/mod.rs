@@ -16,7 +16,6 @@ use crate::domain::ids::{CouponId, CouponSetId, CustomerId, OrderId, PromotionCo
 use crate::domain::role::Role;
 use crate::domain::time;
 use crate::error::AppError;
-use crate::web::coupons::view::store_tz;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extract::{Manager, MinRole, StoreAccess, Viewer};
 use crate::web::layout::{Layout, Section};
@@ -104,7 +103,7 @@ pub async fn list(
         Ok::<_, db::DbError>((page, attempts))
     })
     .await?;
-    let tz = store_tz(&access.store.timezone);
+    let tz = access.store.timezone.tz();
     let base = access.base_path();
     let (prev, next) = crate::web::pager_links(
         &page,
@@ -162,7 +161,7 @@ pub async fn show(
     let id = OrderId(path.1);
     let order =
         crate::web::db(&access.state, move |conn| db::orders::find(conn, store, id)).await?;
-    let tz = store_tz(&access.store.timezone);
+    let tz = access.store.timezone.tz();
     let base = access.share_base();
     let view = OrderView::new(&order, tz);
     let page = ShowPage {
@@ -225,7 +224,7 @@ impl Recent {
         filter: OrderFilter,
     ) -> Recent {
         Recent {
-            orders: OrderView::listed(&page.items, store_tz(&access.store.timezone)),
+            orders: OrderView::listed(&page.items, access.store.timezone.tz()),
             href: format!("{}/orders?{}", access.base_path(), filter_query(filter)),
         }
     }

@@ -15,7 +15,6 @@ use crate::domain::money::CurrencyCode;
 use crate::domain::promotion::{self, CouponLimits, PromoContext, PromoInput, PromoState};
 use crate::domain::time;
 use crate::error::AppError;
-use crate::web::coupons::view::store_tz;
 use crate::web::csrf::CsrfForm;
 use crate::web::extract::{Manager, StoreAccess};
 use crate::web::forms::FormErrors;
@@ -183,7 +182,7 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let ctx = PromoContext {
         now: db::now(),
-        tz: store_tz(&access.store.timezone),
+        tz: access.store.timezone.tz(),
         coupon: coupon_limits(&access, &form.coupon_id).await?,
         times_redeemed: 0,
     };
@@ -214,7 +213,7 @@ pub async fn edit(
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let promo = load(&access, path.1).await?;
-    let tz = store_tz(&access.store.timezone);
+    let tz = access.store.timezone.tz();
     let row = &promo.row;
     let form = PromoInput {
         coupon_id: row.coupon_id.to_string(),
@@ -263,7 +262,7 @@ pub async fn update(
     form.active = promo.row.active.then(|| "on".into());
     let ctx = PromoContext {
         now: db::now(),
-        tz: store_tz(&access.store.timezone),
+        tz: access.store.timezone.tz(),
         coupon: Some(CouponLimits {
             redeem_by: promo.coupon.redeem_by,
             max_redemptions: promo.coupon.max_redemptions,

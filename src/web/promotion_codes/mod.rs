@@ -97,7 +97,7 @@ impl PromoView {
 
 /// The store's zone and share-URL base, for building views.
 fn view_context<R: MinRole>(access: &StoreAccess<R>) -> (Tz, String) {
-    let tz = crate::web::coupons::view::store_tz(&access.store.timezone);
+    let tz = access.store.timezone.tz();
     let base = access.share_base();
     (tz, base)
 }

@@ -53,7 +53,7 @@ pub async fn show(
     })
     .await?;
     let recent = Recent::new(&access, &orders, filter);
-    let tz = crate::web::coupons::view::store_tz(&access.store.timezone);
+    let tz = access.store.timezone.tz();
     let page = ShowPage {
         layout: access.layout(Section::PromotionCodes)?,
         base: access.base_path(),

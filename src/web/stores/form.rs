@@ -37,7 +37,7 @@ impl StoreForm {
             name: store.name.clone(),
             slug: store.slug.clone(),
             currency: store.currency.clone(),
-            timezone: store.timezone.clone(),
+            timezone: store.timezone.name().to_string(),
             public_base_url: store.public_base_url.clone().unwrap_or_default(),
         }
     }

@@ -17,7 +17,6 @@ use crate::domain::ids::UserId;
 use crate::domain::role::Role;
 use crate::domain::time;
 use crate::error::AppError;
-use crate::web::coupons::view::store_tz;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extract::{MinRole, Owner, StoreAccess, Viewer};
 use crate::web::forms::FormErrors;
@@ -86,7 +85,7 @@ async fn render<R: MinRole>(
     let store = access.store.id();
     let (members, pending) =
         crate::web::db(&access.state, move |conn| use_case::list(conn, store)).await?;
-    let tz = store_tz(&access.store.timezone);
+    let tz = access.store.timezone.tz();
     let pending = pending
         .into_iter()
         .map(|p: Pending| PendingRow {
@@ -174,7 +173,7 @@ pub async fn invite(
             access.state.default_base_url.trim_end_matches('/'),
             invited.token
         ),
-        expires: time::display(invited.expires_at, store_tz(&access.store.timezone)),
+        expires: time::display(invited.expires_at, access.store.timezone.tz()),
     };
     render(
         &access,

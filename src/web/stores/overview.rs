@@ -27,7 +27,7 @@ pub async fn show(access: StoreAccess<Viewer>) -> Result<OverviewPage, AppError>
         name: store.name.clone(),
         slug: store.slug.clone(),
         currency: store.currency.clone(),
-        timezone: store.timezone.clone(),
+        timezone: store.timezone.name().to_string(),
         role: access.role.label(),
         share_base: format!("{base}/{}", store.slug),
     })
