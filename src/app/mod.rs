@@ -5,5 +5,6 @@
 
 pub mod accounts;
 pub mod checkout;
+pub mod coupons;
 pub mod members;
 pub mod tokens;

@@ -106,10 +106,10 @@ async fn lifecycle(
     id: i64,
     action: Lifecycle,
 ) -> Result<HttpResponse, AppError> {
-    let store = access.store.id();
+    let store = access.store.clone();
     let user = access.user.id();
     let changed = crate::web::db(&access.state, move |conn| {
-        db::coupons::apply(conn, store, CouponId(id), action, user)
+        crate::app::coupons::change(conn, &store, user, CouponId(id), action)
     })
     .await?;
     let message = match (action, changed) {

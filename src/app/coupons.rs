@@ -1,0 +1,118 @@
+//! Coupon use cases: create, update, and the lifecycle (archive,
+//! unarchive, delete). Each checks the input against SPEC section 3 with the
+//! store's products and the coupon as it is, writes in one transaction
+//! (`db::coupons`), and says what went wrong per field, in the words the
+//! form shows (and the API will return).
+
+use crate::db::coupons::{CouponWriteError, Lifecycle};
+use crate::db::stores::Store;
+use crate::db::{self, Conn, DbError};
+use crate::domain::coupon::{self, CouponContext, CouponInput, ProductFacts};
+use crate::domain::form_errors::FormErrors;
+use crate::domain::ids::{CouponId, UserId};
+
+/// Why a coupon was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum CouponError {
+    /// Field → message, for the form or the API's `errors`.
+    #[error("the coupon is invalid")]
+    Invalid(FormErrors),
+    /// No such coupon in this store, or it is deleted.
+    #[error("no such coupon")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+const CODE_TAKEN: &str = "Another coupon of this store already uses this code. Codes are case-sensitive, so Summer10 and SUMMER10 can both exist; an exhausted or archived coupon keeps its code until it is deleted.";
+
+/// A write refusal, as a message beside its field.
+fn refused(e: CouponWriteError) -> CouponError {
+    let (field, message) = match e {
+        CouponWriteError::CodeTaken => ("code", CODE_TAKEN.to_string()),
+        CouponWriteError::HeldByPromotion(promo) => (
+            "code",
+            format!(
+                "The code {promo} (a promotion code or an unused set code) already uses this text, ignoring case; customers could not tell them apart."
+            ),
+        ),
+        CouponWriteError::Locked => (
+            "discount_type",
+            "The coupon was redeemed while you edited it, so its discount terms are now locked. Reload the page.".to_string(),
+        ),
+        CouponWriteError::BelowRedeemed(n) => (
+            "max_redemptions",
+            format!("Already redeemed {n} times: the limit cannot go below {n}."),
+        ),
+        CouponWriteError::Db(e) => return CouponError::Db(e),
+    };
+    let mut errors = FormErrors::default();
+    errors.add(field, message);
+    CouponError::Invalid(errors)
+}
+
+/// The store's products, as the coupon rules see them.
+fn product_facts(conn: &mut Conn, store: &Store) -> Result<Vec<ProductFacts>, DbError> {
+    Ok(db::products::list(conn, store.id())?
+        .iter()
+        .map(|p| p.facts())
+        .collect())
+}
+
+/// Creates a coupon from the form; returns its id.
+pub fn create(
+    conn: &mut Conn,
+    store: &Store,
+    user: UserId,
+    input: &CouponInput,
+) -> Result<CouponId, CouponError> {
+    let products = product_facts(conn, store)?;
+    let context = CouponContext {
+        now: db::now(),
+        tz: store.timezone.tz(),
+        products: &products,
+        existing: None,
+    };
+    let draft = coupon::check(input, &context).map_err(CouponError::Invalid)?;
+    db::coupons::insert(conn, store.id(), &draft, user, "").map_err(refused)
+}
+
+/// Saves an edit of coupon `id`. Its terms are locked once redeemed and
+/// its limit never goes below `times_redeemed` (checked again inside the
+/// write, against a redemption racing the edit).
+pub fn update(
+    conn: &mut Conn,
+    store: &Store,
+    user: UserId,
+    id: CouponId,
+    input: &CouponInput,
+) -> Result<(), CouponError> {
+    let current = match db::coupons::find(conn, store.id(), id) {
+        Ok(c) if c.deleted_at.is_none() => c,
+        Ok(_) | Err(DbError::NotFound) => return Err(CouponError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let existing = current.existing();
+    let products = product_facts(conn, store)?;
+    let context = CouponContext {
+        now: db::now(),
+        tz: store.timezone.tz(),
+        products: &products,
+        existing: Some(&existing),
+    };
+    let draft = coupon::check(input, &context).map_err(CouponError::Invalid)?;
+    db::coupons::update(conn, store.id(), id, &draft, user).map_err(refused)
+}
+
+/// Archives, unarchives or deletes coupon `id` (SPEC section 3: its sets'
+/// unused codes go with an archive or delete); `false` when it was already
+/// so.
+pub fn change(
+    conn: &mut Conn,
+    store: &Store,
+    user: UserId,
+    id: CouponId,
+    action: Lifecycle,
+) -> Result<bool, DbError> {
+    db::coupons::apply(conn, store.id(), id, action, user)
+}
