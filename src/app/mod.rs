@@ -7,4 +7,5 @@ pub mod accounts;
 pub mod checkout;
 pub mod coupons;
 pub mod members;
+pub mod promotion_codes;
 pub mod tokens;

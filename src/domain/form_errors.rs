@@ -27,6 +27,11 @@ impl FormErrors {
         self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
+    /// Every message in one line, for a flash or a plain error page.
+    pub fn summary(&self) -> String {
+        self.iter().map(|(_, m)| m).collect::<Vec<_>>().join(" ")
+    }
+
     /// The first field with a message, in name order.
     pub fn first_field(&self) -> Option<&str> {
         self.0.keys().next().map(String::as_str)

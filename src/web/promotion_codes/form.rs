@@ -7,12 +7,12 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::list::CouponOption;
-use super::show::{clash_message, load};
+use super::show::load;
+use crate::app::promotion_codes::{self as use_case, PromoError};
 use crate::db;
-use crate::db::promotion_codes::PromoWriteError;
-use crate::domain::ids::{CouponId, PromotionCodeId};
+use crate::domain::ids::PromotionCodeId;
 use crate::domain::money::CurrencyCode;
-use crate::domain::promotion::{self, CouponLimits, PromoContext, PromoInput, PromoState};
+use crate::domain::promotion::PromoInput;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
@@ -77,78 +77,11 @@ pub async fn new(
     render(&access, StatusCode::OK, None, form, FormErrors::default()).await
 }
 
-/// The limits of the chosen coupon, if it is a live coupon of the store.
-async fn coupon_limits(
-    access: &StoreAccess<Manager>,
-    raw_id: &str,
-) -> Result<Option<CouponLimits>, AppError> {
-    let Ok(id) = raw_id.trim().parse::<i64>() else {
-        return Ok(None);
-    };
-    let store = access.store.id();
-    let coupon = crate::web::db(&access.state, move |conn| {
-        db::coupons::find_live(conn, store, CouponId(id)).optional_found()
-    })
-    .await?;
-    Ok(coupon.map(|c| CouponLimits {
-        redeem_by: c.redeem_by,
-        max_redemptions: c.max_redemptions,
-    }))
-}
-
-trait OptionalFound<T> {
-    fn optional_found(self) -> Result<Option<T>, db::DbError>;
-}
-
-impl<T> OptionalFound<T> for Result<T, db::DbError> {
-    fn optional_found(self) -> Result<Option<T>, db::DbError> {
-        match self {
-            Ok(v) => Ok(Some(v)),
-            Err(db::DbError::NotFound) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-}
-
-fn write_error(e: PromoWriteError, errors: &mut FormErrors) -> Result<(), AppError> {
-    match e {
-        PromoWriteError::Taken(clash) => errors.add("code", clash_message(&clash)),
-        PromoWriteError::CouponGone => errors.add(
-            "coupon_id",
-            "Choose a coupon of this store that is not deleted.",
-        ),
-        PromoWriteError::NoFreeCode => {
-            errors.add("code", "No free code could be generated; type one instead.")
-        }
-        PromoWriteError::Permanent => errors.add(
-            "max_redemptions",
-            "The code was redeemed more times than this limit allows.",
-        ),
-        PromoWriteError::Ended(PromoState::Expired) => errors.add(
-            "expires_at",
-            "This code has expired for good: it cannot be changed. Create a new promotion code instead.",
-        ),
-        PromoWriteError::Ended(PromoState::Exhausted) => errors.add(
-            "max_redemptions",
-            "This code is fully redeemed for good: it cannot be changed. Create a new promotion code instead.",
-        ),
-        PromoWriteError::Ended(_) => errors.add(
-            "coupon_id",
-            "This code's coupon is deleted: the code cannot be changed.",
-        ),
-        PromoWriteError::CouponInvalid => {
-            errors.add("coupon_id", "The coupon cannot be redeemed right now.")
-        }
-        PromoWriteError::Db(e) => return Err(e.into()),
-    }
-    Ok(())
-}
-
 /// After a write: the code's page with `message`, or the form again with
 /// the reason beside its field.
 async fn finish(
     access: &StoreAccess<Manager>,
-    written: Result<PromotionCodeId, PromoWriteError>,
+    written: Result<PromotionCodeId, PromoError>,
     message: &str,
     editing: Option<(i64, String)>,
     form: PromoInput,
@@ -161,9 +94,7 @@ async fn finish(
                 access.base_path()
             )))
         }
-        Err(e) => {
-            let mut errors = FormErrors::default();
-            write_error(e, &mut errors)?;
+        Err(PromoError::Invalid(errors)) => {
             render(
                 access,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -173,6 +104,8 @@ async fn finish(
             )
             .await
         }
+        Err(PromoError::NotFound) => Err(AppError::NotFound),
+        Err(PromoError::Db(e)) => Err(e.into()),
     }
 }
 
@@ -180,29 +113,11 @@ pub async fn create(
     access: StoreAccess<Manager>,
     CsrfForm(form): CsrfForm<PromoInput>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = PromoContext {
-        now: db::now(),
-        tz: access.store.timezone.tz(),
-        coupon: coupon_limits(&access, &form.coupon_id).await?,
-        times_redeemed: 0,
-    };
-    let draft = match promotion::check(&form, &ctx) {
-        Ok(draft) => draft,
-        Err(errors) => {
-            return render(
-                &access,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                form,
-                errors,
-            )
-            .await;
-        }
-    };
-    let store = access.store.id();
+    let store = access.store.clone();
     let user = access.user.id();
+    let input = form.clone();
     let created = crate::web::db(&access.state, move |conn| {
-        Ok::<_, AppError>(db::promotion_codes::create(conn, store, &draft, user))
+        Ok::<_, AppError>(use_case::create(conn, &store, user, &input))
     })
     .await?;
     finish(&access, created, "Promotion code created.", None, form).await
@@ -256,38 +171,18 @@ pub async fn update(
     CsrfForm(mut form): CsrfForm<PromoInput>,
 ) -> Result<HttpResponse, AppError> {
     let promo = load(&access, path.1).await?;
-    // The text and the coupon never change after creation.
+    // The text and the coupon never change after creation (the use case
+    // keeps them too); the form shows them as they are.
     form.coupon_id = promo.row.coupon_id.to_string();
     form.code = promo.row.code.clone();
     form.active = promo.row.active.then(|| "on".into());
-    let ctx = PromoContext {
-        now: db::now(),
-        tz: access.store.timezone.tz(),
-        coupon: Some(CouponLimits {
-            redeem_by: promo.coupon.redeem_by,
-            max_redemptions: promo.coupon.max_redemptions,
-        }),
-        times_redeemed: promo.row.times_redeemed,
-    };
     let editing = Some((promo.row.id, promo.row.code.clone()));
-    let draft = match promotion::check(&form, &ctx) {
-        Ok(draft) => draft,
-        Err(errors) => {
-            return render(
-                &access,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                editing,
-                form,
-                errors,
-            )
-            .await;
-        }
-    };
-    let store = access.store.id();
+    let store = access.store.clone();
     let user = access.user.id();
     let id = PromotionCodeId(promo.row.id);
+    let input = form.clone();
     let saved = crate::web::db(&access.state, move |conn| {
-        Ok::<_, AppError>(db::promotion_codes::update(conn, store, id, &draft, user))
+        Ok::<_, AppError>(use_case::update(conn, &store, user, id, &input))
     })
     .await?;
     let saved = saved.map(|()| id);

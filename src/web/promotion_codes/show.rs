@@ -5,9 +5,10 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::{PromoView, view};
+use crate::app::promotion_codes::{self as use_case, PromoError};
 use crate::db;
 use crate::db::orders::OrderFilter;
-use crate::db::promotion_codes::{PromoWriteError, Promotion};
+use crate::db::promotion_codes::Promotion;
 use crate::domain::ids::PromotionCodeId;
 use crate::domain::role::Role;
 use crate::error::AppError;
@@ -74,52 +75,38 @@ pub async fn qr(
     crate::web::share::qr_response(&view.share_url)
 }
 
-/// The message for a code whose text another code or a coupon holds.
-pub fn clash_message(clash: &db::codes::Clash) -> String {
-    match clash {
-        db::codes::Clash::Coupon(code) => format!(
-            "The coupon {code} uses this text (ignoring case): customers could not tell them apart."
-        ),
-        db::codes::Clash::SetCode(code) => format!(
-            "{code} is an unused code of a coupon set: customers could not tell them apart."
-        ),
-        db::codes::Clash::Promotion(code) => format!(
-            "{code} is already an active promotion code. Deactivate it first, or restrict this code to a customer (restricted codes may share a text)."
-        ),
-    }
-}
-
 async fn set_active(
     access: StoreAccess<Manager>,
     id: i64,
     active: bool,
 ) -> Result<HttpResponse, AppError> {
-    let store = access.store.id();
+    let store = access.store.clone();
     let user = access.user.id();
     let result = crate::web::db(&access.state, move |conn| {
-        Ok::<_, AppError>(db::promotion_codes::set_active(
+        Ok::<_, AppError>(use_case::set_active(
             conn,
-            store,
+            &store,
+            user,
             PromotionCodeId(id),
             active,
-            user,
         ))
     })
     .await?;
     let (kind, message) = match result {
-        Ok(p) if active => (FlashKind::Success, format!("{} is active again.", p.row.code)),
-        Ok(p) => (FlashKind::Success, format!("{} is deactivated; its text is free for a new code.", p.row.code)),
-        Err(PromoWriteError::Permanent) => (
-            FlashKind::Error,
-            "This code is permanently inactive (expired, exhausted or its coupon deleted) and cannot be reactivated.".into(),
+        Ok(p) if active => (
+            FlashKind::Success,
+            format!("{} is active again.", p.row.code),
         ),
-        Err(PromoWriteError::CouponInvalid) => (
-            FlashKind::Error,
-            "Its coupon cannot be redeemed right now (archived, scheduled, expired or exhausted): fix the coupon first.".into(),
+        Ok(p) => (
+            FlashKind::Success,
+            format!(
+                "{} is deactivated; its text is free for a new code.",
+                p.row.code
+            ),
         ),
-        Err(PromoWriteError::Taken(clash)) => (FlashKind::Error, clash_message(&clash)),
-        Err(PromoWriteError::Db(e)) => return Err(e.into()),
-        Err(e) => return Err(AppError::internal(e)),
+        Err(PromoError::Invalid(errors)) => (FlashKind::Error, errors.summary()),
+        Err(PromoError::NotFound) => return Err(AppError::NotFound),
+        Err(PromoError::Db(e)) => return Err(e.into()),
     };
     flash(&access.session, kind, message)?;
     Ok(see_other(&format!(
@@ -149,13 +136,14 @@ pub async fn delete(
     path: web::Path<(String, i64)>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let store = access.store.id();
+    let store = access.store.clone();
     let user = access.user.id();
     let id = PromotionCodeId(path.1);
     let kept = crate::web::db(&access.state, move |conn| {
-        db::promotion_codes::delete(conn, store, id, user).map_err(|e| match e {
-            PromoWriteError::Db(e) => AppError::from(e),
-            e => AppError::internal(e),
+        use_case::delete(conn, &store, user, id).map_err(|e| match e {
+            PromoError::NotFound => AppError::NotFound,
+            PromoError::Db(e) => AppError::from(e),
+            PromoError::Invalid(errors) => AppError::BadRequest(errors.summary()),
         })
     })
     .await?;

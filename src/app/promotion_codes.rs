@@ -1,0 +1,188 @@
+//! Promotion code use cases: create, update, deactivate/reactivate,
+//! delete. Each checks SPEC section 4 against the coupon as it is, writes
+//! in one transaction under the store's code lock (`db::promotion_codes`),
+//! and says what went wrong per field, in the words the form shows (and the
+//! API will return).
+
+use crate::db::codes::Clash;
+use crate::db::promotion_codes::{PromoWriteError, Promotion};
+use crate::db::stores::Store;
+use crate::db::{self, Conn, DbError};
+use crate::domain::form_errors::FormErrors;
+use crate::domain::ids::{CouponId, PromotionCodeId, UserId};
+use crate::domain::promotion::{self, CouponLimits, PromoContext, PromoInput, PromoState};
+
+/// Why a promotion code was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum PromoError {
+    /// Field → message, for the form or the API's `errors`.
+    #[error("the promotion code is invalid")]
+    Invalid(FormErrors),
+    #[error("no such promotion code")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// The message for a code whose text another code or a coupon holds.
+pub fn clash_message(clash: &Clash) -> String {
+    match clash {
+        Clash::Coupon(code) => format!(
+            "The coupon {code} uses this text (ignoring case): customers could not tell them apart."
+        ),
+        Clash::SetCode(code) => {
+            format!(
+                "{code} is an unused code of a coupon set: customers could not tell them apart."
+            )
+        }
+        Clash::Promotion(code) => format!(
+            "{code} is already an active promotion code. Deactivate it first, or restrict this code to a customer (restricted codes may share a text)."
+        ),
+    }
+}
+
+/// A write refusal, as a message beside its field.
+fn refused(e: PromoWriteError) -> PromoError {
+    let (field, message) = match e {
+        PromoWriteError::Taken(clash) => ("code", clash_message(&clash)),
+        PromoWriteError::CouponGone => (
+            "coupon_id",
+            "Choose a coupon of this store that is not deleted.".into(),
+        ),
+        PromoWriteError::NoFreeCode => (
+            "code",
+            "No free code could be generated; type one instead.".into(),
+        ),
+        PromoWriteError::Permanent => (
+            "max_redemptions",
+            "The code was redeemed more times than this limit allows.".into(),
+        ),
+        PromoWriteError::Ended(PromoState::Expired) => (
+            "expires_at",
+            "This code has expired for good: it cannot be changed. Create a new promotion code instead.".into(),
+        ),
+        PromoWriteError::Ended(PromoState::Exhausted) => (
+            "max_redemptions",
+            "This code is fully redeemed for good: it cannot be changed. Create a new promotion code instead.".into(),
+        ),
+        PromoWriteError::Ended(_) => (
+            "coupon_id",
+            "This code's coupon is deleted: the code cannot be changed.".into(),
+        ),
+        PromoWriteError::CouponInvalid => (
+            "coupon_id",
+            "The coupon cannot be redeemed right now.".into(),
+        ),
+        PromoWriteError::Db(e) => return PromoError::Db(e),
+    };
+    let mut errors = FormErrors::default();
+    errors.add(field, message);
+    PromoError::Invalid(errors)
+}
+
+/// Creates a promotion code from the form; returns its id.
+pub fn create(
+    conn: &mut Conn,
+    store: &Store,
+    user: UserId,
+    input: &PromoInput,
+) -> Result<PromotionCodeId, PromoError> {
+    let coupon = match input.coupon_id.trim().parse::<i64>() {
+        Ok(id) => match db::coupons::find_live(conn, store.id(), CouponId(id)) {
+            Ok(c) => Some(CouponLimits {
+                redeem_by: c.redeem_by,
+                max_redemptions: c.max_redemptions,
+            }),
+            Err(DbError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+        Err(_) => None,
+    };
+    let context = PromoContext {
+        now: db::now(),
+        tz: store.timezone.tz(),
+        coupon,
+        times_redeemed: 0,
+    };
+    let draft = promotion::check(input, &context).map_err(PromoError::Invalid)?;
+    db::promotion_codes::create(conn, store.id(), &draft, user).map_err(refused)
+}
+
+/// The promotion code `id` of the store, not deleted.
+pub fn find(conn: &mut Conn, store: &Store, id: PromotionCodeId) -> Result<Promotion, PromoError> {
+    match db::promotion_codes::find(conn, store.id(), id) {
+        Ok(p) => Ok(p),
+        Err(DbError::NotFound) => Err(PromoError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Saves an edit of promotion code `id`: its restrictions and limits. Its
+/// text, coupon and active flag never change here; an expired, exhausted or
+/// coupon-deleted code cannot be edited back to life.
+pub fn update(
+    conn: &mut Conn,
+    store: &Store,
+    user: UserId,
+    id: PromotionCodeId,
+    input: &PromoInput,
+) -> Result<(), PromoError> {
+    let promo = find(conn, store, id)?;
+    let mut input = input.clone();
+    input.coupon_id = promo.row.coupon_id.to_string();
+    input.code = promo.row.code.clone();
+    input.active = promo.row.active.then(|| "on".into());
+    let context = PromoContext {
+        now: db::now(),
+        tz: store.timezone.tz(),
+        coupon: Some(CouponLimits {
+            redeem_by: promo.coupon.redeem_by,
+            max_redemptions: promo.coupon.max_redemptions,
+        }),
+        times_redeemed: promo.row.times_redeemed,
+    };
+    let draft = promotion::check(&input, &context).map_err(PromoError::Invalid)?;
+    db::promotion_codes::update(conn, store.id(), id, &draft, user).map_err(refused)
+}
+
+/// Deactivates, or reactivates when the code is not permanently inactive,
+/// its coupon is valid and its text is still free. The refusal's message
+/// is in the error's `FormErrors` under `active`.
+pub fn set_active(
+    conn: &mut Conn,
+    store: &Store,
+    user: UserId,
+    id: PromotionCodeId,
+    active: bool,
+) -> Result<Promotion, PromoError> {
+    db::promotion_codes::set_active(conn, store.id(), id, active, user).map_err(|e| {
+        let message = match e {
+            PromoWriteError::Permanent | PromoWriteError::Ended(_) => {
+                "This code is permanently inactive (expired, exhausted or its coupon deleted) and cannot be reactivated.".to_string()
+            }
+            PromoWriteError::CouponInvalid => {
+                "Its coupon cannot be redeemed right now (archived, scheduled, expired or exhausted): fix the coupon first.".to_string()
+            }
+            PromoWriteError::Taken(clash) => clash_message(&clash),
+            PromoWriteError::Db(DbError::NotFound) => return PromoError::NotFound,
+            other => return refused(other),
+        };
+        let mut errors = FormErrors::default();
+        errors.add("active", message);
+        PromoError::Invalid(errors)
+    })
+}
+
+/// Deletes promotion code `id`; `true` when it was redeemed and is kept
+/// (hidden) for order history.
+pub fn delete(
+    conn: &mut Conn,
+    store: &Store,
+    user: UserId,
+    id: PromotionCodeId,
+) -> Result<bool, PromoError> {
+    db::promotion_codes::delete(conn, store.id(), id, user).map_err(|e| match e {
+        PromoWriteError::Db(DbError::NotFound) => PromoError::NotFound,
+        other => refused(other),
+    })
+}
