@@ -6,6 +6,8 @@
 pub mod accounts;
 pub mod checkout;
 pub mod coupons;
+pub mod customers;
 pub mod members;
+pub mod products;
 pub mod promotion_codes;
 pub mod tokens;

@@ -1,6 +1,7 @@
 //! `/admin/s/{store}/customers`: customers by email, their paid orders and
 //! first order; staff can add one by email.
 
+use crate::app::customers::CustomerError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -8,7 +9,6 @@ use serde::Deserialize;
 
 use crate::db;
 use crate::db::paging::Cursor;
-use crate::domain::email::Email;
 use crate::domain::form_errors::FormErrors;
 use crate::domain::role::Role;
 use crate::domain::time;
@@ -135,27 +135,24 @@ pub async fn create(
     form: CsrfForm<NewCustomer>,
 ) -> Result<HttpResponse, AppError> {
     let raw = form.0.email;
-    let mut errors = FormErrors::default();
-    if let Some(email) = errors.check("email", Email::parse(&raw)) {
-        let store = access.store.id();
-        let shown = email.as_str().to_string();
-        let created = crate::web::db(&access.state, move |conn| {
-            db::customers::create(conn, store, &email)
-        })
-        .await?;
-        if created {
+    let store = access.store.clone();
+    let typed = raw.clone();
+    let created = crate::web::db(&access.state, move |conn| {
+        Ok::<_, AppError>(crate::app::customers::create(conn, &store, &typed))
+    })
+    .await?;
+    let errors = match created {
+        Ok(email) => {
             flash(
                 &access.session,
                 FlashKind::Success,
-                format!("Customer {shown} added."),
+                format!("Customer {} added.", email.as_str()),
             )?;
             return Ok(see_other(&format!("{}/customers", access.base_path())));
         }
-        errors.add(
-            "email",
-            format!("{shown} is already a customer of this store."),
-        );
-    }
+        Err(CustomerError::Invalid(errors)) => errors,
+        Err(CustomerError::Db(e)) => return Err(e.into()),
+    };
     let viewer = access.as_viewer();
     render(viewer, Params::default(), raw, errors).await
 }

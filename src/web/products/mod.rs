@@ -1,5 +1,6 @@
 //! Products: list, create, edit (the product's page is its form), archive.
 
+use crate::app::products::{self as use_case, ProductError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -106,25 +107,35 @@ pub async fn create(
     access: StoreAccess<Manager>,
     CsrfForm(form): CsrfForm<ProductInput>,
 ) -> Result<HttpResponse, AppError> {
-    let draft = match form.check() {
-        Ok(draft) => draft,
-        Err(errors) => {
-            return form_page(
-                &access,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                form,
-                errors,
-            );
-        }
-    };
-    let store = access.store.id();
-    let id = crate::web::db(&access.state, move |conn| {
-        db::products::insert(conn, store, &draft)
+    let store = access.store.clone();
+    let input = form.clone();
+    let created = crate::web::db(&access.state, move |conn| {
+        Ok::<_, AppError>(use_case::create(conn, &store, &input))
     })
     .await?;
-    flash(&access.session, FlashKind::Success, "Product created.")?;
-    Ok(see_other(&format!("{}/products/{id}", access.base_path())))
+    match created {
+        Ok(id) => {
+            flash(&access.session, FlashKind::Success, "Product created.")?;
+            Ok(see_other(&format!("{}/products/{id}", access.base_path())))
+        }
+        Err(ProductError::Invalid(errors)) => form_page(
+            &access,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            form,
+            errors,
+        ),
+        Err(e) => Err(product_error(e)),
+    }
+}
+
+/// A product write error that is not the form's.
+fn product_error(e: ProductError) -> AppError {
+    match e {
+        ProductError::NotFound => AppError::NotFound,
+        ProductError::Db(e) => e.into(),
+        ProductError::Invalid(errors) => AppError::BadRequest(errors.summary()),
+    }
 }
 
 fn input_of(p: &Product) -> ProductInput {
@@ -168,21 +179,24 @@ pub async fn update(
     CsrfForm(form): CsrfForm<ProductInput>,
 ) -> Result<HttpResponse, AppError> {
     let product = load(&access, path.1).await?;
-    let draft = match form.check() {
-        Ok(draft) => draft,
-        Err(errors) => {
-            let row = Some(ProductRow::from(&product));
-            return form_page(&access, StatusCode::UNPROCESSABLE_ENTITY, row, form, errors);
-        }
-    };
-    let store = access.store.id();
+    let store = access.store.clone();
     let id = product.id();
-    crate::web::db(&access.state, move |conn| {
-        db::products::update(conn, store, id, &draft)
+    let input = form.clone();
+    let saved = crate::web::db(&access.state, move |conn| {
+        Ok::<_, AppError>(use_case::update(conn, &store, id, &input))
     })
     .await?;
-    flash(&access.session, FlashKind::Success, "Product saved.")?;
-    Ok(see_other(&format!("{}/products/{id}", access.base_path())))
+    match saved {
+        Ok(()) => {
+            flash(&access.session, FlashKind::Success, "Product saved.")?;
+            Ok(see_other(&format!("{}/products/{id}", access.base_path())))
+        }
+        Err(ProductError::Invalid(errors)) => {
+            let row = Some(ProductRow::from(&product));
+            form_page(&access, StatusCode::UNPROCESSABLE_ENTITY, row, form, errors)
+        }
+        Err(e) => Err(product_error(e)),
+    }
 }
 
 async fn set_archived(
@@ -190,9 +204,9 @@ async fn set_archived(
     id: i64,
     archived: bool,
 ) -> Result<HttpResponse, AppError> {
-    let store = access.store.id();
+    let store = access.store.clone();
     crate::web::db(&access.state, move |conn| {
-        db::products::set_archived(conn, store, ProductId(id), archived)
+        use_case::set_archived(conn, &store, ProductId(id), archived).map_err(product_error)
     })
     .await?;
     let message = if archived {

@@ -1,0 +1,33 @@
+//! Customer use cases: adding one by email (customers are otherwise created
+//! by their first order).
+
+use crate::db::stores::Store;
+use crate::db::{self, Conn, DbError};
+use crate::domain::email::Email;
+use crate::domain::form_errors::FormErrors;
+
+/// Why a customer was not added.
+#[derive(Debug, thiserror::Error)]
+pub enum CustomerError {
+    /// Field → message, for the form or the API's `errors`.
+    #[error("the customer is invalid")]
+    Invalid(FormErrors),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Adds the customer with this email; returns the email as stored.
+pub fn create(conn: &mut Conn, store: &Store, raw_email: &str) -> Result<Email, CustomerError> {
+    let mut errors = FormErrors::default();
+    let Some(email) = errors.check("email", Email::parse(raw_email)) else {
+        return Err(CustomerError::Invalid(errors));
+    };
+    if !db::customers::create(conn, store.id(), &email)? {
+        errors.add(
+            "email",
+            format!("{} is already a customer of this store.", email.as_str()),
+        );
+        return Err(CustomerError::Invalid(errors));
+    }
+    Ok(email)
+}

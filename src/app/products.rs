@@ -1,0 +1,60 @@
+//! Product use cases: create, update, archive/unarchive (SPEC section 2).
+
+use crate::db::stores::Store;
+use crate::db::{self, Conn, DbError};
+use crate::domain::form_errors::FormErrors;
+use crate::domain::ids::ProductId;
+use crate::domain::product::ProductInput;
+
+/// Why a product was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum ProductError {
+    /// Field → message, for the form or the API's `errors`.
+    #[error("the product is invalid")]
+    Invalid(FormErrors),
+    #[error("no such product")]
+    NotFound,
+    #[error(transparent)]
+    Db(DbError),
+}
+
+impl From<DbError> for ProductError {
+    fn from(e: DbError) -> ProductError {
+        match e {
+            DbError::NotFound => ProductError::NotFound,
+            e => ProductError::Db(e),
+        }
+    }
+}
+
+/// Creates a product from the form; returns its id.
+pub fn create(
+    conn: &mut Conn,
+    store: &Store,
+    input: &ProductInput,
+) -> Result<ProductId, ProductError> {
+    let draft = input.check().map_err(ProductError::Invalid)?;
+    Ok(db::products::insert(conn, store.id(), &draft)?)
+}
+
+/// Saves an edit of product `id`.
+pub fn update(
+    conn: &mut Conn,
+    store: &Store,
+    id: ProductId,
+    input: &ProductInput,
+) -> Result<(), ProductError> {
+    let draft = input.check().map_err(ProductError::Invalid)?;
+    Ok(db::products::update(conn, store.id(), id, &draft)?)
+}
+
+/// Archives (`true`: hidden from checkout and new coupons) or unarchives
+/// product `id`.
+pub fn set_archived(
+    conn: &mut Conn,
+    store: &Store,
+    id: ProductId,
+    archived: bool,
+) -> Result<(), ProductError> {
+    Ok(db::products::set_archived(conn, store.id(), id, archived)?)
+}
