@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod checkout;
+pub mod coupon_sets;
 pub mod coupons;
 pub mod customers;
 pub mod members;

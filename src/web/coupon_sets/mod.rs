@@ -5,6 +5,7 @@
 pub mod export;
 pub mod import;
 
+use crate::app::coupon_sets::{self as use_case, SetError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -12,11 +13,11 @@ use serde::Deserialize;
 
 use crate::db;
 use crate::db::coupon_sets::generate::{self, Run};
-use crate::db::coupon_sets::{CodeRow, SetRow, SetWriteError};
+use crate::db::coupon_sets::{CodeRow, SetRow};
 use crate::db::orders::OrderFilter;
 use crate::db::paging::Cursor;
 use crate::domain::code::normal_form;
-use crate::domain::coupon_set::{self, SetInput};
+use crate::domain::coupon_set::SetInput;
 use crate::domain::ids::{CouponId, CouponSetId};
 use crate::domain::role::Role;
 use crate::domain::time;
@@ -46,24 +47,13 @@ async fn start(state: &AppState, job: Run) -> Result<(), AppError> {
     }
 }
 
-fn set_error(e: SetWriteError, errors: &mut FormErrors) -> Result<(), AppError> {
+/// A set write error that is not the form's.
+fn set_error(e: SetError) -> AppError {
     match e {
-        SetWriteError::NameTaken => errors.add("name", "Another set of this store has this name."),
-        SetWriteError::CouponGone => errors.add(
-            "coupon_id",
-            "Choose a coupon of this store that is not deleted or archived.",
-        ),
-        SetWriteError::NoRoom => errors.add(
-            "count",
-            "That many codes do not fit in the code space of this length: use longer codes.",
-        ),
-        SetWriteError::Busy => errors.add(
-            "count",
-            "The set is still generating codes: wait until it is done.",
-        ),
-        SetWriteError::Db(e) => return Err(e.into()),
+        SetError::NotFound => AppError::NotFound,
+        SetError::Db(e) => e.into(),
+        SetError::Invalid(errors) => AppError::BadRequest(errors.summary()),
     }
-    Ok(())
 }
 
 pub struct SetView {
@@ -196,37 +186,18 @@ pub async fn create(
     access: StoreAccess<Manager>,
     CsrfForm(form): CsrfForm<SetInput>,
 ) -> Result<HttpResponse, AppError> {
-    let store = access.store.id();
-    let coupon_ok = match form.coupon_id.trim().parse::<i64>() {
-        Ok(id) => {
-            crate::web::db(&access.state, move |conn| {
-                match db::coupons::find_live(conn, store, CouponId(id)) {
-                    Ok(c) => Ok(c.archived_at.is_none()),
-                    Err(db::DbError::NotFound) => Ok(false),
-                    Err(e) => Err(e),
-                }
-            })
-            .await?
-        }
-        Err(_) => false,
-    };
-    let draft = match coupon_set::check(&form, coupon_ok) {
-        Ok(draft) => draft,
-        Err(errors) => {
-            return new_page(&access, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await;
-        }
-    };
+    let store = access.store.clone();
+    let input = form.clone();
     let opened = crate::web::db(&access.state, move |conn| {
-        Ok::<_, AppError>(db::coupon_sets::create(conn, store, &draft))
+        Ok::<_, AppError>(use_case::create(conn, &store, &input))
     })
     .await?;
     let job = match opened {
         Ok(job) => job,
-        Err(e) => {
-            let mut errors = FormErrors::default();
-            set_error(e, &mut errors)?;
+        Err(SetError::Invalid(errors)) => {
             return new_page(&access, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await;
         }
+        Err(e) => return Err(set_error(e)),
     };
     let id = job.set.0;
     start(&access.state, job).await?;
@@ -345,22 +316,16 @@ pub async fn generate_more(
     path: web::Path<(String, i64)>,
     CsrfForm(form): CsrfForm<MoreForm>,
 ) -> Result<HttpResponse, AppError> {
-    let store = access.store.id();
+    let store = access.store.clone();
     let id = CouponSetId(path.1);
     let target = format!("{}/coupon-sets/{}", access.base_path(), id.0);
-    let count = match coupon_set::parse_count(&form.count) {
-        Ok(count) => count,
-        Err(message) => {
-            flash(&access.session, FlashKind::Error, message)?;
-            return Ok(see_other(&target));
-        }
-    };
     let opened = crate::web::db(&access.state, move |conn| {
-        Ok::<_, AppError>(db::coupon_sets::add_codes(conn, store, id, count))
+        Ok::<_, AppError>(use_case::add_codes(conn, &store, id, &form.count))
     })
     .await?;
     match opened {
         Ok(job) => {
+            let count = job.count;
             start(&access.state, job).await?;
             flash(
                 &access.session,
@@ -368,16 +333,10 @@ pub async fn generate_more(
                 format!("Adding {count} codes."),
             )?;
         }
-        Err(SetWriteError::Db(e)) => return Err(e.into()),
-        Err(e) => {
-            let mut errors = FormErrors::default();
-            set_error(e, &mut errors)?;
-            let message = errors
-                .get("count")
-                .unwrap_or("The codes could not be added.")
-                .to_string();
-            flash(&access.session, FlashKind::Error, message)?;
+        Err(SetError::Invalid(errors)) => {
+            flash(&access.session, FlashKind::Error, errors.summary())?;
         }
+        Err(e) => return Err(set_error(e)),
     }
     Ok(see_other(&target))
 }
@@ -387,10 +346,10 @@ pub async fn delete(
     path: web::Path<(String, i64)>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let store = access.store.id();
+    let store = access.store.clone();
     let id = CouponSetId(path.1);
     let deleted = crate::web::db(&access.state, move |conn| {
-        Ok::<_, AppError>(db::coupon_sets::delete(conn, store, id))
+        Ok::<_, AppError>(use_case::delete(conn, &store, id))
     })
     .await?;
     match deleted {
@@ -402,18 +361,14 @@ pub async fn delete(
             )?;
             Ok(see_other(&format!("{}/coupon-sets", access.base_path())))
         }
-        Err(SetWriteError::Db(e)) => Err(e.into()),
-        Err(_) => {
-            flash(
-                &access.session,
-                FlashKind::Error,
-                "Wait until the set has finished generating.",
-            )?;
+        Err(SetError::Invalid(errors)) => {
+            flash(&access.session, FlashKind::Error, errors.summary())?;
             Ok(see_other(&format!(
                 "{}/coupon-sets/{}",
                 access.base_path(),
                 id.0
             )))
         }
+        Err(e) => Err(set_error(e)),
     }
 }

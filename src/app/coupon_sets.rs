@@ -1,0 +1,98 @@
+//! Coupon set use cases: open a set, add codes, delete (SPEC section 5).
+//! Opening and adding return the generation `Run` to start; running it
+//! (inline for small counts, on a background thread for large ones) is the
+//! caller's, until durable jobs come (SPEC section 11). CSV imports stream
+//! a temporary file and live in `web::coupon_sets::import` for now.
+
+use crate::db::coupon_sets::SetWriteError;
+use crate::db::coupon_sets::generate::Run;
+use crate::db::stores::Store;
+use crate::db::{self, Conn, DbError};
+use crate::domain::coupon_set::{self, SetInput};
+use crate::domain::form_errors::FormErrors;
+use crate::domain::ids::{CouponId, CouponSetId};
+
+/// Why a set was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum SetError {
+    /// Field → message, for the form or the API's `errors`.
+    #[error("the coupon set is invalid")]
+    Invalid(FormErrors),
+    #[error("no such coupon set")]
+    NotFound,
+    #[error(transparent)]
+    Db(DbError),
+}
+
+impl From<DbError> for SetError {
+    fn from(e: DbError) -> SetError {
+        match e {
+            DbError::NotFound => SetError::NotFound,
+            e => SetError::Db(e),
+        }
+    }
+}
+
+/// A write refusal, as a message beside its field.
+fn refused(e: SetWriteError) -> SetError {
+    let (field, message) = match e {
+        SetWriteError::NameTaken => ("name", "Another set of this store has this name."),
+        SetWriteError::CouponGone => (
+            "coupon_id",
+            "Choose a coupon of this store that is not deleted or archived.",
+        ),
+        SetWriteError::NoRoom => (
+            "count",
+            "That many codes do not fit in the code space of this length: use longer codes.",
+        ),
+        SetWriteError::Busy => (
+            "count",
+            "The set is still generating codes: wait until it is done.",
+        ),
+        SetWriteError::Db(e) => return e.into(),
+    };
+    let mut errors = FormErrors::default();
+    errors.add(field, message);
+    SetError::Invalid(errors)
+}
+
+/// Opens a set from the form; returns the generation to start.
+pub fn create(conn: &mut Conn, store: &Store, input: &SetInput) -> Result<Run, SetError> {
+    let coupon_ok = match input.coupon_id.trim().parse::<i64>() {
+        Ok(id) => match db::coupons::find_live(conn, store.id(), CouponId(id)) {
+            Ok(c) => c.archived_at.is_none(),
+            Err(DbError::NotFound) => false,
+            Err(e) => return Err(SetError::Db(e)),
+        },
+        Err(_) => false,
+    };
+    let draft = coupon_set::check(input, coupon_ok).map_err(SetError::Invalid)?;
+    db::coupon_sets::create(conn, store.id(), &draft).map_err(refused)
+}
+
+/// Adds `raw_count` codes to set `id`; returns the generation to start.
+pub fn add_codes(
+    conn: &mut Conn,
+    store: &Store,
+    id: CouponSetId,
+    raw_count: &str,
+) -> Result<Run, SetError> {
+    let count = coupon_set::parse_count(raw_count).map_err(|message| {
+        let mut errors = FormErrors::default();
+        errors.add("count", message);
+        SetError::Invalid(errors)
+    })?;
+    db::coupon_sets::add_codes(conn, store.id(), id, count).map_err(refused)
+}
+
+/// Deletes set `id`: its unused codes go, its used codes are archived.
+pub fn delete(conn: &mut Conn, store: &Store, id: CouponSetId) -> Result<(), SetError> {
+    db::coupon_sets::delete(conn, store.id(), id).map_err(|e| match e {
+        SetWriteError::Busy => {
+            let mut errors = FormErrors::default();
+            errors.add("set", "Wait until the set has finished generating.");
+            SetError::Invalid(errors)
+        }
+        other => refused(other),
+    })
+}
