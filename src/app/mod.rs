@@ -11,4 +11,5 @@ pub mod customers;
 pub mod members;
 pub mod products;
 pub mod promotion_codes;
+pub mod stores;
 pub mod tokens;

@@ -6,9 +6,8 @@ use super::schema::{memberships, stores, users};
 use super::{Conn, DbError, now};
 use crate::domain::email::Email;
 use crate::domain::ids::{StoreId, UserId};
-use crate::domain::money::CurrencyCode;
 use crate::domain::role::Role;
-use crate::domain::store::{PublicBaseUrl, StoreName, StoreSlug, TimeZone};
+use crate::domain::store::{StoreSlug, TimeZone};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = stores)]
@@ -28,15 +27,7 @@ impl Store {
     }
 }
 
-/// A store's fields, all checked.
-#[derive(Debug, Clone)]
-pub struct StoreFields {
-    pub slug: StoreSlug,
-    pub name: StoreName,
-    pub currency: CurrencyCode,
-    pub timezone: TimeZone,
-    pub public_base_url: Option<PublicBaseUrl>,
-}
+pub use crate::domain::store::StoreFields;
 
 /// Why a store could not be written.
 #[derive(Debug, thiserror::Error)]

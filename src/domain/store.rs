@@ -1,5 +1,8 @@
 //! A store's own fields: slug, name, currency, time zone and public base URL.
 
+use super::form_errors::FormErrors;
+use super::money::CurrencyCode;
+
 /// Path segments the application itself uses; no store may take them.
 pub const RESERVED_SLUGS: [&str; 7] = [
     "admin", "api", "static", "healthz", "login", "logout", "setup",
@@ -131,6 +134,65 @@ impl PublicBaseUrl {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// A store's fields, all checked.
+#[derive(Debug, Clone)]
+pub struct StoreFields {
+    pub slug: StoreSlug,
+    pub name: StoreName,
+    pub currency: CurrencyCode,
+    pub timezone: TimeZone,
+    pub public_base_url: Option<PublicBaseUrl>,
+}
+
+/// The store form, shared by "New store" and the settings page.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct StoreInput {
+    pub name: String,
+    pub slug: String,
+    pub currency: String,
+    pub timezone: String,
+    pub public_base_url: String,
+}
+
+impl Default for StoreInput {
+    fn default() -> Self {
+        StoreInput {
+            name: String::new(),
+            slug: String::new(),
+            currency: "USD".into(),
+            timezone: "UTC".into(),
+            public_base_url: String::new(),
+        }
+    }
+}
+
+impl StoreInput {
+    pub fn check(&self) -> Result<StoreFields, FormErrors> {
+        let mut errors = FormErrors::default();
+        let name = errors.check("name", StoreName::parse(&self.name));
+        let slug = errors.check("slug", StoreSlug::parse(&self.slug));
+        let currency = errors.check("currency", CurrencyCode::parse(&self.currency));
+        let timezone = errors.check("timezone", TimeZone::parse(&self.timezone));
+        let public_base_url = errors.check(
+            "public_base_url",
+            PublicBaseUrl::parse_optional(&self.public_base_url),
+        );
+        match (name, slug, currency, timezone, public_base_url) {
+            (Some(name), Some(slug), Some(currency), Some(timezone), Some(public_base_url)) => {
+                Ok(StoreFields {
+                    slug,
+                    name,
+                    currency,
+                    timezone,
+                    public_base_url,
+                })
+            }
+            _ => Err(errors),
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! `/admin`: the stores the user belongs to; `/admin/stores/new` creates one
 //! with the user as its owner.
 
+use crate::app::stores::StoreError;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
@@ -8,7 +9,7 @@ use askama_web::WebTemplate;
 
 use super::form::{Choices, StoreForm};
 use crate::db;
-use crate::db::stores::{Store, StoreWriteError};
+use crate::db::stores::Store;
 use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
@@ -69,33 +70,23 @@ pub async fn create(
         };
         render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
     };
-    let fields = match form.check() {
-        Ok(fields) => fields,
-        Err(errors) => return rerender(form, errors),
-    };
     let owner = user.user.id();
-    let slug = fields.slug.as_str().to_string();
+    let input = form.clone();
     let created = crate::web::db(&user.state, move |conn| {
-        Ok::<_, AppError>(db::write_transaction(conn, |conn| {
-            db::stores::insert_with_owner(conn, &fields, owner)
-        }))
+        Ok::<_, AppError>(crate::app::stores::create(conn, owner, &input))
     })
     .await?;
     match created {
-        Ok(_) => {
+        Ok(slug) => {
             flash(
                 &user.session,
                 FlashKind::Success,
                 "Store created. You are its owner.",
             )?;
-            Ok(see_other(&format!("/admin/s/{slug}")))
+            Ok(see_other(&format!("/admin/s/{}", slug.as_str())))
         }
-        Err(StoreWriteError::SlugTaken) => {
-            let mut errors = FormErrors::default();
-            errors.add("slug", "This slug is taken; choose another.");
-            rerender(form, errors)
-        }
-        Err(StoreWriteError::Db(e)) => Err(e.into()),
+        Err(StoreError::Invalid(errors)) => rerender(form, errors),
+        Err(StoreError::Db(e)) => Err(e.into()),
     }
 }
 

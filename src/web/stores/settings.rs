@@ -1,13 +1,12 @@
 //! `/admin/s/{store}/settings`: every member sees the settings; owners
 //! change them.
 
+use crate::app::stores::StoreError;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
 
 use super::form::{Choices, StoreForm};
-use crate::db;
-use crate::db::stores::StoreWriteError;
 use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
@@ -50,7 +49,7 @@ fn render<R: MinRole>(
 }
 
 pub async fn show(access: StoreAccess<Viewer>) -> Result<HttpResponse, AppError> {
-    let form = StoreForm::from_store(&access.store);
+    let form = super::form::form_of(&access.store);
     render(&access, StatusCode::OK, form, FormErrors::default())
 }
 
@@ -58,26 +57,20 @@ pub async fn update(
     access: StoreAccess<Owner>,
     CsrfForm(form): CsrfForm<StoreForm>,
 ) -> Result<HttpResponse, AppError> {
-    let fields = match form.check() {
-        Ok(fields) => fields,
-        Err(errors) => return render(&access, StatusCode::UNPROCESSABLE_ENTITY, form, errors),
-    };
-    let id = access.store.id();
-    let slug = fields.slug.as_str().to_string();
+    let store = access.store.clone();
+    let input = form.clone();
     let updated = crate::web::db(&access.state, move |conn| {
-        Ok::<_, AppError>(db::stores::update(conn, id, &fields))
+        Ok::<_, AppError>(crate::app::stores::update(conn, &store, &input))
     })
     .await?;
     match updated {
-        Ok(()) => {
+        Ok(slug) => {
             flash(&access.session, FlashKind::Success, "Settings saved.")?;
-            Ok(see_other(&format!("/admin/s/{slug}/settings")))
+            Ok(see_other(&format!("/admin/s/{}/settings", slug.as_str())))
         }
-        Err(StoreWriteError::SlugTaken) => {
-            let mut errors = FormErrors::default();
-            errors.add("slug", "This slug is taken; choose another.");
+        Err(StoreError::Invalid(errors)) => {
             render(&access, StatusCode::UNPROCESSABLE_ENTITY, form, errors)
         }
-        Err(StoreWriteError::Db(e)) => Err(e.into()),
+        Err(StoreError::Db(e)) => Err(e.into()),
     }
 }

@@ -1,0 +1,48 @@
+//! Store use cases: a user creates a store (and becomes its owner); an
+//! owner changes its settings (name, slug, currency, time zone, public
+//! base URL).
+
+use crate::db::stores::{Store, StoreWriteError};
+use crate::db::{self, Conn, DbError};
+use crate::domain::form_errors::FormErrors;
+use crate::domain::ids::{StoreId, UserId};
+use crate::domain::store::{StoreInput, StoreSlug};
+
+/// Why a store was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Field → message, for the form or the API's `errors`.
+    #[error("the store is invalid")]
+    Invalid(FormErrors),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+fn refused(e: StoreWriteError) -> StoreError {
+    match e {
+        StoreWriteError::SlugTaken => {
+            let mut errors = FormErrors::default();
+            errors.add("slug", "This slug is taken; choose another.");
+            StoreError::Invalid(errors)
+        }
+        StoreWriteError::Db(e) => StoreError::Db(e),
+    }
+}
+
+/// Creates a store with `owner` as its owner; returns its slug.
+pub fn create(conn: &mut Conn, owner: UserId, input: &StoreInput) -> Result<StoreSlug, StoreError> {
+    let fields = input.check().map_err(StoreError::Invalid)?;
+    db::write_transaction(conn, |conn| {
+        db::stores::insert_with_owner(conn, &fields, owner)
+    })
+    .map_err(refused)?;
+    Ok(fields.slug)
+}
+
+/// Saves the settings of `store`; returns its (maybe new) slug.
+pub fn update(conn: &mut Conn, store: &Store, input: &StoreInput) -> Result<StoreSlug, StoreError> {
+    let fields = input.check().map_err(StoreError::Invalid)?;
+    let id: StoreId = store.id();
+    db::stores::update(conn, id, &fields).map_err(refused)?;
+    Ok(fields.slug)
+}
