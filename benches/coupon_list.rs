@@ -8,18 +8,11 @@
 
 mod common;
 
-use common::Check;
-
-/// Rows on a full page of the list.
-const PAGE: usize = 50;
+use common::{Check, PAGE};
 
 /// Pages with at least `min` and at most a page of coupons.
 fn rows(min: usize) -> Check<'static> {
-    Check::Rows {
-        marker: "data-coupon=",
-        min,
-        max: PAGE,
-    }
+    common::rows("data-coupon=", min)
 }
 
 use std::time::Instant;

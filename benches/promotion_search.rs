@@ -7,18 +7,11 @@
 
 mod common;
 
-use common::Check;
-
-/// Rows on a full page of the list.
-const PAGE: usize = 50;
+use common::{Check, PAGE};
 
 /// Pages with at least `min` and at most a page of promotion codes.
 fn rows(min: usize) -> Check<'static> {
-    Check::Rows {
-        marker: "data-promotion-code=",
-        min,
-        max: PAGE,
-    }
+    common::rows("data-promotion-code=", min)
 }
 
 use std::time::Instant;

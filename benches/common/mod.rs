@@ -297,6 +297,19 @@ pub enum Check<'a> {
     },
 }
 
+/// Rows on a full page of a list.
+pub const PAGE: usize = 50;
+
+/// Pages listing at least `min` and at most a page of rows marked by
+/// `marker` (e.g. `data-coupon=`).
+pub fn rows(marker: &'static str, min: usize) -> Check<'static> {
+    Check::Rows {
+        marker,
+        min,
+        max: PAGE,
+    }
+}
+
 /// GETs each URL in turn (after a warm-up), checks every answer (status
 /// 200 and `check`), and prints the median and p99 with what it verified.
 pub async fn measure(client: &reqwest::Client, label: &str, urls: &[String], check: Check<'_>) {

@@ -685,27 +685,7 @@ impl Client {
     /// POSTs the promotion code form for `coupon` (active, no restrictions)
     /// with `changes` applied.
     pub async fn create_promo(&self, store: &str, coupon: i64, changes: &[(&str, &str)]) -> Page {
-        let coupon = coupon.to_string();
-        let mut fields: Vec<(String, String)> = [
-            ("coupon_id", coupon.as_str()),
-            ("code", ""),
-            ("customer", ""),
-            ("minimum_amount", ""),
-            ("minimum_amount_currency", ""),
-            ("expires_at", ""),
-            ("max_redemptions", ""),
-            ("active", "on"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        for (key, value) in changes {
-            match fields.iter_mut().find(|(k, _)| k == key) {
-                Some(field) => field.1 = value.to_string(),
-                None => fields.push((key.to_string(), value.to_string())),
-            }
-        }
-        fields.retain(|(k, v)| !(k == "active" && v.is_empty()));
+        let fields = promo_form(coupon, changes);
         self.post_owned(&format!("/admin/s/{store}/promotion-codes/new"), &fields)
             .await
     }
@@ -757,6 +737,34 @@ pub const STORE_PAGES: [&str; 9] = [
     "/settings",
     "/members",
 ];
+
+/// A valid new promotion code form for `coupon` (generated code, no
+/// restrictions, active) with `changes` applied; an empty `active` unticks
+/// the box.
+pub fn promo_form(coupon: i64, changes: &[(&str, &str)]) -> Vec<(String, String)> {
+    let coupon = coupon.to_string();
+    let mut fields: Vec<(String, String)> = [
+        ("coupon_id", coupon.as_str()),
+        ("code", ""),
+        ("customer", ""),
+        ("minimum_amount", ""),
+        ("minimum_amount_currency", ""),
+        ("expires_at", ""),
+        ("max_redemptions", ""),
+        ("active", "on"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (key, value) in changes {
+        match fields.iter_mut().find(|(k, _)| k == key) {
+            Some(field) => field.1 = value.to_string(),
+            None => fields.push((key.to_string(), value.to_string())),
+        }
+    }
+    fields.retain(|(k, v)| !(k == "active" && v.is_empty()));
+    fields
+}
 
 /// A valid coupon form (25% off once, code SUMMER10) with `changes`:
 /// a change replaces the field, an empty value blanks it, and `applies_to`

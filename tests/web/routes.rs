@@ -208,21 +208,15 @@ fn rows(fx: &Fixture) -> Vec<Row> {
             format!("{s}/products/{}/unarchive", fx.product),
             &[],
         ),
-        row(
-            "/admin/s/{store}/promotion-codes/new",
-            Manager,
-            format!("{s}/promotion-codes/new"),
-            &[
-                ("coupon_id", coupon.as_str()),
-                ("code", "MANAGER-PROMO"),
-                ("customer", ""),
-                ("minimum_amount", ""),
-                ("minimum_amount_currency", ""),
-                ("expires_at", ""),
-                ("max_redemptions", ""),
-                ("active", "on"),
-            ],
-        ),
+        Row {
+            fields: promo_form(fx.coupon, &[("code", "MANAGER-PROMO")]),
+            ..row(
+                "/admin/s/{store}/promotion-codes/new",
+                Manager,
+                format!("{s}/promotion-codes/new"),
+                &[],
+            )
+        },
         row(
             "/admin/s/{store}/promotion-codes/{id}/edit",
             Manager,

@@ -178,9 +178,8 @@ pub async fn update(
     path: web::Path<(String, i64)>,
     CsrfForm(form): CsrfForm<ProductInput>,
 ) -> Result<HttpResponse, AppError> {
-    let product = load(&access, path.1).await?;
     let store = access.store.clone();
-    let id = product.id();
+    let id = ProductId(path.1);
     let input = form.clone();
     let saved = crate::web::db(&access.state, move |conn| {
         Ok::<_, AppError>(use_case::update(conn, &store, id, &input))
@@ -192,6 +191,8 @@ pub async fn update(
             Ok(see_other(&format!("{}/products/{id}", access.base_path())))
         }
         Err(ProductError::Invalid(errors)) => {
+            // Read again only to show the form.
+            let product = load(&access, id.0).await?;
             let row = Some(ProductRow::from(&product));
             form_page(&access, StatusCode::UNPROCESSABLE_ENTITY, row, form, errors)
         }

@@ -170,21 +170,26 @@ pub async fn update(
     path: web::Path<(String, i64)>,
     CsrfForm(mut form): CsrfForm<PromoInput>,
 ) -> Result<HttpResponse, AppError> {
-    let promo = load(&access, path.1).await?;
-    // The text and the coupon never change after creation (the use case
-    // keeps them too); the form shows them as they are.
-    form.coupon_id = promo.row.coupon_id.to_string();
-    form.code = promo.row.code.clone();
-    form.active = promo.row.active.then(|| "on".into());
-    let editing = Some((promo.row.id, promo.row.code.clone()));
     let store = access.store.clone();
     let user = access.user.id();
-    let id = PromotionCodeId(promo.row.id);
+    let id = PromotionCodeId(path.1);
     let input = form.clone();
     let saved = crate::web::db(&access.state, move |conn| {
         Ok::<_, AppError>(use_case::update(conn, &store, user, id, &input))
     })
     .await?;
+    // Read again only to show the form: the text and the coupon never
+    // change after creation (the use case keeps them too).
+    let editing = match &saved {
+        Err(PromoError::Invalid(_)) => {
+            let promo = load(&access, id.0).await?;
+            form.coupon_id = promo.row.coupon_id.to_string();
+            form.code = promo.row.code.clone();
+            form.active = promo.row.active.then(|| "on".into());
+            Some((promo.row.id, promo.row.code))
+        }
+        _ => None,
+    };
     let saved = saved.map(|()| id);
     finish(&access, saved, "Promotion code saved.", editing, form).await
 }
