@@ -39,6 +39,11 @@ pub struct Config {
     #[arg(long, env = "GUESS_LIMIT", default_value_t = 20)]
     pub guess_limit: usize,
 
+    /// API requests a second per key (bursts up to twice that); past it,
+    /// 429 with `Retry-After`.
+    #[arg(long, env = "API_RATE_LIMIT", default_value_t = 200)]
+    pub api_rate_limit: u32,
+
     /// Largest number of pooled database connections.
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
     pub db_pool_size: u32,
@@ -75,6 +80,7 @@ impl Config {
             secure_cookies: false,
             trusted_proxy: None,
             guess_limit: 20,
+            api_rate_limit: 200,
             db_pool_size: 4,
             command: None,
         }

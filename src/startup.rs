@@ -14,8 +14,8 @@ use crate::config::Config;
 use crate::db;
 use crate::error::AppError;
 use crate::web::{
-    AppState, assets, auth, checkout, coupon_sets, coupons, customers, health, orders, products,
-    promotion_codes, stores,
+    AppState, api, assets, auth, checkout, coupon_sets, coupons, customers, health, orders,
+    products, promotion_codes, stores,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +85,7 @@ impl Application {
             trusted_proxy: config.trusted_proxy,
             guards: std::sync::Arc::new(crate::web::client::Guards::new(config.guess_limit)),
         };
+        let limits = api::limits::ApiLimits::new(config.api_rate_limit);
         let secure = config.secure_cookies;
         let server = HttpServer::new(move || {
             App::new()
@@ -107,6 +108,7 @@ impl Application {
                 )
                 .wrap(Logger::new("%r %s %Dms"))
                 .app_data(web::Data::new(state.clone()))
+                .app_data(web::Data::new(limits.clone()))
                 .configure(routes)
         })
         .listen(listener)
@@ -249,6 +251,9 @@ route_group!(scope store_routes, STORE_ROUTES, [
     post "/members/{user_id}/role" => stores::members::set_role,
     post "/members/invitations/{id}/revoke" => stores::members::revoke,
     post "/members/{user_id}/remove" => stores::members::remove,
+    get "/api-keys" => stores::api_keys::show,
+    post "/api-keys" => stores::api_keys::create,
+    post "/api-keys/{id}/revoke" => stores::api_keys::revoke,
 ]);
 
 // The public checkout; store slugs never take the reserved words routed
@@ -281,9 +286,31 @@ pub fn route_table() -> Vec<(&'static str, String)> {
 /// form through `CsrfForm`.
 fn routes(cfg: &mut web::ServiceConfig) {
     top_routes(cfg);
+    cfg.service(api_scope());
     cfg.service(admin_routes(web::scope("/admin")).service(store_routes(web::scope("/s/{store}"))));
     public_routes(cfg);
     cfg.default_service(web::to(not_found));
+}
+
+/// `/api/v1`: JSON in and out, per-key rate limits, JSON errors for bad
+/// queries and unknown paths.
+fn api_scope() -> actix_web::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<actix_web::body::BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    api::register(web::scope("/api/v1"))
+        .default_service(web::to(api::not_found))
+        .app_data(web::PayloadConfig::new(api::json::BODY_LIMIT))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| {
+            api::ApiError::bad_request(format!("The query string cannot be read: {e}.")).into()
+        }))
+        .app_data(web::PathConfig::default().error_handler(|_, _| api::ApiError::NotFound.into()))
+        .wrap(actix_web::middleware::from_fn(api::limits::limit))
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

@@ -10,7 +10,7 @@ use crate::domain::checkout::{Cart, CheckoutInput, build_cart, parse_email};
 use crate::domain::code::TYPED_CODE_MAX;
 use crate::domain::coupon::ProductFacts;
 use crate::domain::form_errors::FormErrors;
-use crate::domain::ids::{OrderId, StoreId, UserId};
+use crate::domain::ids::{Actor, OrderId, StoreId};
 use crate::domain::pricing::{self, CartLine, Quote};
 use crate::domain::redemption::{self, Applied, Refusal};
 use crate::domain::text::clipped;
@@ -153,7 +153,11 @@ pub struct Checkout {
 /// What placing an order came to.
 pub enum Placed {
     /// The order is written; its receipt's id.
-    Ordered { store: Store, public_id: String },
+    Ordered {
+        store: Store,
+        id: OrderId,
+        public_id: String,
+    },
     /// Nothing ordered: the form's errors or the code's refusal are in the
     /// outcome (a refusal at write time too, e.g. the last use went to
     /// another customer in between; the quote is then without discount).
@@ -189,6 +193,13 @@ pub fn quote(
     })
 }
 
+/// What an order made through the API records besides the form's fields.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extra<'a> {
+    pub external_id: Option<&'a str>,
+    pub metadata: Option<&'a str>,
+}
+
 /// Places the order of the form, with `public_id` as its receipt's id. A
 /// refused code is kept for staff (clipped) when `keep_refusal` allows it
 /// (the per-client cap on stored attempts).
@@ -197,6 +208,7 @@ pub fn place(
     slug: &str,
     input: CheckoutInput,
     public_id: String,
+    extra: Extra,
     keep_refusal: impl FnOnce() -> bool,
 ) -> diesel::QueryResult<Placed> {
     let mut checkout = quote(conn, slug, input, Mode::Order)?;
@@ -214,12 +226,15 @@ pub fn place(
             cart,
             quote,
             applied: outcome.applied.as_ref(),
+            external_id: extra.external_id,
+            metadata: extra.metadata,
         };
         match db::orders::place(conn, checkout.store.id(), &order) {
-            Ok(public_id) => {
+            Ok(id) => {
                 return Ok(Placed::Ordered {
                     store: checkout.store,
-                    public_id,
+                    id,
+                    public_id: order.public_id,
                 });
             }
             Err(db::orders::PlaceError::Refused(refusal)) => {
@@ -250,7 +265,7 @@ pub fn refund(
     conn: &mut db::Conn,
     store: StoreId,
     order: OrderId,
-    user: UserId,
+    user: Actor,
 ) -> diesel::QueryResult<bool> {
     db::orders::refund(conn, store, order, user)
 }

@@ -96,3 +96,101 @@ pub fn delete(conn: &mut Conn, store: &Store, id: CouponSetId) -> Result<(), Set
         other => refused(other),
     })
 }
+
+/// Codes generated while the request waits; larger runs go to a thread of
+/// their own (the API answers 202 and the set shows its progress).
+pub const INLINE_MAX: u64 = 20_000;
+
+/// Runs a small generation now (`true`), or starts a large one in the
+/// background (`false`).
+pub fn start(conn: &mut Conn, pool: &crate::db::Pool, job: Run) -> Result<bool, DbError> {
+    if job.count <= INLINE_MAX {
+        crate::db::coupon_sets::generate::run(conn, &job)?;
+        Ok(true)
+    } else {
+        crate::db::coupon_sets::generate::spawn(pool.clone(), job);
+        Ok(false)
+    }
+}
+
+/// The most codes one API import takes.
+pub const IMPORT_MAX: usize = 10_000;
+
+/// Imports `codes` (one per entry, as a CSV line's first cell) into set
+/// `id`: each refused one is reported with its position (from 1) and why.
+pub fn import_codes(
+    conn: &mut Conn,
+    store: &Store,
+    id: CouponSetId,
+    codes: &[String],
+) -> Result<crate::db::coupon_sets::ImportReport, SetError> {
+    use crate::db::coupon_sets::ImportCode;
+    use crate::domain::coupon_set::{ImportLine, import_line};
+    if codes.is_empty() || codes.len() > IMPORT_MAX {
+        let mut errors = FormErrors::default();
+        errors.add(
+            "codes",
+            format!("Send from 1 to {IMPORT_MAX} codes per request."),
+        );
+        return Err(SetError::Invalid(errors));
+    }
+    let start = db::coupon_sets::last_code_id(conn)?;
+    let mut refused_lines = Vec::new();
+    let mut list = Vec::new();
+    for (i, raw) in codes.iter().enumerate() {
+        match import_line(raw, false) {
+            ImportLine::Code { text, normal } => list.push(ImportCode {
+                line: i + 1,
+                text,
+                normal,
+            }),
+            ImportLine::Skip => refused_lines.push((i + 1, raw.clone(), "empty".to_string())),
+            ImportLine::Refused(reason) => {
+                refused_lines.push((i + 1, raw.clone(), reason.to_string()))
+            }
+        }
+    }
+    let mut report = db::coupon_sets::import(conn, store.id(), id, list, start).map_err(refused)?;
+    report.refused.extend(refused_lines);
+    report.refused.sort_by_key(|r| r.0);
+    Ok(report)
+}
+
+/// The store's sets.
+pub fn list(
+    conn: &mut Conn,
+    store: &Store,
+) -> Result<Vec<crate::db::coupon_sets::SetRow>, DbError> {
+    db::coupon_sets::list(conn, store.id())
+}
+
+/// Set `id` of the store.
+pub fn find(
+    conn: &mut Conn,
+    store: &Store,
+    id: CouponSetId,
+) -> Result<crate::db::coupon_sets::SetRow, SetError> {
+    Ok(db::coupon_sets::find(conn, store.id(), id)?)
+}
+
+/// One page of a set's codes; `state` narrows to `unused`, `used` or
+/// `archived`.
+pub fn codes(
+    conn: &mut Conn,
+    store: &Store,
+    id: CouponSetId,
+    state: Option<&str>,
+    cursor: crate::db::paging::Cursor,
+    limit: i64,
+) -> Result<crate::db::paging::Page<crate::db::coupon_sets::CodeRow>, SetError> {
+    find(conn, store, id)?;
+    Ok(db::coupon_sets::codes(
+        conn,
+        store.id(),
+        id,
+        None,
+        state,
+        cursor,
+        limit,
+    )?)
+}

@@ -4,12 +4,17 @@
 //! (`db::coupons`), and says what went wrong per field, in the words the
 //! form shows (and the API will return).
 
+use crate::db::coupons::Coupon;
 use crate::db::coupons::{CouponWriteError, Lifecycle};
+use crate::db::coupons::{ListPage, ListQuery};
 use crate::db::stores::Store;
 use crate::db::{self, Conn, DbError};
 use crate::domain::coupon::{self, CouponContext, CouponInput, ProductFacts};
+use crate::domain::discount::Discount;
 use crate::domain::form_errors::FormErrors;
-use crate::domain::ids::{CouponId, UserId};
+use crate::domain::ids::{Actor, CouponId, ProductId};
+use crate::domain::time;
+use chrono_tz::Tz;
 
 /// Why a coupon was not written.
 #[derive(Debug, thiserror::Error)]
@@ -63,7 +68,7 @@ fn product_facts(conn: &mut Conn, store: &Store) -> Result<Vec<ProductFacts>, Db
 pub fn create(
     conn: &mut Conn,
     store: &Store,
-    user: UserId,
+    user: Actor,
     input: &CouponInput,
 ) -> Result<CouponId, CouponError> {
     let products = product_facts(conn, store)?;
@@ -83,7 +88,7 @@ pub fn create(
 pub fn update(
     conn: &mut Conn,
     store: &Store,
-    user: UserId,
+    user: Actor,
     id: CouponId,
     input: &CouponInput,
 ) -> Result<(), CouponError> {
@@ -110,9 +115,98 @@ pub fn update(
 pub fn change(
     conn: &mut Conn,
     store: &Store,
-    user: UserId,
+    user: Actor,
     id: CouponId,
     action: Lifecycle,
 ) -> Result<bool, DbError> {
     db::coupons::apply(conn, store.id(), id, action, user)
+}
+
+/// The form pre-filled with a stored coupon.
+pub fn input_of(c: &Coupon, applies_to: &[ProductId], tz: Tz) -> CouponInput {
+    let (discount_type, percent_off, amount_off, currency) = match c.discount {
+        Discount::Percent(p) => ("percent", p.display(), String::new(), String::new()),
+        Discount::Amount { minor, currency } => (
+            "value",
+            String::new(),
+            currency.format_major(minor),
+            currency.code().to_string(),
+        ),
+    };
+    CouponInput {
+        code: c.code.clone(),
+        name: c.name.clone().unwrap_or_default(),
+        discount_type: discount_type.into(),
+        percent_off,
+        amount_off,
+        currency,
+        duration: c.duration.as_str().into(),
+        duration_in_months: c
+            .duration
+            .months()
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
+        max_redemptions: c.max_redemptions.map(|m| m.to_string()).unwrap_or_default(),
+        starts_at: c
+            .starts_at
+            .map(|t| time::to_input(t, tz))
+            .unwrap_or_default(),
+        redeem_by: c
+            .redeem_by
+            .map(|t| time::to_input(t, tz))
+            .unwrap_or_default(),
+        applies_to: applies_to.iter().map(|p| p.0.to_string()).collect(),
+        once_per_customer: c.once_per_customer.then(|| "on".into()),
+        confirm_full_discount: None,
+    }
+}
+
+/// A live (not deleted) coupon of the store and the products it is
+/// limited to.
+pub fn find(
+    conn: &mut Conn,
+    store: &Store,
+    id: CouponId,
+) -> Result<(Coupon, Vec<ProductId>), CouponError> {
+    let coupon = match db::coupons::find(conn, store.id(), id) {
+        Ok(c) if c.deleted_at.is_none() => c,
+        Ok(_) | Err(DbError::NotFound) => return Err(CouponError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let applies_to = db::coupons::applies_to(conn, id)?;
+    Ok((coupon, applies_to))
+}
+
+/// One page of the store's coupons, each with its products.
+pub fn list(
+    conn: &mut Conn,
+    store: &Store,
+    query: &ListQuery,
+) -> Result<crate::db::paging::Page<(Coupon, Vec<ProductId>)>, DbError> {
+    let page: ListPage = db::coupons::list(conn, store.id(), query, db::now())?;
+    page.try_map(|coupons| {
+        coupons
+            .into_iter()
+            .map(|c| {
+                let applies_to = db::coupons::applies_to(conn, c.id)?;
+                Ok((c, applies_to))
+            })
+            .collect()
+    })
+}
+
+/// Changes some fields of coupon `id`: `change` edits the form as it is
+/// now (or says which fields it cannot read), then the update's rules
+/// apply as for a full edit.
+pub fn patch(
+    conn: &mut Conn,
+    store: &Store,
+    user: Actor,
+    id: CouponId,
+    change: impl FnOnce(&mut CouponInput) -> Result<(), FormErrors>,
+) -> Result<(), CouponError> {
+    let (coupon, applies_to) = find(conn, store, id)?;
+    let mut input = input_of(&coupon, &applies_to, store.timezone.tz());
+    change(&mut input).map_err(CouponError::Invalid)?;
+    update(conn, store, user, id, &input)
 }

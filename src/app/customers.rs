@@ -31,3 +31,24 @@ pub fn create(conn: &mut Conn, store: &Store, raw_email: &str) -> Result<Email, 
     }
     Ok(email)
 }
+
+/// One page of the store's customers, newest first; `search` narrows to
+/// emails that start with it.
+pub fn list(
+    conn: &mut Conn,
+    store: &Store,
+    search: Option<&str>,
+    cursor: crate::db::paging::Cursor,
+    limit: i64,
+) -> Result<crate::db::paging::Page<crate::db::customers::Customer>, DbError> {
+    db::customers::list(conn, store.id(), search, cursor, limit)
+}
+
+/// The store's customer with this email.
+pub fn find_by_email(
+    conn: &mut Conn,
+    store: &Store,
+    email: &Email,
+) -> Result<Option<crate::db::customers::Customer>, DbError> {
+    db::customers::find_by_email(conn, store.id(), email)
+}

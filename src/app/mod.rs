@@ -4,12 +4,15 @@
 //! `db` directly for a write.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod checkout;
 pub mod coupon_sets;
 pub mod coupons;
 pub mod customers;
 pub mod members;
+pub mod orders;
 pub mod products;
 pub mod promotion_codes;
+pub mod redemptions;
 pub mod stores;
 pub mod tokens;

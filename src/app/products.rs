@@ -1,9 +1,11 @@
 //! Product use cases: create, update, archive/unarchive (SPEC section 2).
 
+use crate::db::products::Product;
 use crate::db::stores::Store;
 use crate::db::{self, Conn, DbError};
 use crate::domain::form_errors::FormErrors;
 use crate::domain::ids::ProductId;
+use crate::domain::money::CurrencyCode;
 use crate::domain::product::ProductInput;
 
 /// Why a product was not written.
@@ -57,4 +59,41 @@ pub fn set_archived(
     archived: bool,
 ) -> Result<(), ProductError> {
     Ok(db::products::set_archived(conn, store.id(), id, archived)?)
+}
+
+/// The form pre-filled with a stored product.
+pub fn input_of(p: &Product) -> ProductInput {
+    let billing = p.billing();
+    ProductInput {
+        name: p.name.clone(),
+        price: CurrencyCode::parse(&p.currency)
+            .map(|c| c.format_major(p.price))
+            .unwrap_or_else(|_| p.price.to_string()),
+        currency: p.currency.clone(),
+        billing: billing.billing_str().into(),
+        interval: billing.interval().map_or("month", |i| i.as_str()).into(),
+    }
+}
+
+/// The store's products, archived ones included.
+pub fn list(conn: &mut Conn, store: &Store) -> Result<Vec<Product>, DbError> {
+    db::products::list(conn, store.id())
+}
+
+/// Product `id` of the store.
+pub fn find(conn: &mut Conn, store: &Store, id: ProductId) -> Result<Product, ProductError> {
+    Ok(db::products::find(conn, store.id(), id)?)
+}
+
+/// Changes some fields of product `id`: `change` edits the form as it is
+/// now, then the update's rules apply.
+pub fn patch(
+    conn: &mut Conn,
+    store: &Store,
+    id: ProductId,
+    change: impl FnOnce(&mut ProductInput),
+) -> Result<(), ProductError> {
+    let mut input = input_of(&find(conn, store, id)?);
+    change(&mut input);
+    update(conn, store, id, &input)
 }

@@ -9,8 +9,10 @@ use crate::db::promotion_codes::{PromoWriteError, Promotion};
 use crate::db::stores::Store;
 use crate::db::{self, Conn, DbError};
 use crate::domain::form_errors::FormErrors;
-use crate::domain::ids::{CouponId, PromotionCodeId, UserId};
+use crate::domain::ids::{Actor, CouponId, PromotionCodeId};
+use crate::domain::money::CurrencyCode;
 use crate::domain::promotion::{self, CouponLimits, PromoContext, PromoInput, PromoState};
+use crate::domain::time;
 
 /// Why a promotion code was not written.
 #[derive(Debug, thiserror::Error)]
@@ -84,7 +86,7 @@ fn refused(e: PromoWriteError) -> PromoError {
 pub fn create(
     conn: &mut Conn,
     store: &Store,
-    user: UserId,
+    user: Actor,
     input: &PromoInput,
 ) -> Result<PromotionCodeId, PromoError> {
     let coupon = match input.coupon_id.trim().parse::<i64>() {
@@ -123,7 +125,7 @@ pub fn find(conn: &mut Conn, store: &Store, id: PromotionCodeId) -> Result<Promo
 pub fn update(
     conn: &mut Conn,
     store: &Store,
-    user: UserId,
+    user: Actor,
     id: PromotionCodeId,
     input: &PromoInput,
 ) -> Result<(), PromoError> {
@@ -151,7 +153,7 @@ pub fn update(
 pub fn set_active(
     conn: &mut Conn,
     store: &Store,
-    user: UserId,
+    user: Actor,
     id: PromotionCodeId,
     active: bool,
 ) -> Result<Promotion, PromoError> {
@@ -178,11 +180,65 @@ pub fn set_active(
 pub fn delete(
     conn: &mut Conn,
     store: &Store,
-    user: UserId,
+    user: Actor,
     id: PromotionCodeId,
 ) -> Result<bool, PromoError> {
     db::promotion_codes::delete(conn, store.id(), id, user).map_err(|e| match e {
         PromoWriteError::Db(DbError::NotFound) => PromoError::NotFound,
         other => refused(other),
     })
+}
+
+/// The form pre-filled with a stored promotion code (times in `tz`).
+pub fn input_of(promo: &Promotion, tz: chrono_tz::Tz) -> PromoInput {
+    let row = &promo.row;
+    PromoInput {
+        coupon_id: row.coupon_id.to_string(),
+        code: row.code.clone(),
+        customer: row.customer_email.clone().unwrap_or_default(),
+        first_time_transaction: row.first_time_transaction.then(|| "on".into()),
+        minimum_amount: row
+            .minimum_amount
+            .zip(
+                row.minimum_amount_currency
+                    .as_deref()
+                    .and_then(|c| CurrencyCode::parse(c).ok()),
+            )
+            .map(|(amount, currency)| currency.format_major(amount))
+            .unwrap_or_default(),
+        minimum_amount_currency: row.minimum_amount_currency.clone().unwrap_or_default(),
+        expires_at: row
+            .expires_at
+            .map(|t| time::to_input(t, tz))
+            .unwrap_or_default(),
+        max_redemptions: row
+            .max_redemptions
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
+        active: row.active.then(|| "on".into()),
+    }
+}
+
+/// One page of the store's promotion codes.
+pub fn list(
+    conn: &mut Conn,
+    store: &Store,
+    query: &db::promotion_codes::PromoListQuery,
+) -> Result<db::promotion_codes::PromoListPage, DbError> {
+    db::promotion_codes::list(conn, store.id(), query, db::now())
+}
+
+/// Changes some fields of promotion code `id`: `change` edits the form as
+/// it is now, then the update's rules apply.
+pub fn patch(
+    conn: &mut Conn,
+    store: &Store,
+    user: Actor,
+    id: PromotionCodeId,
+    change: impl FnOnce(&mut PromoInput) -> Result<(), FormErrors>,
+) -> Result<(), PromoError> {
+    let promo = find(conn, store, id)?;
+    let mut input = input_of(&promo, store.timezone.tz());
+    change(&mut input).map_err(PromoError::Invalid)?;
+    update(conn, store, user, id, &input)
 }

@@ -69,3 +69,17 @@ pub fn create(conn: &mut Conn, store: StoreId, email: &Email) -> QueryResult<boo
         .execute(c))?;
     Ok(inserted == 1)
 }
+
+/// The store's customer with this email.
+pub fn find_by_email(
+    conn: &mut Conn,
+    store: StoreId,
+    email: &Email,
+) -> QueryResult<Option<Customer>> {
+    customers::table
+        .filter(customers::store_id.eq(store.0))
+        .filter(customers::email.eq(email.as_str()))
+        .select(Customer::as_select())
+        .first(conn)
+        .optional()
+}

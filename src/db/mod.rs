@@ -1,12 +1,14 @@
 //! Database access: one connection type over SQLite and PostgreSQL, the pool,
 //! migrations, and one module per table or aggregate. SQL lives only here.
 
+pub mod api_keys;
 pub mod checkout;
 pub mod codes;
 pub mod coupon_sets;
 pub mod coupons;
 pub mod customers;
 pub mod events;
+pub mod idempotency;
 pub mod invitations;
 pub mod login_failures;
 pub mod orders;

@@ -104,6 +104,9 @@ diesel::table! {
         refunded_at -> Nullable<Timestamp>,
         refunded_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        external_id -> Nullable<Text>,
+        metadata -> Nullable<Text>,
+        refunded_by_api_key -> Nullable<BigInt>,
     }
 }
 
@@ -140,6 +143,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_keys (id) {
+        id -> BigInt,
+        store_id -> BigInt,
+        name -> Text,
+        scope -> Text,
+        prefix -> Text,
+        key_hash -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    api_idempotency (store_id, idempotency_key) {
+        store_id -> BigInt,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        status -> Nullable<Integer>,
+        body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(coupon_events -> api_keys (api_key_id));
+diesel::joinable!(promotion_code_events -> api_keys (api_key_id));
 diesel::joinable!(memberships -> stores (store_id));
 diesel::joinable!(memberships -> users (user_id));
 
@@ -196,6 +227,7 @@ diesel::table! {
         action -> Text,
         detail -> Text,
         created_at -> Timestamp,
+        api_key_id -> Nullable<BigInt>,
     }
 }
 
@@ -228,6 +260,7 @@ diesel::table! {
         action -> Text,
         detail -> Text,
         created_at -> Timestamp,
+        api_key_id -> Nullable<BigInt>,
     }
 }
 
@@ -304,4 +337,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     order_lines,
     coupon_customer_redemptions,
     checkout_attempts,
+    api_keys,
+    api_idempotency,
 );

@@ -21,5 +21,30 @@ id_type!(
     PromotionCodeId,
     CouponSetId,
     CustomerId,
-    OrderId
+    OrderId,
+    ApiKeyId
 );
+
+/// Who made a change, for activity logs: a staff member on the dashboard,
+/// or an API key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Staff(UserId),
+    ApiKey(ApiKeyId),
+}
+
+impl Actor {
+    pub fn user(self) -> Option<i64> {
+        match self {
+            Actor::Staff(u) => Some(u.0),
+            Actor::ApiKey(_) => None,
+        }
+    }
+
+    pub fn api_key(self) -> Option<i64> {
+        match self {
+            Actor::Staff(_) => None,
+            Actor::ApiKey(k) => Some(k.0),
+        }
+    }
+}

@@ -19,7 +19,11 @@ impl EventView {
             .into_iter()
             .map(|e| EventView {
                 at: time::display(e.at, tz),
-                who: e.user_email.unwrap_or_else(|| "a removed user".into()),
+                who: match (e.user_email, e.api_key) {
+                    (Some(email), _) => email,
+                    (None, Some(key)) => format!("API key “{key}”"),
+                    (None, None) => "a removed user or key".into(),
+                },
                 action: e.action,
                 detail: e.detail,
             })

@@ -38,6 +38,10 @@ pub fn address(req: &HttpRequest, trusted_proxy: Option<IpAddr>) -> Option<IpAdd
 pub struct Guards {
     guesses: Mutex<Window<(String, IpAddr)>>,
     refusals: Mutex<Window<IpAddr>>,
+    /// Unknown codes per API key (`/validations`, `/redemptions`).
+    api_guesses: Mutex<Window<i64>>,
+    /// Refused API redemptions kept per key and minute.
+    api_refusals: Mutex<Window<i64>>,
 }
 
 impl Guards {
@@ -45,6 +49,11 @@ impl Guards {
         Guards {
             guesses: Mutex::new(Window::new(guess_limit, GUESS_WINDOW)),
             refusals: Mutex::new(Window::new(
+                REFUSALS_KEPT_PER_MINUTE,
+                Duration::from_secs(60),
+            )),
+            api_guesses: Mutex::new(Window::new(guess_limit, GUESS_WINDOW)),
+            api_refusals: Mutex::new(Window::new(
                 REFUSALS_KEPT_PER_MINUTE,
                 Duration::from_secs(60),
             )),
@@ -94,5 +103,30 @@ impl Guards {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .record(client, Instant::now())
+    }
+
+    /// How long API key `key` must wait after too many unknown codes, if
+    /// it must (SPEC 12 "Guessing", per key).
+    pub fn api_guess_wait(&self, key: i64) -> Option<Duration> {
+        self.api_guesses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .blocked(&key, Instant::now())
+    }
+
+    /// Counts an unknown code sent with API key `key`.
+    pub fn api_unknown_code(&self, key: i64) {
+        self.api_guesses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .record(key, Instant::now());
+    }
+
+    /// May a refused redemption of API key `key` be stored? Counts it if so.
+    pub fn keep_api_refusal(&self, key: i64) -> bool {
+        self.api_refusals
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .record(key, Instant::now())
     }
 }

@@ -124,6 +124,11 @@ impl<R: MinRole> StoreAccess<R> {
         )
     }
 
+    /// Who the activity logs name for this user's changes.
+    pub fn actor(&self) -> crate::domain::ids::Actor {
+        crate::domain::ids::Actor::Staff(self.user.id())
+    }
+
     /// The admin path of this store, e.g. `/admin/s/my-store`.
     pub fn base_path(&self) -> String {
         format!("/admin/s/{}", self.store.slug)

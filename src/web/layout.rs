@@ -21,10 +21,11 @@ pub enum Section {
     Orders,
     Settings,
     Members,
+    ApiKeys,
 }
 
 impl Section {
-    pub const NAV: [Section; 8] = [
+    pub const NAV: [Section; 9] = [
         Section::Coupons,
         Section::PromotionCodes,
         Section::CouponSets,
@@ -33,6 +34,7 @@ impl Section {
         Section::Orders,
         Section::Settings,
         Section::Members,
+        Section::ApiKeys,
     ];
 
     pub fn label(self) -> &'static str {
@@ -46,6 +48,7 @@ impl Section {
             Section::Orders => "Orders",
             Section::Settings => "Settings",
             Section::Members => "Members",
+            Section::ApiKeys => "API keys",
         }
     }
 
@@ -61,6 +64,7 @@ impl Section {
             Section::Orders => "/orders",
             Section::Settings => "/settings",
             Section::Members => "/members",
+            Section::ApiKeys => "/api-keys",
         }
     }
 }
@@ -97,6 +101,8 @@ impl Layout {
             role: role.label(),
             items: Section::NAV
                 .iter()
+                // API keys are the owners' (SPEC 10).
+                .filter(|&&section| section != Section::ApiKeys || role == Role::Owner)
                 .map(|&section| NavItem {
                     label: section.label(),
                     href: format!("/admin/s/{}{}", store.slug, section.path()),

@@ -1,6 +1,7 @@
 //! HTTP handlers, one folder per resource, and the extractors they share.
 
 pub mod activity;
+pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod checkout;

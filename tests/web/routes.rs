@@ -33,6 +33,7 @@ struct Fixture {
     spare_member: i64,
     invitation: i64,
     invite_token: String,
+    api_key: i64,
 }
 
 struct Row {
@@ -323,13 +324,25 @@ fn rows(fx: &Fixture) -> Vec<Row> {
             format!("{s}/members/{}/remove", fx.spare_member),
             &[],
         ),
+        row(
+            "/admin/s/{store}/api-keys",
+            Owner,
+            format!("{s}/api-keys"),
+            &[("name", "Intruder"), ("scope", "write")],
+        ),
+        row(
+            "/admin/s/{store}/api-keys/{id}/revoke",
+            Owner,
+            format!("{s}/api-keys/{}/revoke", fx.api_key),
+            &[],
+        ),
     ];
-    // The owner's invite form answers with the link on the page.
-    if let Some(members) = all
-        .iter_mut()
-        .find(|r| r.route == "/admin/s/{store}/members")
-    {
-        members.ok = 200;
+    // The owner's invite and key forms answer with the link or the key on
+    // the page.
+    for row in all.iter_mut().filter(|r| {
+        r.route == "/admin/s/{store}/members" || r.route == "/admin/s/{store}/api-keys"
+    }) {
+        row.ok = 200;
     }
     all
 }
@@ -400,6 +413,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         .await
         .assert_status(200);
     let invitation = app.count("SELECT MAX(id) AS n FROM invitations");
+    crate::api::create_key(app, STORE, "Route key", "write").await;
+    let api_key = app.count("SELECT MAX(id) AS n FROM api_keys");
     Fixture {
         coupon,
         doomed_coupon,
@@ -412,6 +427,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         spare_member,
         invitation,
         invite_token,
+        api_key,
     }
 }
 

@@ -98,6 +98,7 @@ pub fn codes(
     store: StoreId,
     set: CouponSetId,
     prefix: Option<&str>,
+    state: Option<&str>,
     cursor: Cursor,
     limit: i64,
 ) -> QueryResult<Page<CodeRow>> {
@@ -110,6 +111,9 @@ pub fn codes(
         .filter(set_codes::set_id.eq(set.0))
         .select(CodeRow::as_select())
         .into_boxed::<<Conn as diesel::Connection>::Backend>();
+    if let Some(state) = state {
+        query = query.filter(set_codes::state.eq(state.to_string()));
+    }
     if let Some(prefix) = prefix.filter(|p| !p.is_empty()) {
         query = query
             .filter(set_codes::normal.ge(prefix.to_string()))

@@ -14,7 +14,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::events::{Event, EventRow};
-use super::schema::{coupon_events, coupon_products, coupons, users};
+use super::schema::{api_keys, coupon_events, coupon_products, coupons, users};
 use super::{Conn, DbError};
 use crate::domain::coupon::ExistingCoupon;
 use crate::domain::discount::{Discount, Duration, Percent};
@@ -182,10 +182,12 @@ pub fn applies_to(conn: &mut Conn, id: CouponId) -> QueryResult<Vec<ProductId>> 
 pub fn events(conn: &mut Conn, id: CouponId) -> QueryResult<Vec<Event>> {
     let rows: Vec<EventRow> = coupon_events::table
         .left_join(users::table)
+        .left_join(api_keys::table)
         .filter(coupon_events::coupon_id.eq(id.0))
         .select((
             coupon_events::created_at,
             users::email.nullable(),
+            api_keys::name.nullable(),
             coupon_events::action,
             coupon_events::detail,
         ))

@@ -10,7 +10,7 @@ use crate::db::schema::{coupon_events, coupon_products, coupons};
 use crate::db::{Conn, DbError, now};
 use crate::domain::coupon::CouponDraft;
 use crate::domain::discount::Discount;
-use crate::domain::ids::{CouponId, ProductId, StoreId, UserId};
+use crate::domain::ids::{Actor, CouponId, ProductId, StoreId};
 
 /// Why a coupon could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -54,14 +54,15 @@ fn code_conflict(e: DbError) -> CouponWriteError {
 pub(crate) fn log(
     conn: &mut Conn,
     coupon: CouponId,
-    user: Option<UserId>,
+    user: Actor,
     action: &str,
     detail: &str,
 ) -> QueryResult<()> {
     diesel::insert_into(coupon_events::table)
         .values((
             coupon_events::coupon_id.eq(coupon.0),
-            coupon_events::user_id.eq(user.map(|u| u.0)),
+            coupon_events::user_id.eq(user.user()),
+            coupon_events::api_key_id.eq(user.api_key()),
             coupon_events::action.eq(action),
             coupon_events::detail.eq(detail),
             coupon_events::created_at.eq(now()),
@@ -114,7 +115,7 @@ pub fn insert(
     conn: &mut Conn,
     store: StoreId,
     draft: &CouponDraft,
-    user: UserId,
+    user: Actor,
     detail: &str,
 ) -> Result<CouponId, CouponWriteError> {
     crate::db::write_transaction(conn, |conn| {
@@ -152,7 +153,7 @@ pub fn insert(
             .map_err(code_conflict)?;
         let id = CouponId(crate::db::last_insert_id(conn)?);
         set_products(conn, id, &draft.applies_to)?;
-        log(conn, id, Some(user), "created", detail)?;
+        log(conn, id, user, "created", detail)?;
         Ok(id)
     })
 }
@@ -203,7 +204,7 @@ pub fn update(
     store: StoreId,
     id: CouponId,
     draft: &CouponDraft,
-    user: UserId,
+    user: Actor,
 ) -> Result<(), CouponWriteError> {
     crate::db::write_transaction(conn, |conn| {
         let old = find_live(conn, store, id)?;
@@ -262,7 +263,7 @@ pub fn update(
         log(
             conn,
             id,
-            Some(user),
+            user,
             "edited",
             &changes(&old, &old_products, draft),
         )?;
@@ -295,7 +296,7 @@ pub fn apply(
     store: StoreId,
     id: CouponId,
     action: Lifecycle,
-    user: UserId,
+    user: Actor,
 ) -> QueryResult<bool> {
     crate::db::write_transaction(conn, |conn| {
         find_live(conn, store, id)?;
@@ -324,7 +325,7 @@ pub fn apply(
             if matches!(action, Lifecycle::Archive | Lifecycle::Delete) {
                 crate::db::coupon_sets::archive_codes_of_coupon(conn, id)?;
             }
-            log(conn, id, Some(user), action.past_tense(), "")?;
+            log(conn, id, user, action.past_tense(), "")?;
         }
         Ok(updated > 0)
     })

@@ -35,6 +35,8 @@ pub struct OrderRow {
     pub refunded_at: Option<NaiveDateTime>,
     pub refunded_by: Option<i64>,
     pub created_at: NaiveDateTime,
+    pub external_id: Option<String>,
+    pub metadata: Option<String>,
 }
 
 impl OrderRow {

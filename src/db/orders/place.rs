@@ -30,6 +30,10 @@ pub struct NewOrder<'a> {
     pub cart: &'a Cart,
     pub quote: &'a Quote,
     pub applied: Option<&'a Applied>,
+    /// The caller's own reference (API redemptions).
+    pub external_id: Option<&'a str>,
+    /// String pairs as JSON text (API redemptions).
+    pub metadata: Option<&'a str>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -191,7 +195,7 @@ fn use_set_code(
 }
 
 /// Places the order in one transaction, or changes nothing.
-pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<String, PlaceError> {
+pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<OrderId, PlaceError> {
     let at = now();
     super::super::write_transaction(conn, |conn| {
         let applied = order.applied;
@@ -229,6 +233,8 @@ pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<String
                 orders::schedule.eq(quote.schedule.join("\n")),
                 orders::status.eq("paid"),
                 orders::created_at.eq(at),
+                orders::external_id.eq(order.external_id),
+                orders::metadata.eq(order.metadata),
             ))
             .execute(conn)
             .map_err(|e| {
@@ -281,7 +287,7 @@ pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<String
                     }
                 })?;
         }
-        Ok(order.public_id.clone())
+        Ok(id)
     })
 }
 

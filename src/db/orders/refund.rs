@@ -10,10 +10,10 @@ use super::super::schema::{
     set_codes,
 };
 use super::super::{Conn, now};
-use crate::domain::ids::{CouponId, OrderId, StoreId, UserId};
+use crate::domain::ids::{Actor, CouponId, OrderId, StoreId};
 
 /// Refunds a paid order; `false` when it was refunded already.
-pub fn refund(conn: &mut Conn, store: StoreId, id: OrderId, user: UserId) -> QueryResult<bool> {
+pub fn refund(conn: &mut Conn, store: StoreId, id: OrderId, user: Actor) -> QueryResult<bool> {
     super::super::write_transaction(conn, |conn| {
         let order = super::find(conn, store, id)?;
         let at = now();
@@ -25,7 +25,8 @@ pub fn refund(conn: &mut Conn, store: StoreId, id: OrderId, user: UserId) -> Que
         .set((
             orders::status.eq("refunded"),
             orders::refunded_at.eq(Some(at)),
-            orders::refunded_by.eq(Some(user.0)),
+            orders::refunded_by.eq(user.user()),
+            orders::refunded_by_api_key.eq(user.api_key()),
         ))
         .execute(conn)?;
         if refunded == 0 {
@@ -96,7 +97,7 @@ pub fn refund(conn: &mut Conn, store: StoreId, id: OrderId, user: UserId) -> Que
         )
         .execute(conn)?;
         if let Some(coupon) = row.coupon_id {
-            crate::db::coupons::write::log(conn, CouponId(coupon), Some(user), "refund", &detail)?;
+            crate::db::coupons::write::log(conn, CouponId(coupon), user, "refund", &detail)?;
         }
         Ok(true)
     })

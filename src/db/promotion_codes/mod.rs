@@ -12,7 +12,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::events::{Event, EventRow};
-use super::schema::{coupons, promotion_code_events, promotion_codes, users};
+use super::schema::{api_keys, coupons, promotion_code_events, promotion_codes, users};
 use super::{Conn, DbError};
 use crate::db::coupons::Coupon;
 use crate::domain::ids::{CouponId, PromotionCodeId, StoreId};
@@ -135,10 +135,12 @@ pub fn coupon_choices(
 pub fn events(conn: &mut Conn, id: PromotionCodeId) -> QueryResult<Vec<Event>> {
     let rows: Vec<EventRow> = promotion_code_events::table
         .left_join(users::table)
+        .left_join(api_keys::table)
         .filter(promotion_code_events::promotion_code_id.eq(id.0))
         .select((
             promotion_code_events::created_at,
             users::email.nullable(),
+            api_keys::name.nullable(),
             promotion_code_events::action,
             promotion_code_events::detail,
         ))

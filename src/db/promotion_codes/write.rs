@@ -8,7 +8,7 @@ use crate::db::codes::{Clash, lock_store, promotion_clash};
 use crate::db::schema::{promotion_code_events, promotion_codes};
 use crate::db::{Conn, DbError, now};
 use crate::domain::codegen::random_code;
-use crate::domain::ids::{CouponId, PromotionCodeId, StoreId, UserId};
+use crate::domain::ids::{Actor, CouponId, PromotionCodeId, StoreId};
 use crate::domain::promotion::{GENERATED_LEN, PromoCode, PromoDraft, PromoState};
 
 #[derive(Debug, thiserror::Error)]
@@ -34,14 +34,15 @@ pub enum PromoWriteError {
 fn log(
     conn: &mut Conn,
     id: PromotionCodeId,
-    user: UserId,
+    user: Actor,
     action: &str,
     detail: &str,
 ) -> QueryResult<()> {
     diesel::insert_into(promotion_code_events::table)
         .values((
             promotion_code_events::promotion_code_id.eq(id.0),
-            promotion_code_events::user_id.eq(Some(user.0)),
+            promotion_code_events::user_id.eq(user.user()),
+            promotion_code_events::api_key_id.eq(user.api_key()),
             promotion_code_events::action.eq(action),
             promotion_code_events::detail.eq(detail),
             promotion_code_events::created_at.eq(now()),
@@ -83,7 +84,7 @@ pub fn create(
     conn: &mut Conn,
     store: StoreId,
     draft: &PromoDraft,
-    user: UserId,
+    user: Actor,
 ) -> Result<PromotionCodeId, PromoWriteError> {
     crate::db::write_transaction(conn, |conn| {
         lock_store(conn, store)?;
@@ -132,7 +133,7 @@ pub fn update(
     store: StoreId,
     id: PromotionCodeId,
     draft: &PromoDraft,
-    user: UserId,
+    user: Actor,
 ) -> Result<(), PromoWriteError> {
     crate::db::write_transaction(conn, |conn| {
         lock_store(conn, store)?;
@@ -187,7 +188,7 @@ pub fn set_active(
     store: StoreId,
     id: PromotionCodeId,
     active: bool,
-    user: UserId,
+    user: Actor,
 ) -> Result<Promotion, PromoWriteError> {
     crate::db::write_transaction(conn, |conn| {
         lock_store(conn, store)?;
@@ -231,7 +232,7 @@ pub fn delete(
     conn: &mut Conn,
     store: StoreId,
     id: PromotionCodeId,
-    user: UserId,
+    user: Actor,
 ) -> Result<bool, PromoWriteError> {
     crate::db::write_transaction(conn, |conn| {
         let promo = find(conn, store, id)?;

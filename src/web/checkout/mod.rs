@@ -68,6 +68,8 @@ struct StorePage {
     /// "SUMMER10 applied: Summer sale".
     applied: Option<String>,
     code_error: Option<String>,
+    /// The refusal's key (SPEC 10), as the API answers it.
+    error_code: Option<&'static str>,
 }
 
 fn page(checkout: Checkout, csrf: String) -> StorePage {
@@ -104,6 +106,7 @@ fn page(checkout: Checkout, csrf: String) -> StorePage {
             .applied
             .as_ref()
             .map(|a| format!("{} applied: {}", a.code, a.label)),
+        error_code: outcome.refusal.as_ref().map(|r| r.key()),
         code_error: outcome.refusal.map(|r| r.message()),
     }
 }
@@ -173,7 +176,7 @@ pub async fn submit(
             use_case::quote(conn, &slug, input, Mode::Preview)
                 .map(|checkout| Placed::NotPlaced(Box::new(checkout)))
         } else {
-            use_case::place(conn, &slug, input, public_id, || {
+            use_case::place(conn, &slug, input, public_id, Default::default(), || {
                 guards.keep_refusal(client)
             })
         }
@@ -181,7 +184,9 @@ pub async fn submit(
     .await
     .map_err(AppError::public)?;
     let checkout = match placed {
-        Placed::Ordered { store, public_id } => {
+        Placed::Ordered {
+            store, public_id, ..
+        } => {
             return Ok(see_other(&format!("/{}/orders/{public_id}", store.slug)));
         }
         Placed::NotPlaced(checkout) => *checkout,

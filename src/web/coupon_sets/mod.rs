@@ -12,7 +12,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::db;
-use crate::db::coupon_sets::generate::{self, Run};
+use crate::db::coupon_sets::generate::Run;
 use crate::db::coupon_sets::{CodeRow, SetRow};
 use crate::db::orders::OrderFilter;
 use crate::db::paging::Cursor;
@@ -34,17 +34,15 @@ use crate::web::share::share_url;
 use crate::web::{AppState, render_status, see_other};
 
 /// Sets up to this many codes are generated before the page answers.
-const INLINE_MAX: u64 = 20_000;
 const PAGE_SIZE: i64 = 50;
 
 /// Generates small runs now and large ones on their own thread.
 async fn start(state: &AppState, job: Run) -> Result<(), AppError> {
-    if job.count <= INLINE_MAX {
-        crate::web::db(state, move |conn| generate::run(conn, &job)).await
-    } else {
-        generate::spawn(state.pool.clone(), job);
-        Ok(())
-    }
+    let pool = state.pool.clone();
+    crate::web::db(state, move |conn| {
+        use_case::start(conn, &pool, job).map(|_| ())
+    })
+    .await
 }
 
 /// A set write error that is not the form's.
@@ -270,8 +268,15 @@ pub async fn show(
     let (set, coupon, page, orders) = crate::web::db(&access.state, move |conn| {
         let set = db::coupon_sets::find(conn, store, id)?;
         let coupon = db::coupons::find(conn, store, CouponId(set.coupon_id))?;
-        let page =
-            db::coupon_sets::codes(conn, store, id, Some(prefix.as_str()), cursor, PAGE_SIZE)?;
+        let page = db::coupon_sets::codes(
+            conn,
+            store,
+            id,
+            Some(prefix.as_str()),
+            None,
+            cursor,
+            PAGE_SIZE,
+        )?;
         let orders = Recent::load(conn, store, filter)?;
         Ok::<_, db::DbError>((set, coupon, page, orders))
     })

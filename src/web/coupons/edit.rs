@@ -65,7 +65,7 @@ pub async fn create(
     CsrfForm(input): CsrfForm<CouponInput>,
 ) -> Result<HttpResponse, AppError> {
     let store = access.store.clone();
-    let user = access.user.id();
+    let user = access.actor();
     let form = input.clone();
     let created = crate::web::db(&access.state, move |conn| {
         Ok::<_, AppError>(use_case::create(conn, &store, user, &form))
@@ -148,7 +148,7 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let id = path.1;
     let store = access.store.clone();
-    let user = access.user.id();
+    let user = access.actor();
     let form = input.clone();
     let saved = crate::web::db(&access.state, move |conn| {
         Ok::<_, AppError>(use_case::update(conn, &store, user, CouponId(id), &form))

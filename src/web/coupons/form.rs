@@ -3,14 +3,9 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
-use chrono_tz::Tz;
 
-use crate::db::coupons::Coupon;
 use crate::db::products::Product;
 use crate::domain::coupon::CouponInput;
-use crate::domain::discount::Discount;
-use crate::domain::ids::ProductId;
-use crate::domain::time;
 use crate::error::AppError;
 use crate::web::extract::{MinRole, StoreAccess};
 use crate::web::forms::FormErrors;
@@ -202,44 +197,7 @@ pub fn render<R: MinRole>(
     render_status(status, &page)
 }
 
-/// The form pre-filled with a stored coupon.
-pub fn input_of(c: &Coupon, applies_to: &[ProductId], tz: Tz) -> CouponInput {
-    let (discount_type, percent_off, amount_off, currency) = match c.discount {
-        Discount::Percent(p) => ("percent", p.display(), String::new(), String::new()),
-        Discount::Amount { minor, currency } => (
-            "value",
-            String::new(),
-            currency.format_major(minor),
-            currency.code().to_string(),
-        ),
-    };
-    CouponInput {
-        code: c.code.clone(),
-        name: c.name.clone().unwrap_or_default(),
-        discount_type: discount_type.into(),
-        percent_off,
-        amount_off,
-        currency,
-        duration: c.duration.as_str().into(),
-        duration_in_months: c
-            .duration
-            .months()
-            .map(|m| m.to_string())
-            .unwrap_or_default(),
-        max_redemptions: c.max_redemptions.map(|m| m.to_string()).unwrap_or_default(),
-        starts_at: c
-            .starts_at
-            .map(|t| time::to_input(t, tz))
-            .unwrap_or_default(),
-        redeem_by: c
-            .redeem_by
-            .map(|t| time::to_input(t, tz))
-            .unwrap_or_default(),
-        applies_to: applies_to.iter().map(|p| p.0.to_string()).collect(),
-        once_per_customer: c.once_per_customer.then(|| "on".into()),
-        confirm_full_discount: None,
-    }
-}
+pub use crate::app::coupons::input_of;
 
 /// A new, empty coupon form.
 pub fn blank() -> CouponInput {

@@ -107,7 +107,7 @@ async fn lifecycle(
     action: Lifecycle,
 ) -> Result<HttpResponse, AppError> {
     let store = access.store.clone();
-    let user = access.user.id();
+    let user = access.actor();
     let changed = crate::web::db(&access.state, move |conn| {
         crate::app::coupons::change(conn, &store, user, CouponId(id), action)
     })

@@ -182,7 +182,7 @@ pub async fn refund(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let store = access.store.id();
-    let user = access.user.id();
+    let user = access.actor();
     let id = OrderId(path.1);
     let refunded = crate::web::db(&access.state, move |conn| {
         crate::app::checkout::refund(conn, store, id, user)

@@ -138,18 +138,7 @@ fn product_error(e: ProductError) -> AppError {
     }
 }
 
-fn input_of(p: &Product) -> ProductInput {
-    let billing = p.billing();
-    ProductInput {
-        name: p.name.clone(),
-        price: CurrencyCode::parse(&p.currency)
-            .map(|c| c.format_major(p.price))
-            .unwrap_or_else(|_| p.price.to_string()),
-        currency: p.currency.clone(),
-        billing: billing.billing_str().into(),
-        interval: billing.interval().map_or("month", |i| i.as_str()).into(),
-    }
-}
+use crate::app::products::input_of;
 
 async fn load<R: MinRole>(access: &StoreAccess<R>, id: i64) -> Result<Product, AppError> {
     let store = access.store.id();

@@ -11,9 +11,7 @@ use super::show::load;
 use crate::app::promotion_codes::{self as use_case, PromoError};
 use crate::db;
 use crate::domain::ids::PromotionCodeId;
-use crate::domain::money::CurrencyCode;
 use crate::domain::promotion::PromoInput;
-use crate::domain::time;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::extract::{Manager, StoreAccess};
@@ -114,7 +112,7 @@ pub async fn create(
     CsrfForm(form): CsrfForm<PromoInput>,
 ) -> Result<HttpResponse, AppError> {
     let store = access.store.clone();
-    let user = access.user.id();
+    let user = access.actor();
     let input = form.clone();
     let created = crate::web::db(&access.state, move |conn| {
         Ok::<_, AppError>(use_case::create(conn, &store, user, &input))
@@ -130,31 +128,7 @@ pub async fn edit(
     let promo = load(&access, path.1).await?;
     let tz = access.store.timezone.tz();
     let row = &promo.row;
-    let form = PromoInput {
-        coupon_id: row.coupon_id.to_string(),
-        code: row.code.clone(),
-        customer: row.customer_email.clone().unwrap_or_default(),
-        first_time_transaction: row.first_time_transaction.then(|| "on".into()),
-        minimum_amount: row
-            .minimum_amount
-            .zip(
-                row.minimum_amount_currency
-                    .as_deref()
-                    .and_then(|c| CurrencyCode::parse(c).ok()),
-            )
-            .map(|(amount, currency)| currency.format_major(amount))
-            .unwrap_or_default(),
-        minimum_amount_currency: row.minimum_amount_currency.clone().unwrap_or_default(),
-        expires_at: row
-            .expires_at
-            .map(|t| time::to_input(t, tz))
-            .unwrap_or_default(),
-        max_redemptions: row
-            .max_redemptions
-            .map(|m| m.to_string())
-            .unwrap_or_default(),
-        active: row.active.then(|| "on".into()),
-    };
+    let form = crate::app::promotion_codes::input_of(&promo, tz);
     render(
         &access,
         StatusCode::OK,
@@ -171,7 +145,7 @@ pub async fn update(
     CsrfForm(mut form): CsrfForm<PromoInput>,
 ) -> Result<HttpResponse, AppError> {
     let store = access.store.clone();
-    let user = access.user.id();
+    let user = access.actor();
     let id = PromotionCodeId(path.1);
     let input = form.clone();
     let saved = crate::web::db(&access.state, move |conn| {

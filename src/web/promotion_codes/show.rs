@@ -81,7 +81,7 @@ async fn set_active(
     active: bool,
 ) -> Result<HttpResponse, AppError> {
     let store = access.store.clone();
-    let user = access.user.id();
+    let user = access.actor();
     let result = crate::web::db(&access.state, move |conn| {
         Ok::<_, AppError>(use_case::set_active(
             conn,
@@ -137,7 +137,7 @@ pub async fn delete(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let store = access.store.clone();
-    let user = access.user.id();
+    let user = access.actor();
     let id = PromotionCodeId(path.1);
     let kept = crate::web::db(&access.state, move |conn| {
         use_case::delete(conn, &store, user, id).map_err(|e| match e {

@@ -1,5 +1,6 @@
 //! Stores: the picker, creating one, its overview, settings and members.
 
+pub mod api_keys;
 pub mod form;
 pub mod members;
 pub mod overview;

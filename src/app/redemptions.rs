@@ -1,0 +1,245 @@
+//! The API's checkout (SPEC 10): validate a code against a cart (reads
+//! only), redeem it once per idempotency key, roll a redemption back. The
+//! rules are the checkout's own (`app::checkout`): the same resolution, the
+//! same limits in the same transaction, the same refusal keys.
+
+use crate::app::checkout::{self, Extra, Mode, Placed};
+use crate::db::idempotency::Claim;
+use crate::db::orders::Order;
+use crate::db::stores::Store;
+use crate::db::{self, Conn, DbError};
+use crate::domain::checkout::{CheckoutInput, PRODUCTS_FIELD};
+use crate::domain::form_errors::FormErrors;
+use crate::domain::ids::{Actor, ApiKeyId, CouponId, OrderId};
+use crate::domain::pricing::Quote;
+use crate::domain::redemption::{Refusal, Via};
+
+/// A cart as the API sends it.
+#[derive(Debug, Clone, Default)]
+pub struct CartRequest {
+    pub code: String,
+    pub email: String,
+    /// (product id, quantity)
+    pub lines: Vec<(i64, i64)>,
+}
+
+impl CartRequest {
+    /// The checkout form this cart fills in; a product given twice is a
+    /// field error.
+    fn input(&self) -> Result<CheckoutInput, FormErrors> {
+        let mut errors = FormErrors::default();
+        if self.code.trim().is_empty() {
+            errors.add("code", "Enter the code to check.");
+        }
+        let mut quantities: Vec<(i64, String)> = Vec::new();
+        for (product, quantity) in &self.lines {
+            if quantities.iter().any(|(p, _)| p == product) {
+                errors.add(
+                    PRODUCTS_FIELD,
+                    format!("Product {product} is in the cart twice: send each product once."),
+                );
+            }
+            quantities.push((*product, quantity.to_string()));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(CheckoutInput {
+            email: self.email.clone(),
+            coupon: self.code.clone(),
+            quantities,
+        })
+    }
+}
+
+/// A code that applies to the cart, and the price.
+#[derive(Debug, Clone)]
+pub struct Valid {
+    pub code: String,
+    /// `coupon`, `promotion_code` or `set_code`.
+    pub resolved_as: &'static str,
+    pub coupon_id: CouponId,
+    pub quote: Quote,
+}
+
+/// What a validation came to.
+#[derive(Debug)]
+pub enum Validation {
+    Valid(Valid),
+    Refused(Refusal),
+    /// The cart or the email is wrong: field → message, as the checkout says.
+    Invalid(FormErrors),
+}
+
+fn resolved_as(via: &Via) -> &'static str {
+    match via {
+        Via::Coupon => "coupon",
+        Via::Promotion(_) => "promotion_code",
+        Via::SetCode { .. } => "set_code",
+    }
+}
+
+/// Is `cart`'s code good for it, and for how much? Nothing is redeemed.
+pub fn validate(conn: &mut Conn, store: &Store, cart: &CartRequest) -> Result<Validation, DbError> {
+    let input = match cart.input() {
+        Ok(input) => input,
+        Err(errors) => return Ok(Validation::Invalid(errors)),
+    };
+    let checked = checkout::quote(conn, &store.slug, input, Mode::Preview)?;
+    let outcome = checked.outcome;
+    if !outcome.errors.is_empty() {
+        return Ok(Validation::Invalid(outcome.errors));
+    }
+    Ok(match (outcome.refusal, outcome.applied, outcome.quote) {
+        (Some(refusal), _, _) => Validation::Refused(refusal),
+        (None, Some(applied), Some(quote)) => Validation::Valid(Valid {
+            resolved_as: resolved_as(&applied.via),
+            code: applied.code,
+            coupon_id: applied.coupon_id,
+            quote,
+        }),
+        // Every path above gives a refusal or a quote; say the code is
+        // unknown rather than guess.
+        _ => Validation::Refused(Refusal::UnknownCode),
+    })
+}
+
+/// A redemption request: the cart and what the order keeps of the caller's.
+#[derive(Debug, Clone, Default)]
+pub struct RedeemRequest {
+    pub cart: CartRequest,
+    pub external_id: Option<String>,
+    /// String pairs, as JSON text.
+    pub metadata: Option<String>,
+}
+
+/// What placing the order came to, before it is rendered.
+#[derive(Debug)]
+pub enum Redeemed {
+    Ordered(Box<Order>),
+    Refused(Refusal),
+    Invalid(FormErrors),
+}
+
+/// The answer to a redemption request: rendered now, or a replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// The request ran now: its status and body.
+    Fresh { status: u16, body: String },
+    /// An earlier request with this key was answered this way.
+    Replay { status: u16, body: String },
+    /// The key was used with another request body.
+    Mismatch,
+    /// The first request with this key is still running.
+    InFlight,
+}
+
+/// Every this many redemptions, old idempotency answers are pruned.
+const PRUNE_EVERY: u64 = 1_000;
+static PRUNE_TICK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Redeems `request` once per idempotency `key` of the store: the first
+/// request claims the key, places the order (or learns why not) and keeps
+/// the answer `render` makes of it for 24 hours; a repeat with the same
+/// body (same `request_hash`) gets that answer again. A failure that wrote
+/// nothing (an invalid cart, a database error) gives the key up, so a retry
+/// may run.
+pub fn redeem(
+    conn: &mut Conn,
+    store: &Store,
+    key: &str,
+    request_hash: &str,
+    request: &RedeemRequest,
+    keep_refusal: impl FnOnce() -> bool,
+    render: impl FnOnce(&Redeemed) -> (u16, String),
+) -> Result<Answer, DbError> {
+    // Now and then, answers older than 24 hours go (no timer thread needed).
+    if PRUNE_TICK
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        .is_multiple_of(PRUNE_EVERY)
+    {
+        prune(conn)?;
+    }
+    match db::idempotency::claim(conn, store.id(), key, request_hash)? {
+        Claim::Fresh => {}
+        Claim::Replay { status, body } => return Ok(Answer::Replay { status, body }),
+        Claim::Mismatch => return Ok(Answer::Mismatch),
+        Claim::InFlight => return Ok(Answer::InFlight),
+    }
+    let redeemed = match place(conn, store, request, keep_refusal) {
+        Ok(redeemed) => redeemed,
+        Err(e) => {
+            db::idempotency::abandon(conn, store.id(), key)?;
+            return Err(e);
+        }
+    };
+    let (status, body) = render(&redeemed);
+    if let Redeemed::Invalid(_) = redeemed {
+        // A request that did not get past its checks is not kept (as
+        // Stripe does): fixed and sent again with the same key, it runs.
+        db::idempotency::abandon(conn, store.id(), key)?;
+    } else {
+        db::idempotency::finish(conn, store.id(), key, status, &body)?;
+    }
+    Ok(Answer::Fresh { status, body })
+}
+
+fn place(
+    conn: &mut Conn,
+    store: &Store,
+    request: &RedeemRequest,
+    keep_refusal: impl FnOnce() -> bool,
+) -> Result<Redeemed, DbError> {
+    let input = match request.cart.input() {
+        Ok(input) => input,
+        Err(errors) => return Ok(Redeemed::Invalid(errors)),
+    };
+    let public_id = super::tokens::new_token()
+        .map(|t| t[..32].to_string())
+        .map_err(|e| DbError::QueryBuilderError(Box::new(e)))?;
+    let extra = Extra {
+        external_id: request.external_id.as_deref(),
+        metadata: request.metadata.as_deref(),
+    };
+    match checkout::place(conn, &store.slug, input, public_id, extra, keep_refusal)? {
+        Placed::Ordered { id, .. } => Ok(Redeemed::Ordered(Box::new(db::orders::find(
+            conn,
+            store.id(),
+            id,
+        )?))),
+        Placed::NotPlaced(checked) => {
+            let outcome = checked.outcome;
+            Ok(match outcome.refusal {
+                _ if !outcome.errors.is_empty() => Redeemed::Invalid(outcome.errors),
+                Some(refusal) => Redeemed::Refused(refusal),
+                None => {
+                    let mut errors = FormErrors::default();
+                    errors.add("code", "Enter the code to redeem.");
+                    Redeemed::Invalid(errors)
+                }
+            })
+        }
+    }
+}
+
+/// Gives redemption (order) `id` back exactly as a staff refund does; a
+/// second rollback changes nothing. `NotFound` for another store's id.
+pub fn rollback(
+    conn: &mut Conn,
+    store: &Store,
+    id: OrderId,
+    key: ApiKeyId,
+) -> Result<Order, DbError> {
+    checkout::refund(conn, store.id(), id, Actor::ApiKey(key))?;
+    db::orders::find(conn, store.id(), id)
+}
+
+/// A redemption of the store, as it is now.
+pub fn find(conn: &mut Conn, store: &Store, id: OrderId) -> Result<Order, DbError> {
+    db::orders::find(conn, store.id(), id)
+}
+
+/// Deletes idempotency answers older than 24 hours.
+pub fn prune(conn: &mut Conn) -> Result<usize, DbError> {
+    db::idempotency::prune(conn, db::now() - db::idempotency::KEPT_FOR)
+}

@@ -1,0 +1,230 @@
+//! `/api/v1/coupon_sets`: bulk single-use codes, through
+//! `app::coupon_sets`.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::objects::{CouponSetObject, time};
+use super::{Api, ApiError, ApiJson, List, ListParams, Read, Write, path_id};
+use crate::app::coupon_sets::{self as use_case, SetError};
+use crate::db::paging::Page;
+use crate::domain::coupon_set::SetInput;
+use crate::domain::ids::CouponSetId;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetBody {
+    pub name: String,
+    pub coupon_id: i64,
+    pub count: u64,
+    #[serde(default)]
+    pub prefix: Option<String>,
+    #[serde(default)]
+    pub code_length: Option<u32>,
+}
+
+/// `{"count": N}` generates more; `{"codes": [...]}` imports.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodesBody {
+    #[serde(default)]
+    pub count: Option<u64>,
+    #[serde(default)]
+    pub codes: Option<Vec<String>>,
+}
+
+#[derive(Serialize)]
+struct Refused {
+    index: usize,
+    code: String,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct ImportObject {
+    object: &'static str,
+    added: usize,
+    refused: Vec<Refused>,
+}
+
+#[derive(Serialize)]
+struct CodeObject {
+    object: &'static str,
+    id: i64,
+    code: String,
+    state: String,
+    used_at: Option<String>,
+    order_id: Option<i64>,
+}
+
+fn error(e: SetError) -> ApiError {
+    match e {
+        SetError::Invalid(errors) => ApiError::invalid(&errors),
+        SetError::NotFound => ApiError::NotFound,
+        SetError::Db(e) => e.into(),
+    }
+}
+
+/// 201 when the codes are all there, 202 while they generate.
+fn set_response(set: crate::db::coupon_sets::SetRow, done: bool) -> HttpResponse {
+    let object = CouponSetObject::new(set);
+    if done {
+        super::created(&object)
+    } else {
+        HttpResponse::Accepted().json(object)
+    }
+}
+
+/// `GET /api/v1/coupon_sets?coupon=`
+pub async fn list(
+    api: Api<Read>,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let coupon = params.coupon()?;
+    let (cursor, limit) = (params.cursor()?, params.limit()?);
+    let mut sets = api
+        .db(|conn, store| Ok(use_case::list(conn, store)?))
+        .await?;
+    sets.retain(|s| coupon.is_none_or(|c| s.coupon_id == c));
+    sets.sort_by_key(|s| std::cmp::Reverse(s.id));
+    if let crate::db::paging::Cursor::Next(after) = cursor {
+        sets.retain(|s| s.id < after);
+    }
+    let has_next = sets.len() as i64 > limit;
+    sets.truncate(limit as usize);
+    let page = Page {
+        items: sets,
+        has_prev: false,
+        has_next,
+    };
+    Ok(super::ok(&List::of(page, CouponSetObject::new)))
+}
+
+/// `GET /api/v1/coupon_sets/{id}`: with `status` and `progress` while it
+/// generates.
+pub async fn show(api: Api<Read>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = CouponSetId(path_id(&path)?);
+    let set = api
+        .db(move |conn, store| use_case::find(conn, store, id).map_err(error))
+        .await?;
+    Ok(super::ok(&CouponSetObject::new(set)))
+}
+
+/// `POST /api/v1/coupon_sets`: 201 with the codes made, or 202
+/// `generating` for a large count.
+pub async fn create(api: Api<Write>, body: ApiJson<SetBody>) -> Result<HttpResponse, ApiError> {
+    let pool = api.state.pool.clone();
+    let (set, done) = api
+        .db(move |conn, store| {
+            let b = body.value;
+            let defaults = SetInput::default();
+            let input = SetInput {
+                name: b.name,
+                coupon_id: b.coupon_id.to_string(),
+                count: b.count.to_string(),
+                prefix: b.prefix.unwrap_or(defaults.prefix),
+                code_length: b
+                    .code_length
+                    .map(|l| l.to_string())
+                    .unwrap_or(defaults.code_length),
+            };
+            let run = use_case::create(conn, store, &input).map_err(error)?;
+            let id = run.set;
+            let done = use_case::start(conn, &pool, run)?;
+            Ok((use_case::find(conn, store, id).map_err(error)?, done))
+        })
+        .await?;
+    Ok(set_response(set, done))
+}
+
+/// `DELETE /api/v1/coupon_sets/{id}`: unused codes go, used ones are kept.
+pub async fn delete(api: Api<Write>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = CouponSetId(path_id(&path)?);
+    api.db(move |conn, store| use_case::delete(conn, store, id).map_err(error))
+        .await?;
+    Ok(super::ok(&serde_json::json!({
+        "object": "coupon_set",
+        "id": id.0,
+        "deleted": true,
+    })))
+}
+
+/// `POST /api/v1/coupon_sets/{id}/codes`
+pub async fn add_codes(
+    api: Api<Write>,
+    path: web::Path<String>,
+    body: ApiJson<CodesBody>,
+) -> Result<HttpResponse, ApiError> {
+    let id = CouponSetId(path_id(&path)?);
+    let pool = api.state.pool.clone();
+    match (body.value.count, body.value.codes) {
+        (Some(count), None) => {
+            let (set, done) = api
+                .db(move |conn, store| {
+                    let run =
+                        use_case::add_codes(conn, store, id, &count.to_string()).map_err(error)?;
+                    let done = use_case::start(conn, &pool, run)?;
+                    Ok((use_case::find(conn, store, id).map_err(error)?, done))
+                })
+                .await?;
+            Ok(set_response(set, done))
+        }
+        (None, Some(codes)) => {
+            let report = api
+                .db(move |conn, store| {
+                    use_case::import_codes(conn, store, id, &codes).map_err(error)
+                })
+                .await?;
+            Ok(super::ok(&ImportObject {
+                object: "code_import",
+                added: report.added,
+                refused: report
+                    .refused
+                    .into_iter()
+                    .map(|(index, code, reason)| Refused {
+                        index,
+                        code,
+                        reason,
+                    })
+                    .collect(),
+            }))
+        }
+        _ => Err(ApiError::invalid_param(
+            "count",
+            "Send either {\"count\": N} to generate codes or {\"codes\": [...]} to import them.",
+        )),
+    }
+}
+
+/// `GET /api/v1/coupon_sets/{id}/codes?state=unused|used|archived`
+pub async fn codes(
+    api: Api<Read>,
+    path: web::Path<String>,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let id = CouponSetId(path_id(&path)?);
+    let state = match params.state.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s @ ("unused" | "used" | "archived")) => Some(s.to_string()),
+        Some(_) => {
+            return Err(ApiError::invalid_param(
+                "state",
+                "Use unused, used or archived.",
+            ));
+        }
+    };
+    let (cursor, limit) = (params.cursor()?, params.limit()?);
+    let page = api
+        .db(move |conn, store| {
+            use_case::codes(conn, store, id, state.as_deref(), cursor, limit).map_err(error)
+        })
+        .await?;
+    Ok(super::ok(&List::of(page, |c| CodeObject {
+        object: "set_code",
+        id: c.id,
+        code: c.code,
+        state: c.state,
+        used_at: c.used_at.map(time),
+        order_id: c.order_id,
+    })))
+}

@@ -1,0 +1,258 @@
+//! The API's error object (SPEC 10): `{"error": {"type", "code",
+//! "message", "param"}}`, with `errors` (every `{param, message}`) on 422.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::domain::form_errors::FormErrors;
+use crate::domain::redemption::Refusal;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the body or a parameter cannot be read.
+    #[error("bad request: {message}")]
+    BadRequest {
+        message: String,
+        param: Option<String>,
+    },
+    /// 422: rules broken, every field with its message.
+    #[error("invalid: {0:?}")]
+    Invalid(Vec<FieldError>),
+    #[error("unauthenticated: {0}")]
+    Authentication(&'static str),
+    #[error("forbidden: {0}")]
+    Permission(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error("idempotency: {0}")]
+    Idempotency(&'static str),
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// 422 `redemption_refused`, the refusal key as its code.
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
+    /// 429; `code` is `rate_limited` or `too_many_attempts`.
+    #[error("rate limited")]
+    RateLimited {
+        code: &'static str,
+        message: String,
+        retry_after: u64,
+    },
+    #[error("internal error: {0}")]
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    pub param: String,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Inner<'a>,
+}
+
+#[derive(Serialize)]
+struct Inner<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    code: &'a str,
+    message: &'a str,
+    param: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a [FieldError]>,
+}
+
+/// The API's name for a form field: the checkout's per-product fields are
+/// the request's `lines`.
+fn param_of(field: &str) -> String {
+    if field.starts_with("quantity_") || field == crate::domain::checkout::PRODUCTS_FIELD {
+        "lines".into()
+    } else {
+        field.to_string()
+    }
+}
+
+impl ApiError {
+    pub fn authentication(message: &'static str) -> ApiError {
+        ApiError::Authentication(message)
+    }
+
+    pub fn permission(message: &'static str) -> ApiError {
+        ApiError::Permission(message)
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> ApiError {
+        ApiError::Internal(e.to_string().into())
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::BadRequest {
+            message: message.into(),
+            param: None,
+        }
+    }
+
+    /// 422 for one parameter.
+    pub fn invalid_param(param: &str, message: impl Into<String>) -> ApiError {
+        ApiError::Invalid(vec![FieldError {
+            param: param.into(),
+            message: message.into(),
+        }])
+    }
+
+    /// 422 with the messages the form would show.
+    pub fn invalid(errors: &FormErrors) -> ApiError {
+        let mut list: Vec<FieldError> = Vec::new();
+        for (field, message) in errors.iter() {
+            let param = param_of(field);
+            if !list
+                .iter()
+                .any(|e| e.param == param && e.message == message)
+            {
+                list.push(FieldError {
+                    param,
+                    message: message.to_string(),
+                });
+            }
+        }
+        ApiError::Invalid(list)
+    }
+
+    fn kind_and_code(&self) -> (&'static str, &str) {
+        match self {
+            ApiError::BadRequest { .. } => ("invalid_request", "invalid_request"),
+            ApiError::Invalid(_) => ("invalid_request", "parameter_invalid"),
+            ApiError::Authentication(_) => ("authentication", "api_key_invalid"),
+            ApiError::Permission(_) => ("permission", "scope_insufficient"),
+            ApiError::NotFound => ("not_found", "resource_missing"),
+            ApiError::Idempotency(_) => ("idempotency", "idempotency_conflict"),
+            ApiError::UnsupportedMediaType => ("invalid_request", "unsupported_media_type"),
+            ApiError::Refused(r) => ("redemption_refused", r.key()),
+            ApiError::RateLimited { code, .. } => ("rate_limited", code),
+            ApiError::Internal(_) => ("api_error", "internal"),
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            ApiError::BadRequest { message, .. } => message.clone(),
+            ApiError::Invalid(list) => list
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            ApiError::Authentication(m) | ApiError::Permission(m) | ApiError::Idempotency(m) => {
+                (*m).to_string()
+            }
+            ApiError::NotFound => "No such object in this store.".into(),
+            ApiError::UnsupportedMediaType => {
+                "Send the body as JSON, with `Content-Type: application/json`.".into()
+            }
+            ApiError::Refused(r) => r.message(),
+            ApiError::RateLimited { message, .. } => message.clone(),
+            ApiError::Internal(_) => {
+                "An unexpected error happened on our side. It has been logged; please try again."
+                    .into()
+            }
+        }
+    }
+
+    fn param(&self) -> Option<&str> {
+        match self {
+            ApiError::BadRequest { param, .. } => param.as_deref(),
+            ApiError::Invalid(list) => list.first().map(|e| e.param.as_str()),
+            ApiError::Refused(_) => Some("code"),
+            _ => None,
+        }
+    }
+}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(e: crate::db::DbError) -> Self {
+        match e {
+            crate::db::DbError::NotFound => ApiError::NotFound,
+            e => ApiError::Internal(Box::new(e)),
+        }
+    }
+}
+
+impl From<crate::error::AppError> for ApiError {
+    fn from(e: crate::error::AppError) -> Self {
+        use crate::error::AppError;
+        match e {
+            AppError::NotFound | AppError::PublicNotFound => ApiError::NotFound,
+            AppError::BadRequest(m) => ApiError::bad_request(m),
+            AppError::Internal(e) => ApiError::Internal(e),
+            e => ApiError::internal(e),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Invalid(_) | ApiError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Authentication(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Permission(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Idempotency(_) => StatusCode::CONFLICT,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(e) = self {
+            tracing::error!(error = %e, "internal error (API)");
+        }
+        let (kind, code) = self.kind_and_code();
+        let message = self.message();
+        let body = Body {
+            error: Inner {
+                kind,
+                code,
+                message: &message,
+                param: self.param(),
+                errors: match self {
+                    ApiError::Invalid(list) => Some(list),
+                    _ => None,
+                },
+            },
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        if let ApiError::Authentication(_) = self {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let ApiError::RateLimited { retry_after, .. } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        response.json(body)
+    }
+}
+
+/// The body of an error, as the idempotency store keeps it.
+pub fn body_of(e: &ApiError) -> (u16, String) {
+    let response = e.error_response();
+    let status = response.status().as_u16();
+    let (kind, code) = e.kind_and_code();
+    let message = e.message();
+    let body = Body {
+        error: Inner {
+            kind,
+            code,
+            message: &message,
+            param: e.param(),
+            errors: match e {
+                ApiError::Invalid(list) => Some(list),
+                _ => None,
+            },
+        },
+    };
+    (status, serde_json::to_string(&body).unwrap_or_default())
+}

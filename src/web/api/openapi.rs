@@ -1,0 +1,366 @@
+//! `GET /api/v1/openapi.json`: the OpenAPI 3.1 document, built from the
+//! route table the router serves (`super::ROUTES`), so every route is in it.
+
+use actix_web::HttpResponse;
+use serde_json::{Map, Value, json};
+
+use super::ROUTES;
+
+/// A JSON Schema object with these (name, type) properties; a type that
+/// starts with an upper-case letter names another schema.
+fn object(props: &[(&str, &str)]) -> Value {
+    let mut properties = Map::new();
+    for (name, kind) in props {
+        let schema = match *kind {
+            k if k.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                json!({"$ref": format!("#/components/schemas/{k}")})
+            }
+            "integer?" => json!({"type": ["integer", "null"]}),
+            "string?" => json!({"type": ["string", "null"]}),
+            "number?" => json!({"type": ["number", "null"]}),
+            "time?" => json!({"type": ["string", "null"], "format": "date-time"}),
+            "time" => json!({"type": "string", "format": "date-time"}),
+            "[integer]" => json!({"type": "array", "items": {"type": "integer"}}),
+            "[string]" => json!({"type": "array", "items": {"type": "string"}}),
+            "[Line]" => json!({"type": "array", "items": {"$ref": "#/components/schemas/Line"}}),
+            "map" => json!({"type": "object", "additionalProperties": {"type": "string"}}),
+            k => json!({"type": k}),
+        };
+        properties.insert((*name).to_string(), schema);
+    }
+    json!({"type": "object", "properties": properties})
+}
+
+fn list_of(item: &str) -> Value {
+    json!({"type": "object", "properties": {
+        "object": {"const": "list"},
+        "data": {"type": "array", "items": {"$ref": format!("#/components/schemas/{item}")}},
+        "has_more": {"type": "boolean"}
+    }})
+}
+
+fn schemas() -> Value {
+    let mut s = Map::new();
+    let mut add = |name: &str, schema: Value| {
+        s.insert(name.to_string(), schema);
+    };
+    add(
+        "Line",
+        object(&[("product_id", "integer"), ("quantity", "integer")]),
+    );
+    add(
+        "ValidationRequest",
+        object(&[
+            ("code", "string"),
+            ("email", "string?"),
+            ("lines", "[Line]"),
+        ]),
+    );
+    add(
+        "RedemptionRequest",
+        object(&[
+            ("code", "string"),
+            ("email", "string"),
+            ("lines", "[Line]"),
+            ("external_id", "string?"),
+            ("metadata", "map"),
+        ]),
+    );
+    add("RollbackRequest", object(&[("reason", "string?")]));
+    add(
+        "Validation",
+        object(&[
+            ("object", "string"),
+            ("valid", "boolean"),
+            ("code", "string"),
+            ("resolved_as", "string"),
+            ("coupon_id", "integer"),
+            ("subtotal", "integer"),
+            ("discount", "integer"),
+            ("total", "integer"),
+            ("currency", "string"),
+            ("schedule", "[string]"),
+            ("reason", "string"),
+            ("message", "string"),
+        ]),
+    );
+    add(
+        "Redemption",
+        object(&[
+            ("object", "string"),
+            ("id", "integer"),
+            ("order_id", "integer"),
+            ("status", "string"),
+            ("code", "string?"),
+            ("coupon_id", "integer?"),
+            ("subtotal", "integer"),
+            ("discount", "integer"),
+            ("total", "integer"),
+            ("currency", "string"),
+            ("schedule", "[string]"),
+            ("external_id", "string?"),
+            ("metadata", "map"),
+            ("created_at", "time"),
+        ]),
+    );
+    add(
+        "Product",
+        object(&[
+            ("object", "string"),
+            ("id", "integer"),
+            ("name", "string"),
+            ("price", "integer"),
+            ("currency", "string"),
+            ("billing", "string"),
+            ("interval", "string?"),
+            ("archived", "boolean"),
+        ]),
+    );
+    add(
+        "Coupon",
+        object(&[
+            ("object", "string"),
+            ("id", "integer"),
+            ("code", "string"),
+            ("name", "string?"),
+            ("discount_type", "string"),
+            ("percent_off", "number?"),
+            ("amount_off", "integer?"),
+            ("currency", "string?"),
+            ("duration", "string"),
+            ("duration_in_months", "integer?"),
+            ("max_redemptions", "integer?"),
+            ("times_redeemed", "integer"),
+            ("remaining", "integer?"),
+            ("starts_at", "time?"),
+            ("redeem_by", "time?"),
+            ("applies_to", "[integer]"),
+            ("once_per_customer", "boolean"),
+            ("confirm_full_discount", "boolean"),
+            ("state", "string"),
+            ("share_url", "string"),
+            ("created_at", "time"),
+        ]),
+    );
+    add(
+        "PromotionCode",
+        object(&[
+            ("object", "string"),
+            ("id", "integer"),
+            ("code", "string"),
+            ("coupon_id", "integer"),
+            ("customer", "string?"),
+            ("first_time_transaction", "boolean"),
+            ("minimum_amount", "integer?"),
+            ("minimum_amount_currency", "string?"),
+            ("expires_at", "time?"),
+            ("max_redemptions", "integer?"),
+            ("times_redeemed", "integer"),
+            ("remaining", "integer?"),
+            ("active", "boolean"),
+            ("state", "string"),
+            ("share_url", "string"),
+            ("created_at", "time"),
+        ]),
+    );
+    add(
+        "CouponSetRequest",
+        object(&[
+            ("name", "string"),
+            ("coupon_id", "integer"),
+            ("count", "integer"),
+            ("prefix", "string?"),
+            ("code_length", "integer?"),
+        ]),
+    );
+    add(
+        "CouponSet",
+        object(&[
+            ("object", "string"),
+            ("id", "integer"),
+            ("coupon_id", "integer"),
+            ("name", "string"),
+            ("prefix", "string"),
+            ("code_length", "integer"),
+            ("status", "string"),
+            ("progress", "Progress"),
+            ("total_codes", "integer"),
+            ("used_codes", "integer"),
+            ("unused_codes", "integer"),
+            ("archived_codes", "integer"),
+            ("error", "string?"),
+            ("created_at", "time"),
+        ]),
+    );
+    add(
+        "Progress",
+        object(&[("generated", "integer"), ("requested", "integer")]),
+    );
+    add(
+        "CodesRequest",
+        object(&[("count", "integer?"), ("codes", "[string]")]),
+    );
+    add(
+        "CodeImport",
+        object(&[
+            ("object", "string"),
+            ("added", "integer"),
+            ("refused", "array"),
+        ]),
+    );
+    add(
+        "SetCode",
+        object(&[
+            ("object", "string"),
+            ("id", "integer"),
+            ("code", "string"),
+            ("state", "string"),
+            ("used_at", "time?"),
+            ("order_id", "integer?"),
+        ]),
+    );
+    add("CustomerRequest", object(&[("email", "string")]));
+    add(
+        "Customer",
+        object(&[
+            ("object", "string"),
+            ("id", "integer"),
+            ("email", "string"),
+            ("orders_count", "integer"),
+            ("first_order_at", "time?"),
+            ("created_at", "time"),
+        ]),
+    );
+    add(
+        "Order",
+        object(&[
+            ("object", "string"),
+            ("id", "integer"),
+            ("email", "string"),
+            ("status", "string"),
+            ("currency", "string"),
+            ("subtotal", "integer"),
+            ("discount", "integer"),
+            ("total", "integer"),
+            ("code", "string?"),
+            ("coupon_id", "integer?"),
+            ("promotion_code_id", "integer?"),
+            ("lines", "array"),
+            ("external_id", "string?"),
+            ("created_at", "time"),
+            ("refunded_at", "time?"),
+        ]),
+    );
+    add(
+        "Deleted",
+        object(&[
+            ("object", "string"),
+            ("id", "integer"),
+            ("deleted", "boolean"),
+        ]),
+    );
+    add("OpenApi", json!({"type": "object"}));
+    for (list, item) in [
+        ("ProductList", "Product"),
+        ("CouponList", "Coupon"),
+        ("PromotionCodeList", "PromotionCode"),
+        ("CouponSetList", "CouponSet"),
+        ("SetCodeList", "SetCode"),
+        ("CustomerList", "Customer"),
+        ("OrderList", "Order"),
+    ] {
+        add(list, list_of(item));
+    }
+    add(
+        "Error",
+        json!({"type": "object", "properties": {"error": {"type": "object", "properties": {
+            "type": {"enum": ["invalid_request", "authentication", "permission", "not_found", "idempotency", "redemption_refused", "rate_limited", "api_error"]},
+            "code": {"type": "string"},
+            "message": {"type": "string"},
+            "param": {"type": ["string", "null"]},
+            "errors": {"type": "array", "items": {"type": "object", "properties": {"param": {"type": "string"}, "message": {"type": "string"}}}}
+        }}}}),
+    );
+    Value::Object(s)
+}
+
+fn parameters(route: &super::Route) -> Vec<Value> {
+    let mut params = Vec::new();
+    if route.path.contains("{id}") {
+        params.push(
+            json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}),
+        );
+    }
+    if route.method == "get" && route.answer.1.ends_with("List") {
+        for (name, kind) in [
+            ("limit", "integer"),
+            ("starting_after", "integer"),
+            ("state", "string"),
+            ("coupon", "integer"),
+            ("q", "string"),
+        ] {
+            params.push(
+                json!({"name": name, "in": "query", "required": false, "schema": {"type": kind}}),
+            );
+        }
+    }
+    if route.path == "/redemptions" {
+        params.push(
+            json!({"name": "Idempotency-Key", "in": "header", "required": true,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255}}),
+        );
+    }
+    params
+}
+
+/// The document, built from the route table.
+pub fn build() -> Value {
+    let error = json!({"description": "An error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let mut paths = Map::new();
+    for route in ROUTES {
+        let mut responses = Map::new();
+        responses.insert(
+            route.answer.0.to_string(),
+            json!({"description": "Success", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{}", route.answer.1)}}}}),
+        );
+        responses.insert("default".into(), error.clone());
+        let mut operation = json!({
+            "summary": route.summary,
+            "operationId": format!("{}{}", route.method, route.path.replace(['/', '{', '}'], "_")),
+            "parameters": parameters(route),
+            "responses": responses,
+        });
+        if route.scope == "none" {
+            operation["security"] = json!([]);
+        } else {
+            operation["description"] = json!(format!("Needs a {} key.", route.scope));
+        }
+        if let Some(body) = route.body {
+            operation["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{body}")}}}});
+        }
+        let item = paths
+            .entry(format!("/api/v1{}", route.path))
+            .or_insert_with(|| json!({}));
+        item[route.method] = operation;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Promodesk API",
+            "version": "1",
+            "description": "Validate and redeem coupon codes, and manage coupons, promotion codes and coupon sets. Money is in minor units; times are RFC 3339 in UTC."
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An API key (pdk_...) from the store's API keys page."}},
+            "schemas": schemas()
+        },
+        "paths": paths,
+    })
+}
+
+/// `GET /api/v1/openapi.json` (public).
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok().json(build())
+}

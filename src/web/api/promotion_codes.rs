@@ -1,0 +1,226 @@
+//! `/api/v1/promotion_codes`: the promotion code form's fields as JSON,
+//! through `app::promotion_codes`.
+
+use actix_web::{HttpResponse, web};
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use super::coupons::{local_time, present};
+use super::objects::PromotionCodeObject;
+use super::{Api, ApiError, ApiJson, List, ListParams, Read, Write, path_id};
+use crate::app::promotion_codes::{self as use_case, PromoError};
+use crate::db::promotion_codes::PromoListQuery;
+use crate::db::stores::Store;
+use crate::domain::form_errors::FormErrors;
+use crate::domain::ids::{Actor, CouponId, PromotionCodeId};
+use crate::domain::money::CurrencyCode;
+use crate::domain::promotion::{PromoInput, PromoState};
+
+/// The promotion code's fields; on PATCH only the restrictions and limits
+/// (`code`, `coupon_id` and `active` are set at creation; `active` then
+/// changes with `PATCH {"active": false}`).
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PromoBody {
+    #[serde(default)]
+    pub coupon_id: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
+    pub code: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub customer: Option<Option<String>>,
+    #[serde(default)]
+    pub first_time_transaction: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    pub minimum_amount: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    pub minimum_amount_currency: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub expires_at: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub max_redemptions: Option<Option<i64>>,
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+impl PromoBody {
+    fn apply(self, input: &mut PromoInput, tz: Tz) -> Result<(), FormErrors> {
+        let mut errors = FormErrors::default();
+        if let Some(id) = self.coupon_id {
+            input.coupon_id = id.to_string();
+        }
+        if let Some(code) = self.code {
+            input.code = code.unwrap_or_default();
+        }
+        if let Some(customer) = self.customer {
+            input.customer = customer.unwrap_or_default();
+        }
+        if let Some(first) = self.first_time_transaction {
+            input.first_time_transaction = first.then(|| "on".into());
+        }
+        if let Some(currency) = self.minimum_amount_currency {
+            input.minimum_amount_currency = currency.unwrap_or_default();
+        }
+        if let Some(amount) = self.minimum_amount {
+            input.minimum_amount = match (
+                amount,
+                CurrencyCode::parse(input.minimum_amount_currency.trim()),
+            ) {
+                (Some(minor), Ok(currency)) if minor >= 0 => currency.format_major(minor),
+                (amount, _) => amount.map(|a| a.to_string()).unwrap_or_default(),
+            };
+        }
+        if let Some(t) = self.expires_at {
+            input.expires_at = local_time(t.as_deref(), tz, "expires_at", &mut errors);
+        }
+        if let Some(m) = self.max_redemptions {
+            input.max_redemptions = m.map(|m| m.to_string()).unwrap_or_default();
+        }
+        if let Some(active) = self.active {
+            input.active = active.then(|| "on".into());
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn error(e: PromoError) -> ApiError {
+    match e {
+        PromoError::Invalid(errors) => ApiError::invalid(&errors),
+        PromoError::NotFound => ApiError::NotFound,
+        PromoError::Db(e) => e.into(),
+    }
+}
+
+fn object(
+    conn: &mut crate::db::Conn,
+    store: &Store,
+    base: &str,
+    id: PromotionCodeId,
+) -> Result<PromotionCodeObject, ApiError> {
+    let promo = use_case::find(conn, store, id).map_err(error)?;
+    let url = crate::web::share::share_url(base, &store.slug, &promo.row.code);
+    Ok(PromotionCodeObject::new(promo, url))
+}
+
+/// `GET /api/v1/promotion_codes?state=&coupon=&q=`
+pub async fn list(
+    api: Api<Read>,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let state = match params.state.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(PromoState::parse(raw).ok_or_else(|| {
+            ApiError::invalid_param(
+                "state",
+                "Use active, inactive, expired, exhausted or coupon_invalid.",
+            )
+        })?),
+    };
+    let query = PromoListQuery {
+        state,
+        coupon: params.coupon()?.map(CouponId),
+        prefix: params.q().map(|q| crate::domain::code::normal_form(&q)),
+        cursor: params.cursor()?,
+        limit: params.limit()?,
+    };
+    let base = api.share_base();
+    let slug = api.store().slug.clone();
+    let page = api
+        .db(move |conn, store| Ok(use_case::list(conn, store, &query)?))
+        .await?;
+    Ok(super::ok(&List::of(page, |p| {
+        let url = crate::web::share::share_url(&base, &slug, &p.row.code);
+        PromotionCodeObject::new(p, url)
+    })))
+}
+
+/// `GET /api/v1/promotion_codes/{id}`
+pub async fn show(api: Api<Read>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = PromotionCodeId(path_id(&path)?);
+    let base = api.share_base();
+    Ok(super::ok(
+        &api.db(move |conn, store| object(conn, store, &base, id))
+            .await?,
+    ))
+}
+
+/// `POST /api/v1/promotion_codes`
+pub async fn create(api: Api<Write>, body: ApiJson<PromoBody>) -> Result<HttpResponse, ApiError> {
+    let actor = Actor::ApiKey(api.caller.key);
+    let base = api.share_base();
+    let promo = api
+        .db(move |conn, store| {
+            let mut input = PromoInput {
+                active: Some("on".into()),
+                ..PromoInput::default()
+            };
+            body.value
+                .apply(&mut input, store.timezone.tz())
+                .map_err(|e| ApiError::invalid(&e))?;
+            let id = use_case::create(conn, store, actor, &input).map_err(error)?;
+            object(conn, store, &base, id)
+        })
+        .await?;
+    Ok(super::created(&promo))
+}
+
+/// `PATCH /api/v1/promotion_codes/{id}`: restrictions and limits, and
+/// `active` (deactivate, or reactivate when allowed).
+pub async fn update(
+    api: Api<Write>,
+    path: web::Path<String>,
+    body: ApiJson<PromoBody>,
+) -> Result<HttpResponse, ApiError> {
+    let id = PromotionCodeId(path_id(&path)?);
+    let actor = Actor::ApiKey(api.caller.key);
+    let base = api.share_base();
+    let mut body = body.value;
+    if body.coupon_id.is_some() || body.code.is_some() {
+        return Err(ApiError::invalid_param(
+            if body.coupon_id.is_some() {
+                "coupon_id"
+            } else {
+                "code"
+            },
+            "A promotion code's text and coupon are set when it is created; create a new code instead.",
+        ));
+    }
+    let active = body.active.take();
+    let restrictions = body.customer.is_some()
+        || body.first_time_transaction.is_some()
+        || body.minimum_amount.is_some()
+        || body.minimum_amount_currency.is_some()
+        || body.expires_at.is_some()
+        || body.max_redemptions.is_some();
+    let promo = api
+        .db(move |conn, store| {
+            let tz = store.timezone.tz();
+            if restrictions {
+                use_case::patch(conn, store, actor, id, |input| body.apply(input, tz))
+                    .map_err(error)?;
+            }
+            if let Some(active) = active {
+                use_case::set_active(conn, store, actor, id, active).map_err(error)?;
+            }
+            object(conn, store, &base, id)
+        })
+        .await?;
+    Ok(super::ok(&promo))
+}
+
+/// `DELETE /api/v1/promotion_codes/{id}`: a redeemed code is kept (hidden)
+/// for order history; `{"deleted": true}` either way.
+pub async fn delete(api: Api<Write>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = PromotionCodeId(path_id(&path)?);
+    let actor = Actor::ApiKey(api.caller.key);
+    api.db(move |conn, store| use_case::delete(conn, store, actor, id).map_err(error))
+        .await?;
+    Ok(super::ok(&serde_json::json!({
+        "object": "promotion_code",
+        "id": id.0,
+        "deleted": true,
+    })))
+}
