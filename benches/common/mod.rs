@@ -41,6 +41,8 @@ pub async fn start() -> Bench {
 pub async fn start_at(database_url: String, dir: Option<tempfile::TempDir>) -> Bench {
     let mut config = Config::for_tests(database_url.clone());
     config.db_pool_size = 8;
+    // The benchmarks measure the server, not the per-key rate limiter.
+    config.api_rate_limit = 1_000_000;
     let app = Application::build(config).await.expect("app");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

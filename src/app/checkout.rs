@@ -164,9 +164,31 @@ pub enum Placed {
     NotPlaced(Box<Checkout>),
 }
 
+/// Which store: by its slug (the public checkout) or already loaded (the
+/// API's key names it).
+pub enum StoreRef<'a> {
+    Slug(&'a str),
+    Loaded(&'a Store),
+}
+
+impl<'a> From<&'a str> for StoreRef<'a> {
+    fn from(slug: &'a str) -> StoreRef<'a> {
+        StoreRef::Slug(slug)
+    }
+}
+
+impl<'a> From<&'a Store> for StoreRef<'a> {
+    fn from(store: &'a Store) -> StoreRef<'a> {
+        StoreRef::Loaded(store)
+    }
+}
+
 /// The store and its products for sale; `NotFound` for an unknown slug.
-fn load(conn: &mut db::Conn, slug: &str) -> diesel::QueryResult<(Store, Vec<ProductFacts>)> {
-    let store = db::stores::find_by_slug(conn, slug)?;
+fn load(conn: &mut db::Conn, store: StoreRef) -> diesel::QueryResult<(Store, Vec<ProductFacts>)> {
+    let store = match store {
+        StoreRef::Slug(slug) => db::stores::find_by_slug(conn, slug)?,
+        StoreRef::Loaded(store) => store.clone(),
+    };
     let products = db::products::list(conn, store.id())?
         .iter()
         .filter(|p| p.archived_at.is_none())
@@ -175,15 +197,25 @@ fn load(conn: &mut db::Conn, slug: &str) -> diesel::QueryResult<(Store, Vec<Prod
     Ok((store, products))
 }
 
-/// The form of store `slug` evaluated in `mode`: errors, the code's fate
-/// and the price. Reads only.
-pub fn quote(
+/// The form of `store` evaluated in `mode`: errors, the code's fate and the
+/// price. Reads only, from one snapshot.
+pub fn quote<'a>(
     conn: &mut db::Conn,
-    slug: &str,
+    store: impl Into<StoreRef<'a>>,
+    input: CheckoutInput,
+    mode: Mode,
+) -> diesel::QueryResult<Checkout> {
+    let store = store.into();
+    db::read_snapshot(conn, move |conn| quote_now(conn, store, input, mode))
+}
+
+fn quote_now(
+    conn: &mut db::Conn,
+    store: StoreRef,
     mut input: CheckoutInput,
     mode: Mode,
 ) -> diesel::QueryResult<Checkout> {
-    let (store, products) = load(conn, slug)?;
+    let (store, products) = load(conn, store)?;
     let outcome = evaluate(conn, &store, &products, &mut input, mode)?;
     Ok(Checkout {
         store,
@@ -194,24 +226,27 @@ pub fn quote(
 }
 
 /// What an order made through the API records besides the form's fields.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone, Copy, Default)]
 pub struct Extra<'a> {
     pub external_id: Option<&'a str>,
     pub metadata: Option<&'a str>,
+    /// Runs last inside the order's transaction (the API stores its answer
+    /// there, so an order never exists without it).
+    pub then: Option<&'a db::orders::Then<'a>>,
 }
 
 /// Places the order of the form, with `public_id` as its receipt's id. A
 /// refused code is kept for staff (clipped) when `keep_refusal` allows it
 /// (the per-client cap on stored attempts).
-pub fn place(
+pub fn place<'a>(
     conn: &mut db::Conn,
-    slug: &str,
+    store: impl Into<StoreRef<'a>>,
     input: CheckoutInput,
     public_id: String,
     extra: Extra,
     keep_refusal: impl FnOnce() -> bool,
 ) -> diesel::QueryResult<Placed> {
-    let mut checkout = quote(conn, slug, input, Mode::Order)?;
+    let mut checkout = quote(conn, store, input, Mode::Order)?;
     if !checkout.outcome.errors.is_empty() {
         return Ok(Placed::NotPlaced(Box::new(checkout)));
     }
@@ -228,6 +263,7 @@ pub fn place(
             applied: outcome.applied.as_ref(),
             external_id: extra.external_id,
             metadata: extra.metadata,
+            then: extra.then,
         };
         match db::orders::place(conn, checkout.store.id(), &order) {
             Ok(id) => {

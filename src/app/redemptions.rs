@@ -85,7 +85,7 @@ pub fn validate(conn: &mut Conn, store: &Store, cart: &CartRequest) -> Result<Va
         Ok(input) => input,
         Err(errors) => return Ok(Validation::Invalid(errors)),
     };
-    let checked = checkout::quote(conn, &store.slug, input, Mode::Preview)?;
+    let checked = checkout::quote(conn, store, input, Mode::Preview)?;
     let outcome = checked.outcome;
     if !outcome.errors.is_empty() {
         return Ok(Validation::Invalid(outcome.errors));
@@ -166,12 +166,33 @@ pub fn redeem(
         Claim::Mismatch => return Ok(Answer::Mismatch),
         Claim::InFlight => return Ok(Answer::InFlight),
     }
-    let redeemed = match place(conn, store, request, keep_refusal) {
+    // The answer to an order is rendered and kept inside the order's own
+    // transaction: the order and its stored answer commit together.
+    let render = std::cell::RefCell::new(Some(render));
+    let answer: std::cell::RefCell<Option<(u16, String)>> = std::cell::RefCell::new(None);
+    let keep_answer = |conn: &mut Conn, id: OrderId| -> Result<(), DbError> {
+        let order = db::orders::find(conn, store.id(), id)?;
+        let Some(render) = render.borrow_mut().take() else {
+            return Ok(());
+        };
+        let (status, body) = render(&Redeemed::Ordered(Box::new(order)));
+        db::idempotency::finish_in(conn, store.id(), key, status, &body)?;
+        *answer.borrow_mut() = Some((status, body));
+        Ok(())
+    };
+    let redeemed = match place(conn, store, request, keep_refusal, &keep_answer) {
         Ok(redeemed) => redeemed,
         Err(e) => {
             db::idempotency::abandon(conn, store.id(), key)?;
             return Err(e);
         }
+    };
+    let (Some(redeemed), Some(render)) = (redeemed, render.into_inner()) else {
+        // Placed: its answer was kept with the order.
+        return match answer.into_inner() {
+            Some((status, body)) => Ok(Answer::Fresh { status, body }),
+            None => Err(DbError::NotFound),
+        };
     };
     let (status, body) = render(&redeemed);
     if let Redeemed::Invalid(_) = redeemed {
@@ -189,10 +210,11 @@ fn place(
     store: &Store,
     request: &RedeemRequest,
     keep_refusal: impl FnOnce() -> bool,
-) -> Result<Redeemed, DbError> {
+    then: &db::orders::Then,
+) -> Result<Option<Redeemed>, DbError> {
     let input = match request.cart.input() {
         Ok(input) => input,
-        Err(errors) => return Ok(Redeemed::Invalid(errors)),
+        Err(errors) => return Ok(Some(Redeemed::Invalid(errors))),
     };
     let public_id = super::tokens::new_token()
         .map(|t| t[..32].to_string())
@@ -200,16 +222,14 @@ fn place(
     let extra = Extra {
         external_id: request.external_id.as_deref(),
         metadata: request.metadata.as_deref(),
+        then: Some(then),
     };
-    match checkout::place(conn, &store.slug, input, public_id, extra, keep_refusal)? {
-        Placed::Ordered { id, .. } => Ok(Redeemed::Ordered(Box::new(db::orders::find(
-            conn,
-            store.id(),
-            id,
-        )?))),
+    match checkout::place(conn, store, input, public_id, extra, keep_refusal)? {
+        // The answer was rendered and kept inside the order's transaction.
+        Placed::Ordered { .. } => Ok(None),
         Placed::NotPlaced(checked) => {
             let outcome = checked.outcome;
-            Ok(match outcome.refusal {
+            Ok(Some(match outcome.refusal {
                 _ if !outcome.errors.is_empty() => Redeemed::Invalid(outcome.errors),
                 Some(refusal) => Redeemed::Refused(refusal),
                 None => {
@@ -217,7 +237,7 @@ fn place(
                     errors.add("code", "Enter the code to redeem.");
                     Redeemed::Invalid(errors)
                 }
-            })
+            }))
         }
     }
 }

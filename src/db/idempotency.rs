@@ -78,19 +78,28 @@ pub fn finish(
     status: u16,
     body: &str,
 ) -> Result<(), DbError> {
-    super::write_transaction(conn, |conn| {
-        diesel::update(
-            idem::table
-                .filter(idem::store_id.eq(store.0))
-                .filter(idem::idempotency_key.eq(key)),
-        )
-        .set((
-            idem::status.eq(Some(i32::from(status))),
-            idem::body.eq(Some(body)),
-        ))
-        .execute(conn)
-        .map(|_| ())
-    })
+    super::write_transaction(conn, |conn| finish_in(conn, store, key, status, body))
+}
+
+/// `finish` inside the caller's transaction (the order's).
+pub fn finish_in(
+    conn: &mut Conn,
+    store: StoreId,
+    key: &str,
+    status: u16,
+    body: &str,
+) -> Result<(), DbError> {
+    diesel::update(
+        idem::table
+            .filter(idem::store_id.eq(store.0))
+            .filter(idem::idempotency_key.eq(key)),
+    )
+    .set((
+        idem::status.eq(Some(i32::from(status))),
+        idem::body.eq(Some(body)),
+    ))
+    .execute(conn)
+    .map(|_| ())
 }
 
 /// Gives `key` up after a failure that wrote nothing, so a retry may run.

@@ -214,6 +214,20 @@ where
     }
 }
 
+/// Runs reads from one snapshot. On SQLite that is one read transaction,
+/// which also saves a lock and unlock of the file per statement; on
+/// PostgreSQL each statement already reads committed data, and a
+/// transaction would cost two round trips.
+pub fn read_snapshot<T, F>(conn: &mut Conn, f: F) -> QueryResult<T>
+where
+    F: FnOnce(&mut Conn) -> QueryResult<T>,
+{
+    match conn {
+        Conn::Sqlite(_) if !HOLDS_WRITER.with(|h| h.get()) => conn.transaction(f),
+        _ => f(conn),
+    }
+}
+
 /// Releases `SQLITE_WRITER` and clears this thread's mark.
 struct WriterGuard(#[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
 

@@ -660,3 +660,127 @@ async fn past_the_rate_limit_a_key_gets_429_with_retry_after() {
     );
     assert_eq!(other.get("/coupons").await.status, 200);
 }
+
+/// API redemptions racing each other and the form checkout.
+/// `n` write keys of store `acme`: one per concurrent client, so the
+/// per-key rate limit measures nothing here.
+async fn keys(app: &TestApp, n: usize) -> Vec<Api> {
+    let mut all = Vec::new();
+    for i in 0..n {
+        let key = create_key(app, "acme", &format!("Client {i}"), "write").await;
+        all.push(Api::new(&app.address, &key));
+    }
+    all
+}
+
+/// Every client sends its redemptions one after another, all clients at
+/// once; each answer must be 201 or 422. Returns how many were 201.
+async fn hammer(
+    clients: Vec<Api>,
+    bodies: impl Fn(usize, usize) -> Value + Send + Sync + 'static,
+    per_client: usize,
+) -> usize {
+    let bodies = std::sync::Arc::new(bodies);
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(clients.len()));
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .enumerate()
+        .map(|(c, api)| {
+            let (bodies, barrier) = (bodies.clone(), barrier.clone());
+            let jobs: Vec<Value> = (0..per_client).map(|i| bodies(c, i)).collect();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let mut ordered = 0;
+                for (i, body) in jobs.iter().enumerate() {
+                    let answer = api.redeem(&format!("c{c}-r{i}"), body).await;
+                    assert!(
+                        answer.status == 201 || answer.status == 422,
+                        "unexpected answer: {} {}",
+                        answer.status,
+                        answer.text
+                    );
+                    ordered += usize::from(answer.status == 201);
+                }
+                ordered
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.expect("client task");
+    }
+    total
+}
+
+mod concurrency {
+    use super::*;
+
+    db_tests! {
+        async fn sixty_four_api_clients_never_pass_a_coupon_limit_of_100(app) {
+            let (api, tee) = api_store(&app).await;
+            let coupon = api.post("/coupons", &json!({"code": "HUNDRED", "discount_type": "percent", "percent_off": 10, "duration": "once", "max_redemptions": 100})).await.ok(201);
+            let clients = keys(&app, 64).await;
+            // 64 clients × 25 = 1,600 redemptions (the full 64 × 1,000 runs in
+            // `cargo bench --bench api`).
+            let ordered = hammer(clients, move |c, i| cart("HUNDRED", &format!("c{c}-{i}@example.com"), tee, 1), 25).await;
+            assert_eq!(ordered, 100);
+            assert_eq!(app.count("SELECT COUNT(*) AS n FROM orders WHERE code = 'HUNDRED' AND status = 'paid'"), 100);
+            let after = api.get(&format!("/coupons/{}", coupon["id"])).await.ok(200);
+            assert_eq!((after["times_redeemed"].as_i64(), after["state"].as_str()), (Some(100), Some("exhausted")));
+        }
+
+        async fn two_hundred_api_redemptions_over_fifty_set_codes_make_fifty_orders(app) {
+            let (api, tee) = api_store(&app).await;
+            let coupon = api.post("/coupons", &json!({"code": "SETBASE", "discount_type": "percent", "percent_off": 10, "duration": "once"})).await.ok(201);
+            let set = api.post("/coupon_sets", &json!({"name": "Fifty", "coupon_id": coupon["id"], "count": 50, "prefix": "RACE"})).await.ok(201);
+            let page = api.get(&format!("/coupon_sets/{}/codes?limit=100", set["id"])).await.ok(200);
+            let codes: Vec<String> = page["data"].as_array().expect("codes").iter().map(|c| c["code"].as_str().unwrap_or("").to_string()).collect();
+            assert_eq!(codes.len(), 50);
+            // Four clients per code, at once.
+            let clients = keys(&app, 200).await;
+            let ordered = hammer(clients, move |c, _| cart(&codes[c % 50], &format!("s{c}@example.com"), tee, 1), 1).await;
+            assert_eq!(ordered, 50);
+            assert_eq!(api.get(&format!("/coupon_sets/{}", set["id"])).await.ok(200)["used_codes"], 50);
+            assert_eq!(app.count("SELECT COUNT(*) AS n FROM orders WHERE set_code_id IS NOT NULL"), 50);
+        }
+
+        async fn api_and_form_checkouts_on_one_coupon_stay_exact(app) {
+            let (api, tee) = api_store(&app).await;
+            api.post("/coupons", &json!({"code": "MIXED", "discount_type": "percent", "percent_off": 10, "duration": "once", "max_redemptions": 30})).await.ok(201);
+            let clients = keys(&app, 16).await;
+            let quantity = format!("quantity_{tee}");
+            let mut forms = Vec::new();
+            for n in 0..16 {
+                let client = app.new_client();
+                let token = client.csrf_token().await;
+                forms.push((client, token, n));
+            }
+            let api_side = tokio::spawn(hammer(clients, move |c, i| cart("MIXED", &format!("api{c}-{i}@example.com"), tee, 1), 4));
+            let form_side: Vec<_> = forms
+                .into_iter()
+                .map(|(client, token, n)| {
+                    let quantity = quantity.clone();
+                    tokio::spawn(async move {
+                        let mut ordered = 0;
+                        for i in 0..4 {
+                            let email = format!("form{n}-{i}@example.com");
+                            let page = client
+                                .post_raw("/acme/checkout", &[("csrf_token", token.as_str()), ("email", email.as_str()), ("coupon", "MIXED"), (quantity.as_str(), "1")])
+                                .await;
+                            assert!(page.status == 303 || page.status == 422, "{}", page.status);
+                            ordered += usize::from(page.status == 303);
+                        }
+                        ordered
+                    })
+                })
+                .collect();
+            let mut ordered = api_side.await.expect("api side");
+            for task in form_side {
+                ordered += task.await.expect("form side");
+            }
+            assert_eq!(ordered, 30, "128 tries, 30 uses");
+            assert_eq!(app.count("SELECT COUNT(*) AS n FROM orders WHERE code = 'MIXED'"), 30);
+            assert_eq!(app.count("SELECT times_redeemed AS n FROM coupons WHERE code = 'MIXED'"), 30);
+        }
+    }
+}

@@ -339,9 +339,10 @@ fn rows(fx: &Fixture) -> Vec<Row> {
     ];
     // The owner's invite and key forms answer with the link or the key on
     // the page.
-    for row in all.iter_mut().filter(|r| {
-        r.route == "/admin/s/{store}/members" || r.route == "/admin/s/{store}/api-keys"
-    }) {
+    for row in all
+        .iter_mut()
+        .filter(|r| r.route == "/admin/s/{store}/members" || r.route == "/admin/s/{store}/api-keys")
+    {
         row.ok = 200;
     }
     all

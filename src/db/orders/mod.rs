@@ -4,7 +4,7 @@
 mod place;
 mod refund;
 
-pub use place::{NewOrder, PlaceError, place, record_attempt};
+pub use place::{NewOrder, PlaceError, Then, place, record_attempt};
 pub use refund::refund;
 
 use chrono::NaiveDateTime;

@@ -34,7 +34,12 @@ pub struct NewOrder<'a> {
     pub external_id: Option<&'a str>,
     /// String pairs as JSON text (API redemptions).
     pub metadata: Option<&'a str>,
+    /// Runs last, inside the order's transaction.
+    pub then: Option<&'a Then<'a>>,
 }
+
+/// Work that commits with the order, or not at all.
+pub type Then<'a> = dyn Fn(&mut Conn, OrderId) -> QueryResult<()> + 'a;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlaceError {
@@ -286,6 +291,9 @@ pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<OrderI
                         PlaceError::Db(e)
                     }
                 })?;
+        }
+        if let Some(then) = order.then {
+            then(conn, id)?;
         }
         Ok(id)
     })

@@ -6,13 +6,12 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer};
 
 use super::objects::CouponObject;
-use super::{Api, ApiError, ApiJson, List, ListParams, Read, Write, path_id};
+use super::{Api, ApiError, ApiJson, Ctx, List, ListParams, Read, Write, path_id};
 use crate::app::coupons::{self as use_case, CouponError};
 use crate::db::coupons::{Lifecycle, ListQuery};
-use crate::db::stores::Store;
 use crate::domain::coupon::CouponInput;
 use crate::domain::form_errors::FormErrors;
-use crate::domain::ids::{Actor, CouponId};
+use crate::domain::ids::CouponId;
 use crate::domain::money::CurrencyCode;
 use crate::domain::states::CouponState;
 
@@ -153,14 +152,9 @@ fn error(e: CouponError) -> ApiError {
 }
 
 /// The coupon as it is now, as an object.
-fn object(
-    conn: &mut crate::db::Conn,
-    store: &Store,
-    base: &str,
-    id: CouponId,
-) -> Result<CouponObject, ApiError> {
+fn object(conn: &mut crate::db::Conn, store: &Ctx, id: CouponId) -> Result<CouponObject, ApiError> {
     let (coupon, applies_to) = use_case::find(conn, store, id).map_err(error)?;
-    let url = crate::web::share::share_url(base, &store.slug, &coupon.code);
+    let url = store.share_url(&coupon.code);
     Ok(CouponObject::new(coupon, &applies_to, url))
 }
 
@@ -184,39 +178,35 @@ pub async fn list(
         cursor: params.cursor()?,
         limit: params.limit()?,
     };
-    let base = api.share_base();
-    let page = api
-        .db(move |conn, store| Ok(use_case::list(conn, store, &query)?))
+    let list = api
+        .db(move |conn, store| {
+            let page = use_case::list(conn, store, &query)?;
+            Ok(List::of(page, |(c, applies_to)| {
+                let url = store.share_url(&c.code);
+                CouponObject::new(c, &applies_to, url)
+            }))
+        })
         .await?;
-    let slug = api.store().slug.clone();
-    Ok(super::ok(&List::of(page, |(c, applies_to)| {
-        let url = crate::web::share::share_url(&base, &slug, &c.code);
-        CouponObject::new(c, &applies_to, url)
-    })))
+    Ok(super::ok(&list))
 }
 
 /// `GET /api/v1/coupons/{id}`
 pub async fn show(api: Api<Read>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = CouponId(path_id(&path)?);
-    let base = api.share_base();
-    let coupon = api
-        .db(move |conn, store| object(conn, store, &base, id))
-        .await?;
+    let coupon = api.db(move |conn, store| object(conn, store, id)).await?;
     Ok(super::ok(&coupon))
 }
 
 /// `POST /api/v1/coupons`
 pub async fn create(api: Api<Write>, body: ApiJson<CouponBody>) -> Result<HttpResponse, ApiError> {
-    let actor = Actor::ApiKey(api.caller.key);
-    let base = api.share_base();
     let coupon = api
         .db(move |conn, store| {
             let mut input = crate::web::coupons::form::blank();
             body.value
                 .apply(&mut input, store.timezone.tz())
                 .map_err(|e| ApiError::invalid(&e))?;
-            let id = use_case::create(conn, store, actor, &input).map_err(error)?;
-            object(conn, store, &base, id)
+            let id = use_case::create(conn, store, store.actor(), &input).map_err(error)?;
+            object(conn, store, id)
         })
         .await?;
     Ok(super::created(&coupon))
@@ -229,14 +219,14 @@ pub async fn update(
     body: ApiJson<CouponBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = CouponId(path_id(&path)?);
-    let actor = Actor::ApiKey(api.caller.key);
-    let base = api.share_base();
     let coupon = api
         .db(move |conn, store| {
             let tz = store.timezone.tz();
-            use_case::patch(conn, store, actor, id, |input| body.value.apply(input, tz))
-                .map_err(error)?;
-            object(conn, store, &base, id)
+            use_case::patch(conn, store, store.actor(), id, |input| {
+                body.value.apply(input, tz)
+            })
+            .map_err(error)?;
+            object(conn, store, id)
         })
         .await?;
     Ok(super::ok(&coupon))
@@ -248,20 +238,18 @@ async fn change(
     action: Lifecycle,
 ) -> Result<HttpResponse, ApiError> {
     let id = CouponId(path_id(&path)?);
-    let actor = Actor::ApiKey(api.caller.key);
-    let base = api.share_base();
     let coupon = api
         .db(move |conn, store| {
             // Only a live coupon of this store answers.
-            let before = object(conn, store, &base, id)?;
-            use_case::change(conn, store, actor, id, action)?;
+            let before = object(conn, store, id)?;
+            use_case::change(conn, store, store.actor(), id, action)?;
             if action == Lifecycle::Delete {
                 return Ok(CouponObject {
                     state: CouponState::Deleted.as_str(),
                     ..before
                 });
             }
-            object(conn, store, &base, id)
+            object(conn, store, id)
         })
         .await?;
     Ok(super::ok(&coupon))

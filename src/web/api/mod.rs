@@ -18,7 +18,6 @@ use std::marker::PhantomData;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
 
 pub use error::ApiError;
@@ -41,37 +40,80 @@ impl NeedScope for Write {
     const SCOPE: Scope = Scope::Write;
 }
 
-/// The key of the request (`Authorization: Bearer pdk_...`), its store,
-/// and a scope of at least `S`.
+/// A request with a bearer key that needs scope `S`. The key is looked up
+/// in the same trip to the database pool as the handler's work (`db`), so a
+/// request waits for one blocking thread, not two.
 pub struct Api<S: NeedScope = Read> {
-    pub caller: Caller,
+    key_hash: String,
     pub state: AppState,
     _scope: PhantomData<S>,
 }
 
-impl<S: NeedScope> Api<S> {
-    pub fn store(&self) -> &crate::db::stores::Store {
+/// Who is asking, inside `Api::db`: the key, its store (`Deref`), and the
+/// base of the store's share URLs.
+pub struct Ctx {
+    pub caller: Caller,
+    pub base: String,
+    pub guards: std::sync::Arc<crate::web::client::Guards>,
+}
+
+impl std::ops::Deref for Ctx {
+    type Target = crate::db::stores::Store;
+    fn deref(&self) -> &crate::db::stores::Store {
         &self.caller.store
     }
+}
 
-    /// Runs use-case work on the blocking pool.
-    pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
-    where
-        F: FnOnce(&mut crate::db::Conn, &crate::db::stores::Store) -> Result<T, ApiError>
-            + Send
-            + 'static,
-        T: Send + 'static,
-    {
-        let store = self.caller.store.clone();
-        db(&self.state, move |conn| f(conn, &store)).await
+impl Ctx {
+    /// Who the activity logs name.
+    pub fn actor(&self) -> crate::domain::ids::Actor {
+        crate::domain::ids::Actor::ApiKey(self.caller.key)
     }
 
-    /// The base of the store's share URLs.
-    pub fn share_base(&self) -> String {
-        crate::web::share::base_url(
-            self.caller.store.public_base_url.as_deref(),
-            &self.state.default_base_url,
-        )
+    pub fn key(&self) -> crate::domain::ids::ApiKeyId {
+        self.caller.key
+    }
+
+    /// A code's share URL.
+    pub fn share_url(&self, code: &str) -> String {
+        crate::web::share::share_url(&self.base, &self.caller.store.slug, code)
+    }
+}
+
+impl<S: NeedScope> Api<S> {
+    /// Authenticates the key (401; 403 below scope `S`), then runs `f` on
+    /// the same pooled connection on the blocking pool.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut crate::db::Conn, &Ctx) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let hash = self.key_hash.clone();
+        let (default_base, guards) = (
+            self.state.default_base_url.clone(),
+            self.state.guards.clone(),
+        );
+        db(&self.state, move |conn| {
+            let caller = api_keys::authenticate(conn, &hash)?.ok_or_else(|| {
+                ApiError::authentication("This API key is unknown or has been revoked.")
+            })?;
+            if S::SCOPE == Scope::Write && caller.scope == Scope::Read {
+                return Err(ApiError::permission(
+                    "This API key is read-only: create a write key to make changes.",
+                ));
+            }
+            let base =
+                crate::web::share::base_url(caller.store.public_base_url.as_deref(), &default_base);
+            f(
+                conn,
+                &Ctx {
+                    caller,
+                    base,
+                    guards,
+                },
+            )
+        })
+        .await
     }
 }
 
@@ -87,35 +129,22 @@ pub fn bearer(req: &HttpRequest) -> Option<&str> {
 
 impl<S: NeedScope + 'static> FromRequest for Api<S> {
     type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req
             .app_data::<web::Data<AppState>>()
             .map(|d| d.get_ref().clone());
-        let token = bearer(req).map(api_keys::hash);
-        Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal("application state is missing"))?;
-            let Some(hash) = token else {
-                return Err(ApiError::authentication(
-                    "Send your API key as `Authorization: Bearer pdk_...`.",
-                ));
-            };
-            let caller = db(&state, move |conn| Ok(api_keys::authenticate(conn, &hash)?))
-                .await?
-                .ok_or_else(|| {
-                    ApiError::authentication("This API key is unknown or has been revoked.")
-                })?;
-            if S::SCOPE == Scope::Write && caller.scope == Scope::Read {
-                return Err(ApiError::permission(
-                    "This API key is read-only: create a write key to make changes.",
-                ));
-            }
-            Ok(Api {
-                caller,
+        std::future::ready(match (state, bearer(req)) {
+            (None, _) => Err(ApiError::internal("application state is missing")),
+            (Some(_), None) => Err(ApiError::authentication(
+                "Send your API key as `Authorization: Bearer pdk_...`.",
+            )),
+            (Some(state), Some(token)) => Ok(Api {
+                key_hash: api_keys::hash(token),
                 state,
                 _scope: PhantomData,
-            })
+            }),
         })
     }
 }

@@ -7,12 +7,11 @@ use serde::Deserialize;
 
 use super::coupons::{local_time, present};
 use super::objects::PromotionCodeObject;
-use super::{Api, ApiError, ApiJson, List, ListParams, Read, Write, path_id};
+use super::{Api, ApiError, ApiJson, Ctx, List, ListParams, Read, Write, path_id};
 use crate::app::promotion_codes::{self as use_case, PromoError};
 use crate::db::promotion_codes::PromoListQuery;
-use crate::db::stores::Store;
 use crate::domain::form_errors::FormErrors;
-use crate::domain::ids::{Actor, CouponId, PromotionCodeId};
+use crate::domain::ids::{CouponId, PromotionCodeId};
 use crate::domain::money::CurrencyCode;
 use crate::domain::promotion::{PromoInput, PromoState};
 
@@ -96,12 +95,11 @@ fn error(e: PromoError) -> ApiError {
 
 fn object(
     conn: &mut crate::db::Conn,
-    store: &Store,
-    base: &str,
+    store: &Ctx,
     id: PromotionCodeId,
 ) -> Result<PromotionCodeObject, ApiError> {
     let promo = use_case::find(conn, store, id).map_err(error)?;
-    let url = crate::web::share::share_url(base, &store.slug, &promo.row.code);
+    let url = store.share_url(&promo.row.code);
     Ok(PromotionCodeObject::new(promo, url))
 }
 
@@ -126,31 +124,28 @@ pub async fn list(
         cursor: params.cursor()?,
         limit: params.limit()?,
     };
-    let base = api.share_base();
-    let slug = api.store().slug.clone();
-    let page = api
-        .db(move |conn, store| Ok(use_case::list(conn, store, &query)?))
+    let list = api
+        .db(move |conn, store| {
+            let page = use_case::list(conn, store, &query)?;
+            Ok(List::of(page, |p| {
+                let url = store.share_url(&p.row.code);
+                PromotionCodeObject::new(p, url)
+            }))
+        })
         .await?;
-    Ok(super::ok(&List::of(page, |p| {
-        let url = crate::web::share::share_url(&base, &slug, &p.row.code);
-        PromotionCodeObject::new(p, url)
-    })))
+    Ok(super::ok(&list))
 }
 
 /// `GET /api/v1/promotion_codes/{id}`
 pub async fn show(api: Api<Read>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = PromotionCodeId(path_id(&path)?);
-    let base = api.share_base();
     Ok(super::ok(
-        &api.db(move |conn, store| object(conn, store, &base, id))
-            .await?,
+        &api.db(move |conn, store| object(conn, store, id)).await?,
     ))
 }
 
 /// `POST /api/v1/promotion_codes`
 pub async fn create(api: Api<Write>, body: ApiJson<PromoBody>) -> Result<HttpResponse, ApiError> {
-    let actor = Actor::ApiKey(api.caller.key);
-    let base = api.share_base();
     let promo = api
         .db(move |conn, store| {
             let mut input = PromoInput {
@@ -160,8 +155,8 @@ pub async fn create(api: Api<Write>, body: ApiJson<PromoBody>) -> Result<HttpRes
             body.value
                 .apply(&mut input, store.timezone.tz())
                 .map_err(|e| ApiError::invalid(&e))?;
-            let id = use_case::create(conn, store, actor, &input).map_err(error)?;
-            object(conn, store, &base, id)
+            let id = use_case::create(conn, store, store.actor(), &input).map_err(error)?;
+            object(conn, store, id)
         })
         .await?;
     Ok(super::created(&promo))
@@ -175,8 +170,6 @@ pub async fn update(
     body: ApiJson<PromoBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = PromotionCodeId(path_id(&path)?);
-    let actor = Actor::ApiKey(api.caller.key);
-    let base = api.share_base();
     let mut body = body.value;
     if body.coupon_id.is_some() || body.code.is_some() {
         return Err(ApiError::invalid_param(
@@ -197,7 +190,7 @@ pub async fn update(
         || body.max_redemptions.is_some();
     let promo = api
         .db(move |conn, store| {
-            let tz = store.timezone.tz();
+            let (tz, actor) = (store.timezone.tz(), store.actor());
             if restrictions {
                 use_case::patch(conn, store, actor, id, |input| body.apply(input, tz))
                     .map_err(error)?;
@@ -205,7 +198,7 @@ pub async fn update(
             if let Some(active) = active {
                 use_case::set_active(conn, store, actor, id, active).map_err(error)?;
             }
-            object(conn, store, &base, id)
+            object(conn, store, id)
         })
         .await?;
     Ok(super::ok(&promo))
@@ -215,8 +208,7 @@ pub async fn update(
 /// for order history; `{"deleted": true}` either way.
 pub async fn delete(api: Api<Write>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = PromotionCodeId(path_id(&path)?);
-    let actor = Actor::ApiKey(api.caller.key);
-    api.db(move |conn, store| use_case::delete(conn, store, actor, id).map_err(error))
+    api.db(move |conn, store| use_case::delete(conn, store, store.actor(), id).map_err(error))
         .await?;
     Ok(super::ok(&serde_json::json!({
         "object": "promotion_code",

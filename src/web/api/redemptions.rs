@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::error::body_of;
 use super::json::request_hash;
 use super::objects::RedemptionObject;
-use super::{Api, ApiError, ApiJson, Write, path_id};
+use super::{Api, ApiError, ApiJson, Ctx, Write, path_id};
 use crate::app::redemptions::{
     self as use_case, Answer, CartRequest, RedeemRequest, Redeemed, Validation,
 };
@@ -139,8 +139,8 @@ struct ValidationObject {
 }
 
 /// 429 `too_many_attempts` when this key has sent too many unknown codes.
-fn check_guesses<S: super::NeedScope>(api: &Api<S>) -> Result<(), ApiError> {
-    match api.state.guards.api_guess_wait(api.caller.key.0) {
+fn check_guesses(ctx: &Ctx) -> Result<(), ApiError> {
+    match ctx.guards.api_guess_wait(ctx.key().0) {
         None => Ok(()),
         Some(wait) => Err(ApiError::RateLimited {
             code: "too_many_attempts",
@@ -155,11 +155,14 @@ pub async fn validate(
     api: Api<super::Read>,
     body: ApiJson<ValidateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    check_guesses(&api)?;
     let b = body.value;
     let request = cart(b.code, b.email.unwrap_or_default(), &b.lines);
-    let validation = api
-        .db(move |conn, store| Ok(use_case::validate(conn, store, &request)?))
+    let (validation, guards, key) = api
+        .db(move |conn, store| {
+            check_guesses(store)?;
+            let validation = use_case::validate(conn, store, &request)?;
+            Ok((validation, store.guards.clone(), store.key()))
+        })
         .await?;
     let object = match validation {
         Validation::Invalid(errors) => return Err(ApiError::invalid(&errors)),
@@ -179,7 +182,7 @@ pub async fn validate(
         },
         Validation::Refused(refusal) => {
             if refusal == Refusal::UnknownCode {
-                api.state.guards.api_unknown_code(api.caller.key.0);
+                guards.api_unknown_code(key.0);
             }
             ValidationObject {
                 object: "validation",
@@ -240,13 +243,12 @@ pub async fn redeem(
     body: ApiJson<RedeemBody>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
-    check_guesses(&api)?;
     let hash = request_hash(&body.raw);
     let request = body.value.request()?;
-    let guards = api.state.guards.clone();
-    let caller = api.caller.key.0;
     let answered = api
         .db(move |conn, store| {
+            check_guesses(store)?;
+            let (guards, caller) = (store.guards.clone(), store.key().0);
             let keep = guards.clone();
             Ok(use_case::redeem(
                 conn,
@@ -309,9 +311,8 @@ pub async fn rollback(
             ));
         }
     }
-    let key = api.caller.key;
     let order = api
-        .db(move |conn, store| Ok(use_case::rollback(conn, store, id, key)?))
+        .db(move |conn, store| Ok(use_case::rollback(conn, store, id, store.key())?))
         .await?;
     Ok(super::ok(&RedemptionObject::new(&order)))
 }

@@ -145,7 +145,7 @@ pub async fn show(
     let client = state.client(&req);
     check_guesses(&state, &slug, client, &input)?;
     let checkout = crate::web::db(&state, move |conn| {
-        use_case::quote(conn, &slug, input, Mode::Visit)
+        use_case::quote(conn, slug.as_str(), input, Mode::Visit)
     })
     .await
     .map_err(AppError::public)?;
@@ -173,12 +173,17 @@ pub async fn submit(
     let public_id = new_public_id()?;
     let placed = crate::web::db(&state, move |conn| {
         if preview {
-            use_case::quote(conn, &slug, input, Mode::Preview)
+            use_case::quote(conn, slug.as_str(), input, Mode::Preview)
                 .map(|checkout| Placed::NotPlaced(Box::new(checkout)))
         } else {
-            use_case::place(conn, &slug, input, public_id, Default::default(), || {
-                guards.keep_refusal(client)
-            })
+            use_case::place(
+                conn,
+                slug.as_str(),
+                input,
+                public_id,
+                Default::default(),
+                || guards.keep_refusal(client),
+            )
         }
     })
     .await
