@@ -88,3 +88,36 @@ pub fn change_password(
         Ok(PasswordChange::Changed)
     })
 }
+
+/// The user of a live staff session, if any.
+pub fn session_user(conn: &mut Conn, sid: &str) -> Result<Option<User>, DbError> {
+    db::sessions::user(conn, sid)
+}
+
+/// Ends a staff session on the server: a copy of its cookie stops working.
+pub fn log_out(conn: &mut Conn, sid: &str) -> Result<(), DbError> {
+    db::sessions::end(conn, sid)
+}
+
+/// Is first-run setup still open (no user yet)?
+pub fn setup_open(conn: &mut Conn) -> Result<bool, DbError> {
+    Ok(!db::users::any_exists(conn)?)
+}
+
+/// First-run setup: the owner, the first store and the owner's session
+/// (`sid`), all or nothing.
+pub fn set_up(
+    conn: &mut Conn,
+    email: &Email,
+    password_hash: &str,
+    store: &crate::domain::store::StoreFields,
+    sid: &str,
+) -> Result<Result<(), db::setup::FirstRunError>, DbError> {
+    match db::setup::create_owner_and_store(conn, email, password_hash, store) {
+        Ok((user, _)) => {
+            db::sessions::create(conn, sid, user)?;
+            Ok(Ok(()))
+        }
+        Err(e) => Ok(Err(e)),
+    }
+}

@@ -194,3 +194,54 @@ pub fn codes(
         limit,
     )?)
 }
+
+/// Up to `limit` codes of set `id` after code id `after`, for the CSV export.
+pub fn export_chunk(
+    conn: &mut Conn,
+    id: CouponSetId,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<crate::db::coupon_sets::CodeRow>, DbError> {
+    db::coupon_sets::export_chunk(conn, id, after, limit)
+}
+
+/// The highest set code id so far: taken before a file's first batch, it
+/// tells the file's own codes from older ones.
+pub fn import_start(conn: &mut Conn) -> Result<i64, DbError> {
+    db::coupon_sets::last_code_id(conn)
+}
+
+/// Imports one batch of a CSV file into set `id` (see
+/// `db::coupon_sets::import`).
+pub fn import_batch(
+    conn: &mut Conn,
+    store: &Store,
+    id: CouponSetId,
+    codes: Vec<crate::db::coupon_sets::ImportCode>,
+    file_start: i64,
+) -> Result<crate::db::coupon_sets::ImportReport, crate::db::coupon_sets::SetWriteError> {
+    db::coupon_sets::import(conn, store.id(), id, codes, file_start)
+}
+
+/// A set's page: the set, its coupon and a page of its codes matching
+/// `prefix`.
+pub fn page(
+    conn: &mut Conn,
+    store: &Store,
+    id: CouponSetId,
+    prefix: Option<&str>,
+    cursor: crate::db::paging::Cursor,
+    limit: i64,
+) -> Result<
+    (
+        crate::db::coupon_sets::SetRow,
+        crate::db::coupons::Coupon,
+        crate::db::paging::Page<crate::db::coupon_sets::CodeRow>,
+    ),
+    DbError,
+> {
+    let set = db::coupon_sets::find(conn, store.id(), id)?;
+    let coupon = db::coupons::find(conn, store.id(), CouponId(set.coupon_id))?;
+    let codes = db::coupon_sets::codes(conn, store.id(), id, prefix, None, cursor, limit)?;
+    Ok((set, coupon, codes))
+}

@@ -210,3 +210,30 @@ pub fn patch(
     change(&mut input).map_err(CouponError::Invalid)?;
     update(conn, store, user, id, &input)
 }
+
+/// Coupon `id` of the store as stored (a deleted one too).
+pub fn find_any(conn: &mut Conn, store: &Store, id: CouponId) -> Result<Coupon, DbError> {
+    db::coupons::find(conn, store.id(), id)
+}
+
+/// A coupon's page: the coupon, its products and the store's products.
+pub fn with_products(
+    conn: &mut Conn,
+    store: &Store,
+    id: CouponId,
+) -> Result<(Coupon, Vec<ProductId>, Vec<crate::db::products::Product>), DbError> {
+    let coupon = db::coupons::find(conn, store.id(), id)?;
+    let applies_to = db::coupons::applies_to(conn, coupon.id)?;
+    let products = db::products::list(conn, store.id())?;
+    Ok((coupon, applies_to, products))
+}
+
+/// A coupon's activity log, newest first.
+pub fn events(conn: &mut Conn, id: CouponId) -> Result<Vec<crate::db::events::Event>, DbError> {
+    db::coupons::events(conn, id)
+}
+
+/// One page of the coupon list, as the dashboard shows it.
+pub fn page(conn: &mut Conn, store: &Store, query: &ListQuery) -> Result<ListPage, DbError> {
+    db::coupons::list(conn, store.id(), query, db::now())
+}

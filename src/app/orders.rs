@@ -21,3 +21,19 @@ pub fn list(
 pub fn find(conn: &mut Conn, store: &Store, id: OrderId) -> Result<Order, DbError> {
     db::orders::find(conn, store.id(), id)
 }
+
+/// The store's latest refused checkouts, for staff.
+pub fn attempts(
+    conn: &mut Conn,
+    store: &Store,
+    limit: i64,
+) -> Result<Vec<crate::db::orders::Attempt>, DbError> {
+    db::orders::attempts(conn, store.id(), limit)
+}
+
+/// A receipt: store `slug` and its order with this public id.
+pub fn receipt(conn: &mut Conn, slug: &str, public_id: &str) -> Result<(Store, Order), DbError> {
+    let store = db::stores::find_by_slug(conn, slug)?;
+    let order = db::orders::find_public(conn, store.id(), public_id)?;
+    Ok((store, order))
+}

@@ -242,3 +242,24 @@ pub fn patch(
     change(&mut input).map_err(PromoError::Invalid)?;
     update(conn, store, user, id, &input)
 }
+
+/// A promotion code's activity log, newest first.
+pub fn events(
+    conn: &mut Conn,
+    id: PromotionCodeId,
+) -> Result<Vec<crate::db::events::Event>, DbError> {
+    db::promotion_codes::events(conn, id)
+}
+
+/// The promotion codes of coupon `id`.
+pub fn for_coupon(conn: &mut Conn, store: &Store, id: CouponId) -> Result<Vec<Promotion>, DbError> {
+    db::promotion_codes::for_coupon(conn, store.id(), id)
+}
+
+/// The coupons a promotion code or a set may point at, for pickers.
+pub fn coupon_choices(
+    conn: &mut Conn,
+    store: &Store,
+) -> Result<Vec<(i64, String, Option<String>)>, DbError> {
+    db::promotion_codes::coupon_choices(conn, store.id())
+}

@@ -46,3 +46,20 @@ pub fn update(conn: &mut Conn, store: &Store, input: &StoreInput) -> Result<Stor
     db::stores::update(conn, id, &fields).map_err(refused)?;
     Ok(fields.slug)
 }
+
+/// The stores `user` belongs to, with the role in each.
+pub fn list_for_member(
+    conn: &mut Conn,
+    user: UserId,
+) -> Result<Vec<(Store, crate::domain::role::Role)>, DbError> {
+    db::stores::list_for_member(conn, user)
+}
+
+/// Store `slug` and `user`'s role in it, if they are a member.
+pub fn membership(
+    conn: &mut Conn,
+    slug: &str,
+    user: UserId,
+) -> Result<Option<(Store, crate::domain::role::Role)>, DbError> {
+    db::stores::find_for_member(conn, slug, user)
+}

@@ -7,7 +7,6 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::db;
 use crate::db::paging::Cursor;
 use crate::domain::form_errors::FormErrors;
 use crate::domain::role::Role;
@@ -68,11 +67,11 @@ async fn render(
         (None, Some(id)) => Cursor::Prev(id),
         _ => Cursor::First,
     };
-    let store = access.store.id();
+    let store = access.store.clone();
     let q = params.q.trim().to_lowercase();
     let search = Some(q.clone()).filter(|q| !q.is_empty());
     let page = crate::web::db(&access.state, move |conn| {
-        db::customers::list(conn, store, search.as_deref(), cursor, PAGE_SIZE)
+        crate::app::customers::list(conn, &store, search.as_deref(), cursor, PAGE_SIZE)
     })
     .await?;
     let tz = access.store.timezone.tz();

@@ -47,9 +47,11 @@ impl FromRequest for CurrentUser {
         Box::pin(async move {
             let state = state?;
             let sid = super::session::session_id(&session)?.ok_or(AppError::LoginRequired)?;
-            let user = super::db(&state, move |conn| db::sessions::user(conn, &sid))
-                .await?
-                .ok_or(AppError::LoginRequired)?;
+            let user = super::db(&state, move |conn| {
+                crate::app::accounts::session_user(conn, &sid)
+            })
+            .await?
+            .ok_or(AppError::LoginRequired)?;
             Ok(CurrentUser {
                 user,
                 session,
@@ -148,10 +150,10 @@ impl<R: MinRole + 'static> FromRequest for StoreAccess<R> {
             let slug = slug.ok_or(AppError::NotFound)?;
             let sid = super::session::session_id(&session)?.ok_or(AppError::LoginRequired)?;
             let found = super::db(&state, move |conn| {
-                let Some(user) = db::sessions::user(conn, &sid)? else {
+                let Some(user) = crate::app::accounts::session_user(conn, &sid)? else {
                     return Ok::<_, db::DbError>(None);
                 };
-                let membership = db::stores::find_for_member(conn, &slug, user.id())?;
+                let membership = crate::app::stores::membership(conn, &slug, user.id())?;
                 Ok(Some((user, membership)))
             })
             .await?;

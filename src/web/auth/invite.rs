@@ -10,7 +10,6 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::members::{self as use_case, AcceptError, Acceptor, InvitationView};
-use crate::db;
 use crate::db::users::User;
 use crate::domain::password::NewPassword;
 use crate::domain::role::Role;
@@ -64,7 +63,10 @@ async fn current_user(state: &AppState, session: &Session) -> Result<Option<User
     let Some(sid) = session_id(session)? else {
         return Ok(None);
     };
-    crate::web::db(state, move |conn| db::sessions::user(conn, &sid)).await
+    crate::web::db(state, move |conn| {
+        crate::app::accounts::session_user(conn, &sid)
+    })
+    .await
 }
 
 fn ask(view: &InvitationView, user: Option<&User>) -> Ask {

@@ -10,7 +10,6 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::accounts::{self, LogIn};
-use crate::db;
 use crate::domain::email::Email;
 use crate::domain::login::Throttle;
 use crate::error::AppError;
@@ -53,9 +52,11 @@ pub async fn show(
         return Ok(see_other("/admin/setup"));
     }
     if let Some(sid) = session_id(&session)?
-        && crate::web::db(&state, move |conn| db::sessions::user(conn, &sid))
-            .await?
-            .is_some()
+        && crate::web::db(&state, move |conn| {
+            crate::app::accounts::session_user(conn, &sid)
+        })
+        .await?
+        .is_some()
     {
         return Ok(see_other("/admin"));
     }

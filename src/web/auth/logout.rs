@@ -29,7 +29,10 @@ pub async fn submit(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     if let Some(sid) = crate::web::session::session_id(&session)? {
-        crate::web::db(&state, move |conn| crate::db::sessions::end(conn, &sid)).await?;
+        crate::web::db(&state, move |conn| {
+            crate::app::accounts::log_out(conn, &sid)
+        })
+        .await?;
     }
     crate::web::session::log_out(&session);
     Ok(see_other("/admin/login?logged_out=1"))

@@ -7,7 +7,6 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::db;
 use crate::db::setup::FirstRunError;
 use crate::db::stores::StoreFields;
 use crate::domain::email::Email;
@@ -66,8 +65,7 @@ fn page(session: &Session, form: SetupForm, errors: FormErrors) -> Result<SetupP
 
 /// Is setup still to be done (no user exists)?
 pub async fn setup_open(state: &AppState) -> Result<bool, AppError> {
-    let any = crate::web::db(state, db::users::any_exists).await?;
-    Ok(!any)
+    crate::web::db(state, crate::app::accounts::setup_open).await
 }
 
 pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, AppError> {
@@ -137,11 +135,7 @@ pub async fn submit(
     let sid = new_session_id()?;
     let session_row = sid.clone();
     let created = crate::web::db(&state, move |conn| {
-        let created = db::setup::create_owner_and_store(conn, &email, &hash, &store);
-        if let Ok((user, _)) = &created {
-            db::sessions::create(conn, &session_row, *user)?;
-        }
-        Ok::<_, AppError>(created)
+        crate::app::accounts::set_up(conn, &email, &hash, &store, &session_row)
     })
     .await?;
     match created {

@@ -5,7 +5,6 @@ use actix_web::web;
 use askama::Template;
 use askama_web::WebTemplate;
 
-use crate::db;
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::orders::view::OrderView;
@@ -27,9 +26,7 @@ pub async fn show(
         return Err(AppError::PublicNotFound);
     }
     let (store, order) = crate::web::db(&state, move |conn| {
-        let store = db::stores::find_by_slug(conn, &slug)?;
-        let order = db::orders::find_public(conn, store.id(), &public_id)?;
-        Ok::<_, db::DbError>((store, order))
+        crate::app::orders::receipt(conn, &slug, &public_id)
     })
     .await
     .map_err(AppError::public)?;

@@ -8,7 +8,6 @@ use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use futures_util::{StreamExt, stream};
 
-use crate::db;
 use crate::domain::csv::cell;
 use crate::domain::ids::CouponSetId;
 use crate::domain::time;
@@ -22,10 +21,10 @@ pub async fn codes_csv(
     access: StoreAccess<Viewer>,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, AppError> {
-    let store = access.store.id();
+    let store = access.store.clone();
     let id = CouponSetId(path.1);
     let set = crate::web::db(&access.state, move |conn| {
-        db::coupon_sets::find(conn, store, id)
+        crate::app::coupon_sets::find(conn, &store, id)
     })
     .await?;
     let state = access.state.clone();
@@ -41,7 +40,7 @@ pub async fn codes_csv(
         async move {
             let after = after?;
             let rows = match crate::web::db(&state, move |conn| {
-                db::coupon_sets::export_chunk(conn, id, after, CHUNK)
+                crate::app::coupon_sets::export_chunk(conn, id, after, CHUNK)
             })
             .await
             {

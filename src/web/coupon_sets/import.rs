@@ -14,7 +14,6 @@ use futures_util::TryStreamExt;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 
-use crate::db;
 use crate::db::coupon_sets::{ImportCode, SetWriteError};
 use crate::domain::coupon_set::{ImportLine, import_line};
 use crate::domain::ids::CouponSetId;
@@ -206,7 +205,7 @@ pub async fn import(
 ) -> Result<HttpResponse, AppError> {
     let (token, spooled) = read_form(payload).await?;
     crate::web::session::check_csrf(&access.session, token.as_deref())?;
-    let store = access.store.id();
+    let store = access.store.clone();
     let id = CouponSetId(path.1);
     let file = web::block({
         let path = spooled.path.clone();
@@ -222,17 +221,18 @@ pub async fn import(
     // Every refused line is counted; the first SHOWN_MAX are kept to show.
     let mut refused = Vec::new();
     let (mut refused_count, mut added, mut error, mut set) = (0, 0, None, None);
-    let file_start = crate::web::db(&access.state, db::coupon_sets::last_code_id).await?;
+    let file_start = crate::web::db(&access.state, crate::app::coupon_sets::import_start).await?;
     // Each batch is read and written in one blocking call, in its own
     // transaction: the writer lock is held for one batch at a time.
     while let Some(mut source) = lines.take() {
+        let store = store.clone();
         let (source, row, outcome) = crate::web::db(&access.state, move |conn| {
             let batch = source.next_batch().map_err(AppError::internal)?;
-            let set = db::coupon_sets::find(conn, store, id)?;
+            let set = crate::app::coupon_sets::find(conn, &store, id)?;
             let written = if batch.codes.is_empty() {
                 Ok(Default::default())
             } else {
-                db::coupon_sets::import(conn, store, id, batch.codes, file_start)
+                crate::app::coupon_sets::import_batch(conn, &store, id, batch.codes, file_start)
             };
             let source = (!batch.done).then_some(source);
             Ok::<_, AppError>((source, set, written.map(|r| (r, batch.refused))))
@@ -261,7 +261,7 @@ pub async fn import(
         Some(set) => set,
         None => {
             crate::web::db(&access.state, move |conn| {
-                db::coupon_sets::find(conn, store, id)
+                crate::app::coupon_sets::find(conn, &store, id)
             })
             .await?
         }

@@ -18,7 +18,7 @@ use crate::db::orders::OrderFilter;
 use crate::db::paging::Cursor;
 use crate::domain::code::normal_form;
 use crate::domain::coupon_set::SetInput;
-use crate::domain::ids::{CouponId, CouponSetId};
+use crate::domain::ids::CouponSetId;
 use crate::domain::role::Role;
 use crate::domain::time;
 use crate::error::AppError;
@@ -43,6 +43,12 @@ async fn start(state: &AppState, job: Run) -> Result<(), AppError> {
         use_case::start(conn, &pool, job).map(|_| ())
     })
     .await
+}
+
+impl From<SetError> for AppError {
+    fn from(e: SetError) -> AppError {
+        set_error(e)
+    }
 }
 
 /// A set write error that is not the form's.
@@ -108,10 +114,10 @@ struct ListPage {
 }
 
 pub async fn list(access: StoreAccess<Viewer>) -> Result<HttpResponse, AppError> {
-    let store = access.store.id();
+    let store = access.store.clone();
     let (sets, coupons) = crate::web::db(&access.state, move |conn| {
-        let sets = db::coupon_sets::list(conn, store)?;
-        let coupons = db::promotion_codes::coupon_choices(conn, store)?;
+        let sets = crate::app::coupon_sets::list(conn, &store)?;
+        let coupons = crate::app::promotion_codes::coupon_choices(conn, &store)?;
         Ok::<_, db::DbError>((sets, coupons))
     })
     .await?;
@@ -149,9 +155,9 @@ async fn new_page(
     form: SetInput,
     errors: FormErrors,
 ) -> Result<HttpResponse, AppError> {
-    let store = access.store.id();
+    let store = access.store.clone();
     let coupons = crate::web::db(&access.state, move |conn| {
-        db::promotion_codes::coupon_choices(conn, store)
+        crate::app::promotion_codes::coupon_choices(conn, &store)
     })
     .await?;
     let page = NewPage {
@@ -256,7 +262,7 @@ pub async fn show(
     path: web::Path<(String, i64)>,
     params: web::Query<ShowParams>,
 ) -> Result<HttpResponse, AppError> {
-    let store = access.store.id();
+    let store = access.store.clone();
     let id = CouponSetId(path.1);
     let prefix = normal_form(&params.q);
     let cursor = match (params.next, params.prev) {
@@ -266,18 +272,15 @@ pub async fn show(
     };
     let filter = OrderFilter::Set(id);
     let (set, coupon, page, orders) = crate::web::db(&access.state, move |conn| {
-        let set = db::coupon_sets::find(conn, store, id)?;
-        let coupon = db::coupons::find(conn, store, CouponId(set.coupon_id))?;
-        let page = db::coupon_sets::codes(
+        let (set, coupon, page) = crate::app::coupon_sets::page(
             conn,
-            store,
+            &store,
             id,
             Some(prefix.as_str()),
-            None,
             cursor,
             PAGE_SIZE,
         )?;
-        let orders = Recent::load(conn, store, filter)?;
+        let orders = Recent::load(conn, &store, filter)?;
         Ok::<_, db::DbError>((set, coupon, page, orders))
     })
     .await?;

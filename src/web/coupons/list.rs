@@ -83,10 +83,9 @@ pub async fn list(
         cursor,
         limit: PAGE_SIZE,
     };
-    let store = access.store.id();
-    let now = db::now();
+    let store = access.store.clone();
     let page = crate::web::db(&access.state, move |conn| {
-        db::coupons::list(conn, store, &query, now)
+        crate::app::coupons::page(conn, &store, &query)
     })
     .await?;
 
@@ -95,7 +94,7 @@ pub async fn list(
     let coupons: Vec<CouponView> = page
         .items
         .iter()
-        .map(|c| CouponView::new(c, now, tz, &base_url, &access.store.slug))
+        .map(|c| CouponView::new(c, db::now(), tz, &base_url, &access.store.slug))
         .collect();
     let base = access.base_path();
     let state_str = state.map_or("", CouponState::as_str);

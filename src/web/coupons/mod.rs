@@ -22,11 +22,10 @@ pub struct Loaded {
 }
 
 pub async fn load<R: MinRole>(access: &StoreAccess<R>, id: i64) -> Result<Loaded, AppError> {
-    let store = access.store.id();
+    let store = access.store.clone();
     crate::web::db(&access.state, move |conn| {
-        let coupon = db::coupons::find(conn, store, CouponId(id))?;
-        let applies_to = db::coupons::applies_to(conn, coupon.id)?;
-        let products = db::products::list(conn, store)?;
+        let (coupon, applies_to, products) =
+            crate::app::coupons::with_products(conn, &store, CouponId(id))?;
         Ok::<_, db::DbError>(Loaded {
             coupon,
             applies_to,
@@ -37,6 +36,9 @@ pub async fn load<R: MinRole>(access: &StoreAccess<R>, id: i64) -> Result<Loaded
 }
 
 pub async fn store_products<R: MinRole>(access: &StoreAccess<R>) -> Result<Vec<Product>, AppError> {
-    let store = access.store.id();
-    crate::web::db(&access.state, move |conn| db::products::list(conn, store)).await
+    let store = access.store.clone();
+    crate::web::db(&access.state, move |conn| {
+        crate::app::products::list(conn, &store)
+    })
+    .await
 }

@@ -53,12 +53,12 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let loaded = super::load(&access, path.1).await?;
     let id = loaded.coupon.id;
-    let store = access.store.id();
+    let store = access.store.clone();
     let filter = OrderFilter::Coupon(id);
     let (events, promos, orders) = crate::web::db(&access.state, move |conn| {
-        let events = db::coupons::events(conn, id)?;
-        let promos = db::promotion_codes::for_coupon(conn, store, id)?;
-        let orders = Recent::load(conn, store, filter)?;
+        let events = crate::app::coupons::events(conn, id)?;
+        let promos = crate::app::promotion_codes::for_coupon(conn, &store, id)?;
+        let orders = Recent::load(conn, &store, filter)?;
         Ok::<_, db::DbError>((events, promos, orders))
     })
     .await?;
@@ -92,10 +92,10 @@ pub async fn qr(
     access: StoreAccess<Viewer>,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, AppError> {
-    let store = access.store.id();
+    let store = access.store.clone();
     let id = CouponId(path.1);
     let coupon = crate::web::db(&access.state, move |conn| {
-        db::coupons::find(conn, store, id)
+        crate::app::coupons::find_any(conn, &store, id)
     })
     .await?;
     crate::web::share::qr_response(&view_of(&access, &coupon).share_url)

@@ -91,12 +91,12 @@ pub async fn list(
         (None, Some(id)) => Cursor::Prev(id),
         _ => Cursor::First,
     };
-    let store = access.store.id();
+    let store = access.store.clone();
     let show_attempts = filter == OrderFilter::All && cursor == Cursor::First;
     let (page, attempts) = crate::web::db(&access.state, move |conn| {
-        let page = db::orders::list(conn, store, filter, cursor, PAGE_SIZE)?;
+        let page = crate::app::orders::list(conn, &store, filter, cursor, PAGE_SIZE)?;
         let attempts = if show_attempts {
-            db::orders::attempts(conn, store, 20)?
+            crate::app::orders::attempts(conn, &store, 20)?
         } else {
             Vec::new()
         };
@@ -157,10 +157,12 @@ pub async fn show(
     access: StoreAccess<Viewer>,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, AppError> {
-    let store = access.store.id();
+    let store = access.store.clone();
     let id = OrderId(path.1);
-    let order =
-        crate::web::db(&access.state, move |conn| db::orders::find(conn, store, id)).await?;
+    let order = crate::web::db(&access.state, move |conn| {
+        crate::app::orders::find(conn, &store, id)
+    })
+    .await?;
     let tz = access.store.timezone.tz();
     let base = access.share_base();
     let view = OrderView::new(&order, tz);
@@ -212,10 +214,10 @@ impl Recent {
     /// Reads them; call inside `web::db`.
     pub fn load(
         conn: &mut db::Conn,
-        store: crate::domain::ids::StoreId,
+        store: &crate::db::stores::Store,
         filter: OrderFilter,
     ) -> diesel::QueryResult<db::paging::Page<db::orders::ListedOrder>> {
-        db::orders::list(conn, store, filter, Cursor::First, RECENT)
+        crate::app::orders::list(conn, store, filter, Cursor::First, RECENT)
     }
 
     pub fn new<R: MinRole>(

@@ -5,7 +5,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::db;
 use crate::db::products::Product;
 use crate::domain::ids::ProductId;
 use crate::domain::money::CurrencyCode;
@@ -54,9 +53,11 @@ struct ListPage {
 }
 
 pub async fn list(access: StoreAccess<Viewer>) -> Result<HttpResponse, AppError> {
-    let store = access.store.id();
-    let products =
-        crate::web::db(&access.state, move |conn| db::products::list(conn, store)).await?;
+    let store = access.store.clone();
+    let products = crate::web::db(&access.state, move |conn| {
+        crate::app::products::list(conn, &store)
+    })
+    .await?;
     let page = ListPage {
         layout: access.layout(Section::Products)?,
         base: access.base_path(),
@@ -141,9 +142,9 @@ fn product_error(e: ProductError) -> AppError {
 use crate::app::products::input_of;
 
 async fn load<R: MinRole>(access: &StoreAccess<R>, id: i64) -> Result<Product, AppError> {
-    let store = access.store.id();
+    let store = access.store.clone();
     crate::web::db(&access.state, move |conn| {
-        db::products::find(conn, store, ProductId(id))
+        crate::app::products::find(conn, &store, ProductId(id)).map_err(product_error)
     })
     .await
 }

@@ -9,7 +9,6 @@ use serde::Deserialize;
 use super::list::CouponOption;
 use super::show::load;
 use crate::app::promotion_codes::{self as use_case, PromoError};
-use crate::db;
 use crate::domain::ids::PromotionCodeId;
 use crate::domain::promotion::PromoInput;
 use crate::error::AppError;
@@ -41,9 +40,9 @@ async fn render(
     form: PromoInput,
     errors: FormErrors,
 ) -> Result<HttpResponse, AppError> {
-    let store = access.store.id();
+    let store = access.store.clone();
     let choices = crate::web::db(&access.state, move |conn| {
-        db::promotion_codes::coupon_choices(conn, store)
+        crate::app::promotion_codes::coupon_choices(conn, &store)
     })
     .await?;
     let page = FormPage {

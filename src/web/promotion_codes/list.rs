@@ -107,11 +107,10 @@ pub async fn list(
         },
         limit: PAGE_SIZE,
     };
-    let store = access.store.id();
-    let now = db::now();
+    let store = access.store.clone();
     let (page, coupons) = crate::web::db(&access.state, move |conn| {
-        let page = db::promotion_codes::list(conn, store, &query, now)?;
-        let coupons = db::promotion_codes::coupon_choices(conn, store)?;
+        let page = crate::app::promotion_codes::list(conn, &store, &query)?;
+        let coupons = crate::app::promotion_codes::coupon_choices(conn, &store)?;
         Ok::<_, db::DbError>((page, coupons))
     })
     .await?;

@@ -32,9 +32,15 @@ struct ShowPage {
 }
 
 pub async fn load<R: MinRole>(access: &StoreAccess<R>, id: i64) -> Result<Promotion, AppError> {
-    let store = access.store.id();
+    let store = access.store.clone();
     crate::web::db(&access.state, move |conn| {
-        db::promotion_codes::find(conn, store, PromotionCodeId(id))
+        crate::app::promotion_codes::find(conn, &store, PromotionCodeId(id)).map_err(|e| match e {
+            crate::app::promotion_codes::PromoError::NotFound => AppError::NotFound,
+            crate::app::promotion_codes::PromoError::Db(e) => e.into(),
+            crate::app::promotion_codes::PromoError::Invalid(errors) => {
+                AppError::BadRequest(errors.summary())
+            }
+        })
     })
     .await
 }
@@ -45,11 +51,11 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let promo = load(&access, path.1).await?;
     let id = promo.id();
-    let store = access.store.id();
+    let store = access.store.clone();
     let filter = OrderFilter::Promotion(id);
     let (events, orders) = crate::web::db(&access.state, move |conn| {
-        let events = db::promotion_codes::events(conn, id)?;
-        let orders = Recent::load(conn, store, filter)?;
+        let events = crate::app::promotion_codes::events(conn, id)?;
+        let orders = Recent::load(conn, &store, filter)?;
         Ok::<_, db::DbError>((events, orders))
     })
     .await?;

@@ -8,7 +8,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::form::{Choices, StoreForm};
-use crate::db;
 use crate::db::stores::Store;
 use crate::domain::role::Role;
 use crate::error::AppError;
@@ -29,7 +28,7 @@ pub struct PickerPage {
 pub async fn show(user: CurrentUser) -> Result<PickerPage, AppError> {
     let id = user.user.id();
     let stores = crate::web::db(&user.state, move |conn| {
-        db::stores::list_for_member(conn, id)
+        crate::app::stores::list_for_member(conn, id)
     })
     .await?;
     Ok(PickerPage {
