@@ -1,6 +1,7 @@
 //! The reads behind a checkout: the code a customer typed, resolved to the
 //! coupon behind it (SPEC section 6), and what is known of the buyer.
 
+use crate::domain::status::OrderStatus;
 use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 use diesel::prelude::*;
@@ -165,11 +166,8 @@ pub fn resolve(
         .first(conn)
         .optional()?;
     if let Some((id, set, coupon, code, state)) = set_code {
-        let state = match state.as_str() {
-            "unused" => SetCodeState::Unused,
-            "used" => SetCodeState::Used,
-            _ => SetCodeState::Archived,
-        };
+        let state = SetCodeState::try_from(state)
+            .map_err(|e| diesel::result::Error::DeserializationError(e.into()))?;
         let coupon = super::coupons::find(conn, store, CouponId(coupon))?;
         let via = Via::SetCode {
             id,
@@ -230,7 +228,7 @@ pub fn used_coupon(conn: &mut Conn, customer: i64, coupon: CouponId) -> QueryRes
     let found: Option<i64> = orders::table
         .filter(orders::customer_id.eq(customer))
         .filter(orders::coupon_id.eq(coupon.0))
-        .filter(orders::status.eq("paid"))
+        .filter(orders::status.eq(OrderStatus::Paid.as_str()))
         .select(orders::id)
         .first(conn)
         .optional()?;

@@ -2,6 +2,7 @@
 //! codes later): who holds a text, and a per-store lock so that two writers
 //! cannot both see a text as free.
 
+use crate::domain::status::SetCodeState;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -42,7 +43,7 @@ fn set_code_holding(conn: &mut Conn, store: StoreId, normal: &str) -> QueryResul
     set_codes::table
         .filter(set_codes::store_id.eq(store.0))
         .filter(set_codes::normal.eq(normal))
-        .filter(set_codes::state.eq("unused"))
+        .filter(set_codes::state.eq(SetCodeState::Unused.as_str()))
         .select(set_codes::code)
         .first(conn)
         .optional()

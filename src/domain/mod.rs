@@ -19,6 +19,7 @@ pub mod promotion;
 pub mod redemption;
 pub mod role;
 pub mod states;
+pub mod status;
 pub mod store;
 pub mod text;
 pub mod throttle;

@@ -153,13 +153,7 @@ pub struct PromotionFacts {
     pub minimum: Option<(i64, CurrencyCode)>,
 }
 
-/// A set code's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SetCodeState {
-    Unused,
-    Used,
-    Archived,
-}
+pub use super::status::SetCodeState;
 
 /// Which code the customer typed.
 #[derive(Debug, Clone)]

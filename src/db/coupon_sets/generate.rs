@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 
+use crate::domain::status::{SetCodeState, SetStatus};
 use diesel::prelude::*;
 
 use crate::db::schema::{coupon_sets, coupons, promotion_codes, set_codes};
@@ -86,7 +87,7 @@ pub fn batch(conn: &mut Conn, run: &Run, n: usize) -> Result<usize, DbError> {
                         set_codes::set_id.eq(run.set.0),
                         set_codes::code.eq(code),
                         set_codes::normal.eq(normal),
-                        set_codes::state.eq("unused"),
+                        set_codes::state.eq(SetCodeState::Unused.as_str()),
                         set_codes::generation.eq(run.generation),
                     )
                 })
@@ -151,7 +152,7 @@ fn run_batches(conn: &mut Conn, run: &Run) -> Result<(), DbError> {
     match result {
         Ok(()) => {
             diesel::update(coupon_sets::table.find(run.set.0))
-                .set(coupon_sets::status.eq("ready"))
+                .set(coupon_sets::status.eq(SetStatus::Ready.as_str()))
                 .execute(conn)?;
             Ok(())
         }
@@ -174,12 +175,12 @@ pub fn abandon(
             set_codes::table
                 .filter(set_codes::set_id.eq(set.0))
                 .filter(set_codes::generation.eq(generation))
-                .filter(set_codes::state.eq("unused")),
+                .filter(set_codes::state.eq(SetCodeState::Unused.as_str())),
         )
         .execute(conn)?;
         diesel::update(coupon_sets::table.find(set.0))
             .set((
-                coupon_sets::status.eq("failed"),
+                coupon_sets::status.eq(SetStatus::Failed.as_str()),
                 coupon_sets::error.eq(Some(format!("Generation failed and was undone: {why}."))),
                 coupon_sets::total_codes.eq(coupon_sets::total_codes - removed as i64),
                 coupon_sets::generated.eq(0),

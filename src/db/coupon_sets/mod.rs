@@ -13,6 +13,8 @@ pub use write::{
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::status::{SetCodeState, SetStatus};
+
 use super::Conn;
 use super::paging::{Cursor, Page, page};
 use super::schema::{coupon_sets, set_codes};
@@ -26,7 +28,8 @@ pub struct SetRow {
     pub name: String,
     pub prefix: String,
     pub code_length: i64,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: SetStatus,
     pub generation: i64,
     pub requested: i64,
     pub generated: i64,
@@ -47,7 +50,7 @@ impl SetRow {
     }
 
     pub fn generating(&self) -> bool {
-        self.status == "generating"
+        self.status == SetStatus::Generating
     }
 }
 
@@ -56,7 +59,8 @@ impl SetRow {
 pub struct CodeRow {
     pub id: i64,
     pub code: String,
-    pub state: String,
+    #[diesel(deserialize_as = String)]
+    pub state: SetCodeState,
     pub used_at: Option<NaiveDateTime>,
     pub order_id: Option<i64>,
 }
@@ -156,7 +160,7 @@ pub fn export_chunk(
 /// the codes of the interrupted run, so no half set remains.
 pub fn fail_interrupted(conn: &mut Conn) -> QueryResult<usize> {
     let stuck: Vec<SetRow> = coupon_sets::table
-        .filter(coupon_sets::status.eq("generating"))
+        .filter(coupon_sets::status.eq(SetStatus::Generating.as_str()))
         .select(SetRow::as_select())
         .load(conn)?;
     for set in &stuck {

@@ -1,6 +1,7 @@
 //! Coupon set writes. Generation itself is in `generate`; these open a run
 //! (the set says "generating") or end a set's codes.
 
+use crate::domain::status::{SetCodeState, SetStatus};
 use diesel::prelude::*;
 
 use super::generate::Run;
@@ -66,7 +67,7 @@ pub fn create(conn: &mut Conn, store: StoreId, draft: &SetDraft) -> Result<Run, 
                 coupon_sets::name.eq(&draft.name),
                 coupon_sets::prefix.eq(&draft.prefix),
                 coupon_sets::code_length.eq(i64::from(draft.code_length)),
-                coupon_sets::status.eq("generating"),
+                coupon_sets::status.eq(SetStatus::Generating.as_str()),
                 coupon_sets::generation.eq(1),
                 coupon_sets::requested.eq(draft.count as i64),
                 coupon_sets::generated.eq(0),
@@ -112,7 +113,7 @@ pub fn add_codes(
         let generation = set.generation + 1;
         diesel::update(coupon_sets::table.find(id.0))
             .set((
-                coupon_sets::status.eq("generating"),
+                coupon_sets::status.eq(SetStatus::Generating.as_str()),
                 coupon_sets::generation.eq(generation),
                 coupon_sets::requested.eq(count as i64),
                 coupon_sets::generated.eq(0),
@@ -136,15 +137,15 @@ fn end_codes(conn: &mut Conn, set: CouponSetId) -> QueryResult<()> {
     let deleted = diesel::delete(
         set_codes::table
             .filter(set_codes::set_id.eq(set.0))
-            .filter(set_codes::state.eq("unused")),
+            .filter(set_codes::state.eq(SetCodeState::Unused.as_str())),
     )
     .execute(conn)? as i64;
     let archived = diesel::update(
         set_codes::table
             .filter(set_codes::set_id.eq(set.0))
-            .filter(set_codes::state.eq("used")),
+            .filter(set_codes::state.eq(SetCodeState::Used.as_str())),
     )
-    .set(set_codes::state.eq("archived"))
+    .set(set_codes::state.eq(SetCodeState::Archived.as_str()))
     .execute(conn)? as i64;
     diesel::update(coupon_sets::table.find(set.0))
         .set((
@@ -272,7 +273,7 @@ pub fn import(
                         set_codes::set_id.eq(id.0),
                         set_codes::code.eq(code.text.clone()),
                         set_codes::normal.eq(code.normal.clone()),
-                        set_codes::state.eq("unused"),
+                        set_codes::state.eq(SetCodeState::Unused.as_str()),
                         set_codes::generation.eq(set.generation),
                     ));
                 }

@@ -14,6 +14,7 @@ use super::Conn;
 use super::paging::{Cursor, Page, page};
 use super::schema::{checkout_attempts, customers, order_lines, orders, set_codes, users};
 use crate::domain::ids::{CouponId, CouponSetId, CustomerId, OrderId, PromotionCodeId, StoreId};
+use crate::domain::status::OrderStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = orders)]
@@ -31,7 +32,8 @@ pub struct OrderRow {
     pub set_code_id: Option<i64>,
     pub discount_text: String,
     pub schedule: String,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: OrderStatus,
     pub refunded_at: Option<NaiveDateTime>,
     pub refunded_by: Option<i64>,
     pub created_at: NaiveDateTime,
@@ -45,7 +47,7 @@ impl OrderRow {
     }
 
     pub fn refunded(&self) -> bool {
-        self.status == "refunded"
+        self.status == OrderStatus::Refunded
     }
 }
 

@@ -7,6 +7,7 @@
 //! set — here and in refunds, so concurrent transactions cannot deadlock;
 //! the new order's own rows (not shared) are written before the shared ones.
 
+use crate::domain::status::{OrderStatus, SetCodeState};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -174,10 +175,10 @@ fn use_set_code(
     let updated = diesel::update(
         set_codes::table
             .filter(set_codes::id.eq(id))
-            .filter(set_codes::state.eq("unused")),
+            .filter(set_codes::state.eq(SetCodeState::Unused.as_str())),
     )
     .set((
-        set_codes::state.eq("used"),
+        set_codes::state.eq(SetCodeState::Used.as_str()),
         set_codes::used_at.eq(Some(at)),
         set_codes::order_id.eq(Some(order.0)),
     ))
@@ -188,10 +189,12 @@ fn use_set_code(
             .select(set_codes::state)
             .first(conn)
             .optional()?;
-        return Err(PlaceError::Refused(match state.as_deref() {
-            Some("used") => Refusal::SetCodeUsed,
-            _ => Refusal::SetCodeArchived,
-        }));
+        return Err(PlaceError::Refused(
+            match state.as_deref().and_then(SetCodeState::parse) {
+                Some(SetCodeState::Used) => Refusal::SetCodeUsed,
+                _ => Refusal::SetCodeArchived,
+            },
+        ));
     }
     diesel::update(coupon_sets::table.filter(coupon_sets::id.eq(set)))
         .set(coupon_sets::used_codes.eq(coupon_sets::used_codes + 1))
@@ -236,7 +239,7 @@ pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<OrderI
                 orders::set_code_id.eq(set_code.map(|(id, _)| id)),
                 orders::discount_text.eq(applied.map(|a| a.label.as_str()).unwrap_or("")),
                 orders::schedule.eq(quote.schedule.join("\n")),
-                orders::status.eq("paid"),
+                orders::status.eq(OrderStatus::Paid.as_str()),
                 orders::created_at.eq(at),
                 orders::external_id.eq(order.external_id),
                 orders::metadata.eq(order.metadata),

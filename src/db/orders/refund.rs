@@ -3,6 +3,7 @@
 //! customer may use a once-per-customer coupon again — and the coupon's log
 //! records it. Rows are locked in the order `place` uses.
 
+use crate::domain::status::{OrderStatus, SetCodeState};
 use diesel::prelude::*;
 
 use super::super::schema::{
@@ -20,10 +21,10 @@ pub fn refund(conn: &mut Conn, store: StoreId, id: OrderId, user: Actor) -> Quer
         let refunded = diesel::update(
             orders::table
                 .filter(orders::id.eq(id.0))
-                .filter(orders::status.eq("paid")),
+                .filter(orders::status.eq(OrderStatus::Paid.as_str())),
         )
         .set((
-            orders::status.eq("refunded"),
+            orders::status.eq(OrderStatus::Refunded.as_str()),
             orders::refunded_at.eq(Some(at)),
             orders::refunded_by.eq(user.user()),
             orders::refunded_by_api_key.eq(user.api_key()),
@@ -65,7 +66,7 @@ pub fn refund(conn: &mut Conn, store: StoreId, id: OrderId, user: Actor) -> Quer
         if let Some(code) = row.set_code_id {
             let set: Option<i64> = set_codes::table
                 .filter(set_codes::id.eq(code))
-                .filter(set_codes::state.eq("used"))
+                .filter(set_codes::state.eq(SetCodeState::Used.as_str()))
                 .filter(set_codes::order_id.eq(id.0))
                 .select(set_codes::set_id)
                 .first(conn)
@@ -73,7 +74,7 @@ pub fn refund(conn: &mut Conn, store: StoreId, id: OrderId, user: Actor) -> Quer
             if let Some(set) = set {
                 diesel::update(set_codes::table.filter(set_codes::id.eq(code)))
                     .set((
-                        set_codes::state.eq("unused"),
+                        set_codes::state.eq(SetCodeState::Unused.as_str()),
                         set_codes::used_at.eq(None::<chrono::NaiveDateTime>),
                         set_codes::order_id.eq(None::<i64>),
                     ))

@@ -52,7 +52,7 @@ struct CodeObject {
     object: &'static str,
     id: i64,
     code: String,
-    state: String,
+    state: &'static str,
     used_at: Option<String>,
     order_id: Option<i64>,
 }
@@ -223,7 +223,7 @@ pub async fn codes(
         object: "set_code",
         id: c.id,
         code: c.code,
-        state: c.state,
+        state: c.state.as_str(),
         used_at: c.used_at.map(time),
         order_id: c.order_id,
     })))

@@ -165,7 +165,7 @@ pub struct CouponSetObject {
     pub prefix: String,
     pub code_length: i64,
     /// `generating`, `ready` or `failed`.
-    pub status: String,
+    pub status: &'static str,
     /// Codes generated of those requested by the running generation.
     pub progress: Progress,
     pub total_codes: i64,
@@ -193,7 +193,7 @@ impl CouponSetObject {
                 generated: s.generated,
                 requested: s.requested,
             },
-            status: s.status,
+            status: s.status.as_str(),
             name: s.name,
             prefix: s.prefix,
             code_length: s.code_length,
@@ -244,7 +244,7 @@ pub struct OrderObject {
     pub id: i64,
     pub email: String,
     /// `paid` or `refunded`.
-    pub status: String,
+    pub status: &'static str,
     pub currency: String,
     pub subtotal: i64,
     pub discount: i64,
@@ -265,7 +265,7 @@ impl OrderObject {
             object: "order",
             id: row.id,
             email: o.email,
-            status: row.status,
+            status: row.status.as_str(),
             currency: row.currency,
             subtotal: row.subtotal,
             discount: row.discount,

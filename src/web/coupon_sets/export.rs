@@ -55,7 +55,7 @@ pub async fn codes_csv(
                 text.push_str(&format!(
                     "{},{},{},{},{}\n",
                     cell(&r.code),
-                    cell(&r.state),
+                    cell(r.state.as_str()),
                     used_at,
                     order,
                     cell(&share_url(&base, &slug, &r.code))

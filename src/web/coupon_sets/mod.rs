@@ -82,7 +82,7 @@ impl SetView {
             id: s.id,
             name: s.name.clone(),
             coupon_id: s.coupon_id,
-            status: s.status.clone(),
+            status: s.status.as_str().to_string(),
             total: s.total_codes,
             used: s.used_codes,
             unused: s.unused_codes(),
@@ -249,7 +249,7 @@ pub fn code_views<R: MinRole>(access: &StoreAccess<R>, rows: &[CodeRow]) -> Vec<
     rows.iter()
         .map(|c| CodeView {
             code: c.code.clone(),
-            state: c.state.clone(),
+            state: c.state.as_str().to_string(),
             used_at: c.used_at.map(|t| time::display(t, tz)).unwrap_or_default(),
             order_id: c.order_id.map(|o| o.to_string()).unwrap_or_default(),
             share_url: share_url(&base, &access.store.slug, &c.code),
