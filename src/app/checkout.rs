@@ -302,6 +302,7 @@ pub fn refund(
     store: StoreId,
     order: OrderId,
     user: Actor,
+    reason: Option<&str>,
 ) -> diesel::QueryResult<bool> {
-    db::orders::refund(conn, store, order, user)
+    db::orders::refund(conn, store, order, user, reason)
 }

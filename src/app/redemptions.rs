@@ -249,8 +249,9 @@ pub fn rollback(
     store: &Store,
     id: OrderId,
     key: ApiKeyId,
+    reason: Option<&str>,
 ) -> Result<Order, DbError> {
-    checkout::refund(conn, store.id(), id, Actor::ApiKey(key))?;
+    checkout::refund(conn, store.id(), id, Actor::ApiKey(key), reason)?;
     db::orders::find(conn, store.id(), id)
 }
 

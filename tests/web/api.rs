@@ -593,6 +593,9 @@ db_tests! {
         let page = app.get(&format!("/admin/s/acme/orders/{id}")).await;
         page.assert_status(200);
         assert!(page.body.contains("Refunded") || page.body.contains("refunded"));
+        let log = app.get(&format!("/admin/s/acme/coupons/{}", coupon["id"])).await;
+        assert!(log.body.contains("reason: cart abandoned"), "the rollback's reason is in the coupon's log");
+        assert!(log.body.contains("API key “Shop server”"));
     }
 
     async fn the_openapi_document_lists_every_route(app) {

@@ -14,7 +14,14 @@ use super::super::{Conn, now};
 use crate::domain::ids::{Actor, CouponId, OrderId, StoreId};
 
 /// Refunds a paid order; `false` when it was refunded already.
-pub fn refund(conn: &mut Conn, store: StoreId, id: OrderId, user: Actor) -> QueryResult<bool> {
+/// `reason` (the API's rollback reason) goes into the coupon's log.
+pub fn refund(
+    conn: &mut Conn,
+    store: StoreId,
+    id: OrderId,
+    user: Actor,
+    reason: Option<&str>,
+) -> QueryResult<bool> {
     super::super::write_transaction(conn, |conn| {
         let order = super::find(conn, store, id)?;
         let at = now();
@@ -91,6 +98,9 @@ pub fn refund(conn: &mut Conn, store: StoreId, id: OrderId, user: Actor) -> Quer
                     row.code.clone().unwrap_or_default()
                 ));
             }
+        }
+        if let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) {
+            detail.push_str(&format!("; reason: {reason}"));
         }
         diesel::delete(
             coupon_customer_redemptions::table

@@ -300,19 +300,33 @@ pub async fn rollback(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = OrderId(path_id(&path)?);
+    let mut reason = None;
     if !body.is_empty() {
         let parsed: RollbackBody = serde_json::from_slice(&body).map_err(|e| {
             ApiError::bad_request(format!("The body is not valid JSON for this request: {e}."))
         })?;
-        if parsed.reason.is_some_and(|r| r.chars().count() > 500) {
+        if parsed
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.chars().count() > 500 || r.chars().any(char::is_control))
+        {
             return Err(ApiError::invalid_param(
                 "reason",
-                "Use at most 500 characters.",
+                "Use at most 500 characters, without control characters.",
             ));
         }
+        reason = parsed.reason;
     }
     let order = api
-        .db(move |conn, store| Ok(use_case::rollback(conn, store, id, store.key())?))
+        .db(move |conn, store| {
+            Ok(use_case::rollback(
+                conn,
+                store,
+                id,
+                store.key(),
+                reason.as_deref(),
+            )?)
+        })
         .await?;
     Ok(super::ok(&RedemptionObject::new(&order)))
 }

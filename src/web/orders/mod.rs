@@ -187,7 +187,7 @@ pub async fn refund(
     let user = access.actor();
     let id = OrderId(path.1);
     let refunded = crate::web::db(&access.state, move |conn| {
-        crate::app::checkout::refund(conn, store, id, user)
+        crate::app::checkout::refund(conn, store, id, user, None)
     })
     .await?;
     let message = if refunded {
