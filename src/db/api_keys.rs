@@ -40,12 +40,12 @@ pub fn insert(conn: &mut Conn, store: StoreId, key: &NewKey) -> QueryResult<ApiK
     super::write_transaction(conn, |conn| {
         diesel::insert_into(api_keys::table)
             .values((
-                api_keys::store_id.eq(store.0),
+                api_keys::store_id.eq(store),
                 api_keys::name.eq(key.name),
                 api_keys::scope.eq(key.scope),
                 api_keys::prefix.eq(key.prefix),
                 api_keys::key_hash.eq(key.key_hash),
-                api_keys::created_by.eq(Some(key.created_by.0)),
+                api_keys::created_by.eq(Some(key.created_by)),
                 api_keys::created_at.eq(now()),
             ))
             .execute(conn)?;
@@ -56,7 +56,7 @@ pub fn insert(conn: &mut Conn, store: StoreId, key: &NewKey) -> QueryResult<ApiK
 /// The store's keys, newest first, revoked ones included.
 pub fn list(conn: &mut Conn, store: StoreId) -> QueryResult<Vec<ApiKeyRow>> {
     api_keys::table
-        .filter(api_keys::store_id.eq(store.0))
+        .filter(api_keys::store_id.eq(store))
         .select(ApiKeyRow::as_select())
         .order(api_keys::id.desc())
         .load(conn)
@@ -66,8 +66,8 @@ pub fn list(conn: &mut Conn, store: StoreId) -> QueryResult<Vec<ApiKeyRow>> {
 pub fn revoke(conn: &mut Conn, store: StoreId, id: ApiKeyId) -> QueryResult<bool> {
     diesel::update(
         api_keys::table
-            .filter(api_keys::store_id.eq(store.0))
-            .filter(api_keys::id.eq(id.0))
+            .filter(api_keys::store_id.eq(store))
+            .filter(api_keys::id.eq(id))
             .filter(api_keys::revoked_at.is_null()),
     )
     .set(api_keys::revoked_at.eq(Some(now())))
@@ -91,7 +91,7 @@ pub fn find_live(conn: &mut Conn, key_hash: &str) -> QueryResult<Option<(ApiKeyR
 pub fn touch(conn: &mut Conn, id: ApiKeyId, at: NaiveDateTime) -> QueryResult<()> {
     let stale = at - chrono::Duration::minutes(1);
     diesel::update(
-        api_keys::table.filter(api_keys::id.eq(id.0)).filter(
+        api_keys::table.filter(api_keys::id.eq(id)).filter(
             api_keys::last_used_at
                 .is_null()
                 .or(api_keys::last_used_at.lt(stale)),

@@ -59,7 +59,7 @@ fn coupon_by_code(
     deleted: bool,
 ) -> QueryResult<Option<i64>> {
     let query = coupons::table
-        .filter(coupons::store_id.eq(store.0))
+        .filter(coupons::store_id.eq(store))
         .filter(coupons::code.eq(code))
         .select(coupons::id)
         .order(coupons::id.desc());
@@ -86,7 +86,7 @@ fn promotion(
     now: NaiveDateTime,
 ) -> QueryResult<Option<super::promotion_codes::Promotion>> {
     let ids: Vec<i64> = promotion_codes::table
-        .filter(promotion_codes::store_id.eq(store.0))
+        .filter(promotion_codes::store_id.eq(store))
         .filter(promotion_codes::normal.eq(normal))
         .filter(promotion_codes::deleted_at.is_null())
         .select(promotion_codes::id)
@@ -154,7 +154,7 @@ pub fn resolve(
     }
     let set_code: Option<(i64, i64, i64, String, String)> = set_codes::table
         .inner_join(coupon_sets::table)
-        .filter(set_codes::store_id.eq(store.0))
+        .filter(set_codes::store_id.eq(store))
         .filter(set_codes::normal.eq(&normal))
         .select((
             set_codes::id,
@@ -181,7 +181,7 @@ pub fn resolve(
         return applied(conn, coupon, typed.to_string(), Via::Coupon, tz).map(Ok);
     }
     let near_miss: Option<i64> = coupons::table
-        .filter(coupons::store_id.eq(store.0))
+        .filter(coupons::store_id.eq(store))
         .filter(coupons::deleted_at.is_null())
         .filter(upper(coupons::code).eq(typed.to_uppercase()))
         .select(coupons::id)
@@ -206,7 +206,7 @@ pub fn buyer(
         return Ok(Buyer::default());
     };
     let customer: Option<(i64, i64)> = customers::table
-        .filter(customers::store_id.eq(store.0))
+        .filter(customers::store_id.eq(store))
         .filter(customers::email.eq(email.as_str()))
         .select((customers::id, customers::orders_count))
         .first(conn)
@@ -227,7 +227,7 @@ pub fn buyer(
 pub fn used_coupon(conn: &mut Conn, customer: i64, coupon: CouponId) -> QueryResult<bool> {
     let found: Option<i64> = orders::table
         .filter(orders::customer_id.eq(customer))
-        .filter(orders::coupon_id.eq(coupon.0))
+        .filter(orders::coupon_id.eq(coupon))
         .filter(orders::status.eq(OrderStatus::Paid.as_str()))
         .select(orders::id)
         .first(conn)

@@ -41,7 +41,7 @@ pub enum Clash {
 /// An unused set code with this normal form.
 fn set_code_holding(conn: &mut Conn, store: StoreId, normal: &str) -> QueryResult<Option<String>> {
     set_codes::table
-        .filter(set_codes::store_id.eq(store.0))
+        .filter(set_codes::store_id.eq(store))
         .filter(set_codes::normal.eq(normal))
         .filter(set_codes::state.eq(SetCodeState::Unused.as_str()))
         .select(set_codes::code)
@@ -56,7 +56,7 @@ pub fn coupon_holding(
     normal: &str,
 ) -> QueryResult<Option<String>> {
     coupons::table
-        .filter(coupons::store_id.eq(store.0))
+        .filter(coupons::store_id.eq(store))
         .filter(coupons::deleted_at.is_null())
         .filter(upper(coupons::code).eq(normal))
         .select(coupons::code)
@@ -75,7 +75,7 @@ fn live_promotions(
 ) -> QueryResult<Vec<(String, bool)>> {
     let rows: Vec<(i64, String, Option<String>)> = promotion_codes::table
         .inner_join(coupons::table)
-        .filter(promotion_codes::store_id.eq(store.0))
+        .filter(promotion_codes::store_id.eq(store))
         .filter(promotion_codes::normal.eq(normal))
         .filter(promotion_codes::deleted_at.is_null())
         .filter(promotion_codes::active.eq(true))

@@ -33,7 +33,7 @@ pub fn list(
         return Ok(Page::empty());
     }
     let mut query = customers::table
-        .filter(customers::store_id.eq(store.0))
+        .filter(customers::store_id.eq(store))
         .select(Customer::as_select())
         .limit(limit + 1)
         .into_boxed();
@@ -60,7 +60,7 @@ pub fn list(
 pub fn create(conn: &mut Conn, store: StoreId, email: &Email) -> QueryResult<bool> {
     let inserted = crate::on_backend!(conn, c => diesel::insert_into(customers::table)
         .values((
-            customers::store_id.eq(store.0),
+            customers::store_id.eq(store),
             customers::email.eq(email.as_str()),
             customers::orders_count.eq(0i64),
             customers::created_at.eq(now()),
@@ -77,7 +77,7 @@ pub fn find_by_email(
     email: &Email,
 ) -> QueryResult<Option<Customer>> {
     customers::table
-        .filter(customers::store_id.eq(store.0))
+        .filter(customers::store_id.eq(store))
         .filter(customers::email.eq(email.as_str()))
         .select(Customer::as_select())
         .first(conn)

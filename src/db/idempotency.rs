@@ -33,12 +33,12 @@ pub fn claim(
 ) -> Result<Claim, DbError> {
     let at = now();
     let row = idem::table
-        .filter(idem::store_id.eq(store.0))
+        .filter(idem::store_id.eq(store))
         .filter(idem::idempotency_key.eq(key));
     let insert = |conn: &mut Conn| {
         diesel::insert_into(idem::table)
             .values((
-                idem::store_id.eq(store.0),
+                idem::store_id.eq(store),
                 idem::idempotency_key.eq(key),
                 idem::request_hash.eq(request_hash),
                 idem::created_at.eq(at),
@@ -91,7 +91,7 @@ pub fn finish_in(
 ) -> Result<(), DbError> {
     diesel::update(
         idem::table
-            .filter(idem::store_id.eq(store.0))
+            .filter(idem::store_id.eq(store))
             .filter(idem::idempotency_key.eq(key)),
     )
     .set((
@@ -106,7 +106,7 @@ pub fn finish_in(
 pub fn abandon(conn: &mut Conn, store: StoreId, key: &str) -> Result<(), DbError> {
     diesel::delete(
         idem::table
-            .filter(idem::store_id.eq(store.0))
+            .filter(idem::store_id.eq(store))
             .filter(idem::idempotency_key.eq(key))
             .filter(idem::status.is_null()),
     )

@@ -49,18 +49,18 @@ pub struct NewInvitation<'a> {
 pub fn replace(conn: &mut Conn, new: &NewInvitation) -> QueryResult<()> {
     diesel::delete(
         invitations::table
-            .filter(invitations::store_id.eq(new.store.0))
+            .filter(invitations::store_id.eq(new.store))
             .filter(invitations::email.eq(new.email.as_str()))
             .filter(invitations::accepted_at.is_null()),
     )
     .execute(conn)?;
     diesel::insert_into(invitations::table)
         .values((
-            invitations::store_id.eq(new.store.0),
+            invitations::store_id.eq(new.store),
             invitations::email.eq(new.email.as_str()),
             invitations::role.eq(new.role.as_str()),
             invitations::token_hash.eq(new.token_hash),
-            invitations::invited_by.eq(new.invited_by.0),
+            invitations::invited_by.eq(new.invited_by),
             invitations::created_at.eq(new.now),
             invitations::expires_at.eq(new.expires_at),
         ))
@@ -120,7 +120,7 @@ pub fn mark_accepted(
     )
     .set((
         invitations::accepted_at.eq(now),
-        invitations::accepted_by.eq(user.0),
+        invitations::accepted_by.eq(user),
     ))
     .execute(conn)
     .map(|n| n == 1)
@@ -133,7 +133,7 @@ pub fn pending(
     now: NaiveDateTime,
 ) -> Result<Vec<Pending>, DbError> {
     let rows: Vec<(i64, String, String, NaiveDateTime)> = invitations::table
-        .filter(invitations::store_id.eq(store.0))
+        .filter(invitations::store_id.eq(store))
         .filter(invitations::accepted_at.is_null())
         .filter(invitations::expires_at.gt(now))
         .select((
@@ -161,7 +161,7 @@ pub fn revoke(conn: &mut Conn, store: StoreId, id: i64) -> QueryResult<bool> {
     diesel::delete(
         invitations::table
             .find(id)
-            .filter(invitations::store_id.eq(store.0))
+            .filter(invitations::store_id.eq(store))
             .filter(invitations::accepted_at.is_null()),
     )
     .execute(conn)

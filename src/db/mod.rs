@@ -9,6 +9,7 @@ pub mod coupons;
 pub mod customers;
 pub mod events;
 pub mod idempotency;
+pub mod ids;
 pub mod invitations;
 pub mod login_failures;
 pub mod orders;

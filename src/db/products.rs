@@ -46,7 +46,7 @@ impl Product {
 /// Every product of the store: active ones first, then by name.
 pub fn list(conn: &mut Conn, store: StoreId) -> QueryResult<Vec<Product>> {
     let mut all: Vec<Product> = products::table
-        .filter(products::store_id.eq(store.0))
+        .filter(products::store_id.eq(store))
         .select(Product::as_select())
         .order((products::name.asc(), products::id.asc()))
         .load(conn)?;
@@ -56,8 +56,8 @@ pub fn list(conn: &mut Conn, store: StoreId) -> QueryResult<Vec<Product>> {
 
 pub fn find(conn: &mut Conn, store: StoreId, id: ProductId) -> QueryResult<Product> {
     products::table
-        .filter(products::store_id.eq(store.0))
-        .filter(products::id.eq(id.0))
+        .filter(products::store_id.eq(store))
+        .filter(products::id.eq(id))
         .select(Product::as_select())
         .first(conn)
 }
@@ -66,7 +66,7 @@ pub fn insert(conn: &mut Conn, store: StoreId, draft: &ProductDraft) -> QueryRes
     super::write_transaction(conn, |conn| {
         diesel::insert_into(products::table)
             .values((
-                products::store_id.eq(store.0),
+                products::store_id.eq(store),
                 products::name.eq(&draft.name),
                 products::price.eq(draft.price),
                 products::currency.eq(draft.currency.code()),
@@ -87,8 +87,8 @@ pub fn update(
 ) -> QueryResult<()> {
     let updated = diesel::update(
         products::table
-            .filter(products::store_id.eq(store.0))
-            .filter(products::id.eq(id.0)),
+            .filter(products::store_id.eq(store))
+            .filter(products::id.eq(id)),
     )
     .set((
         products::name.eq(&draft.name),
@@ -113,8 +113,8 @@ pub fn set_archived(
 ) -> QueryResult<()> {
     let updated = diesel::update(
         products::table
-            .filter(products::store_id.eq(store.0))
-            .filter(products::id.eq(id.0)),
+            .filter(products::store_id.eq(store))
+            .filter(products::id.eq(id)),
     )
     .set(products::archived_at.eq(archived.then(now)))
     .execute(conn)?;

@@ -21,7 +21,7 @@ pub fn store_id(conn: &mut Conn, slug: &str) -> QueryResult<StoreId> {
 /// The id of the store's newest coupon.
 pub fn newest_coupon(conn: &mut Conn, store: StoreId) -> QueryResult<i64> {
     coupons::table
-        .filter(coupons::store_id.eq(store.0))
+        .filter(coupons::store_id.eq(store))
         .select(coupons::id)
         .order(coupons::id.desc())
         .first(conn)
@@ -32,7 +32,7 @@ pub fn newest_coupon(conn: &mut Conn, store: StoreId) -> QueryResult<i64> {
 /// some archived, some scheduled, some expired. Returns how many were added.
 pub fn coupons(conn: &mut Conn, store: StoreId, count: usize) -> QueryResult<usize> {
     let start: i64 = coupons::table
-        .filter(coupons::store_id.eq(store.0))
+        .filter(coupons::store_id.eq(store))
         .filter(coupons::code.like("SEED%"))
         .count()
         .get_result(conn)?;
@@ -51,7 +51,7 @@ pub fn coupons(conn: &mut Conn, store: StoreId, count: usize) -> QueryResult<usi
                         _ => ("repeating", Some(n % 12 + 1)),
                     };
                     (
-                        coupons::store_id.eq(store.0),
+                        coupons::store_id.eq(store),
                         coupons::code.eq(format!("SEED{n:07}")),
                         coupons::name.eq(Some(format!("Seeded coupon {n}"))),
                         coupons::discount_type.eq(if value { "value" } else { "percent" }),
@@ -110,7 +110,7 @@ pub fn promotion_codes(
                     sample.push(text.clone());
                 }
                 rows.push((
-                    pc::store_id.eq(store.0),
+                    pc::store_id.eq(store),
                     pc::coupon_id.eq(coupon),
                     pc::normal.eq(text.clone()),
                     pc::code.eq(text),

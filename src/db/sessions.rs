@@ -24,7 +24,7 @@ pub fn create(conn: &mut Conn, id: &str, user: UserId) -> QueryResult<()> {
     diesel::insert_into(staff_sessions::table)
         .values((
             staff_sessions::id.eq(id),
-            staff_sessions::user_id.eq(user.0),
+            staff_sessions::user_id.eq(user),
             staff_sessions::created_at.eq(now),
             staff_sessions::last_seen_at.eq(now),
         ))
@@ -73,5 +73,5 @@ pub fn end(conn: &mut Conn, id: &str) -> QueryResult<()> {
 
 /// Ends every session of `user` (password changed, membership removed).
 pub fn end_all(conn: &mut Conn, user: UserId) -> QueryResult<usize> {
-    diesel::delete(staff_sessions::table.filter(staff_sessions::user_id.eq(user.0))).execute(conn)
+    diesel::delete(staff_sessions::table.filter(staff_sessions::user_id.eq(user))).execute(conn)
 }

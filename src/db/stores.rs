@@ -87,7 +87,7 @@ pub fn update(conn: &mut Conn, id: StoreId, fields: &StoreFields) -> Result<(), 
         if slug_taken(conn, &fields.slug, Some(id))? {
             return Err(StoreWriteError::SlugTaken);
         }
-        diesel::update(stores::table.find(id.0))
+        diesel::update(stores::table.find(id))
             .set((
                 stores::slug.eq(fields.slug.as_str()),
                 stores::name.eq(fields.name.as_str()),
@@ -125,7 +125,7 @@ pub fn find_for_member(
     let row: Option<(Store, String)> = stores::table
         .inner_join(memberships::table)
         .filter(stores::slug.eq(slug))
-        .filter(memberships::user_id.eq(user.0))
+        .filter(memberships::user_id.eq(user))
         .select((Store::as_select(), memberships::role))
         .first(conn)
         .optional()?;
@@ -137,7 +137,7 @@ pub fn find_for_member(
 pub fn list_for_member(conn: &mut Conn, user: UserId) -> QueryResult<Vec<(Store, Role)>> {
     let rows: Vec<(Store, String)> = stores::table
         .inner_join(memberships::table)
-        .filter(memberships::user_id.eq(user.0))
+        .filter(memberships::user_id.eq(user))
         .select((Store::as_select(), memberships::role))
         .order((stores::name.asc(), stores::id.asc()))
         .load(conn)?;
@@ -157,7 +157,7 @@ pub struct Member {
 pub fn members(conn: &mut Conn, store: StoreId) -> QueryResult<Vec<Member>> {
     let rows: Vec<(i64, String, String)> = memberships::table
         .inner_join(users::table)
-        .filter(memberships::store_id.eq(store.0))
+        .filter(memberships::store_id.eq(store))
         .select((users::id, users::email, memberships::role))
         .order(users::email.asc())
         .load(conn)?;
@@ -175,8 +175,8 @@ pub fn members(conn: &mut Conn, store: StoreId) -> QueryResult<Vec<Member>> {
 pub fn add_member(conn: &mut Conn, store: StoreId, user: UserId, role: Role) -> QueryResult<()> {
     diesel::insert_into(memberships::table)
         .values((
-            memberships::store_id.eq(store.0),
-            memberships::user_id.eq(user.0),
+            memberships::store_id.eq(store),
+            memberships::user_id.eq(user),
             memberships::role.eq(role.as_str()),
             memberships::created_at.eq(now()),
         ))
@@ -200,7 +200,7 @@ pub fn has_member_email(conn: &mut Conn, store: StoreId, email: &Email) -> Query
     diesel::select(diesel::dsl::exists(
         memberships::table
             .inner_join(users::table)
-            .filter(memberships::store_id.eq(store.0))
+            .filter(memberships::store_id.eq(store))
             .filter(users::email.eq(email.as_str())),
     ))
     .get_result(conn)
@@ -209,7 +209,7 @@ pub fn has_member_email(conn: &mut Conn, store: StoreId, email: &Email) -> Query
 /// The member's role, if the user is a member.
 pub fn role_of(conn: &mut Conn, store: StoreId, user: UserId) -> QueryResult<Option<Role>> {
     let role: Option<String> = memberships::table
-        .find((store.0, user.0))
+        .find((store, user))
         .select(memberships::role)
         .first(conn)
         .optional()?;
@@ -228,7 +228,7 @@ pub fn set_role(
     if current == Role::Owner && role != Role::Owner {
         ensure_other_owner(conn, store, user)?;
     }
-    diesel::update(memberships::table.find((store.0, user.0)))
+    diesel::update(memberships::table.find((store, user)))
         .set(memberships::role.eq(role.as_str()))
         .execute(conn)?;
     Ok(())
@@ -238,7 +238,7 @@ pub fn set_role(
 /// 9); the last owner cannot be removed. The caller owns the transaction.
 pub fn remove_member(conn: &mut Conn, store: StoreId, user: UserId) -> Result<(), MemberError> {
     ensure_other_owner(conn, store, user)?;
-    let removed = diesel::delete(memberships::table.find((store.0, user.0))).execute(conn)?;
+    let removed = diesel::delete(memberships::table.find((store, user))).execute(conn)?;
     if removed == 0 {
         return Err(MemberError::NotMember);
     }
@@ -248,8 +248,8 @@ pub fn remove_member(conn: &mut Conn, store: StoreId, user: UserId) -> Result<()
 
 fn ensure_other_owner(conn: &mut Conn, store: StoreId, user: UserId) -> Result<(), MemberError> {
     let other_owners: i64 = memberships::table
-        .filter(memberships::store_id.eq(store.0))
-        .filter(memberships::user_id.ne(user.0))
+        .filter(memberships::store_id.eq(store))
+        .filter(memberships::user_id.ne(user))
         .filter(memberships::role.eq(Role::Owner.as_str()))
         .count()
         .get_result(conn)?;

@@ -27,7 +27,7 @@ pub fn any_exists(conn: &mut Conn) -> QueryResult<bool> {
 
 pub fn find(conn: &mut Conn, id: UserId) -> QueryResult<Option<User>> {
     users::table
-        .find(id.0)
+        .find(id)
         .select(User::as_select())
         .first(conn)
         .optional()
@@ -53,7 +53,7 @@ pub fn insert(conn: &mut Conn, email: &Email, password_hash: &str) -> QueryResul
 }
 
 pub fn set_password_hash(conn: &mut Conn, user: UserId, password_hash: &str) -> QueryResult<()> {
-    diesel::update(users::table.find(user.0))
+    diesel::update(users::table.find(user))
         .set(users::password_hash.eq(password_hash))
         .execute(conn)
         .map(|_| ())

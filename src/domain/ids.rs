@@ -2,7 +2,13 @@
 
 macro_rules! id_type {
     ($($name:ident),*) => {$(
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        /// A row id; `db::ids` maps it to its `BIGINT` column (the derives
+        /// below only name that column type).
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            diesel::AsExpression, diesel::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
         pub struct $name(pub i64);
 
         impl std::fmt::Display for $name {

@@ -40,14 +40,14 @@ pub(super) fn held_elsewhere(
     normals: &[String],
 ) -> QueryResult<HashSet<String>> {
     let mut held: HashSet<String> = promotion_codes::table
-        .filter(promotion_codes::store_id.eq(store.0))
+        .filter(promotion_codes::store_id.eq(store))
         .filter(promotion_codes::normal.eq_any(normals))
         .select(promotion_codes::normal)
         .load::<String>(conn)?
         .into_iter()
         .collect();
     let coupon_codes: Vec<String> = coupons::table
-        .filter(coupons::store_id.eq(store.0))
+        .filter(coupons::store_id.eq(store))
         .filter(coupons::deleted_at.is_null())
         .filter(upper(coupons::code).eq_any(normals))
         .select(upper(coupons::code))
@@ -83,8 +83,8 @@ pub fn batch(conn: &mut Conn, run: &Run, n: usize) -> Result<usize, DbError> {
                 .filter(|(_, normal)| !held.contains(normal))
                 .map(|(code, normal)| {
                     (
-                        set_codes::store_id.eq(run.store.0),
-                        set_codes::set_id.eq(run.set.0),
+                        set_codes::store_id.eq(run.store),
+                        set_codes::set_id.eq(run.set),
                         set_codes::code.eq(code),
                         set_codes::normal.eq(normal),
                         set_codes::state.eq(SetCodeState::Unused.as_str()),
@@ -98,7 +98,7 @@ pub fn batch(conn: &mut Conn, run: &Run, n: usize) -> Result<usize, DbError> {
                 .on_conflict_do_nothing()
                 .execute(c))?;
         }
-        diesel::update(coupon_sets::table.find(run.set.0))
+        diesel::update(coupon_sets::table.find(run.set))
             .set((
                 coupon_sets::generated.eq(coupon_sets::generated + added as i64),
                 coupon_sets::total_codes.eq(coupon_sets::total_codes + added as i64),
@@ -151,7 +151,7 @@ fn run_batches(conn: &mut Conn, run: &Run) -> Result<(), DbError> {
     };
     match result {
         Ok(()) => {
-            diesel::update(coupon_sets::table.find(run.set.0))
+            diesel::update(coupon_sets::table.find(run.set))
                 .set(coupon_sets::status.eq(SetStatus::Ready.as_str()))
                 .execute(conn)?;
             Ok(())
@@ -173,12 +173,12 @@ pub fn abandon(
     crate::db::write_transaction(conn, |conn| {
         let removed = diesel::delete(
             set_codes::table
-                .filter(set_codes::set_id.eq(set.0))
+                .filter(set_codes::set_id.eq(set))
                 .filter(set_codes::generation.eq(generation))
                 .filter(set_codes::state.eq(SetCodeState::Unused.as_str())),
         )
         .execute(conn)?;
-        diesel::update(coupon_sets::table.find(set.0))
+        diesel::update(coupon_sets::table.find(set))
             .set((
                 coupon_sets::status.eq(SetStatus::Failed.as_str()),
                 coupon_sets::error.eq(Some(format!("Generation failed and was undone: {why}."))),

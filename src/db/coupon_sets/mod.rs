@@ -68,8 +68,8 @@ pub struct CodeRow {
 /// A set of the store that is not deleted.
 pub fn find(conn: &mut Conn, store: StoreId, id: CouponSetId) -> QueryResult<SetRow> {
     coupon_sets::table
-        .filter(coupon_sets::store_id.eq(store.0))
-        .filter(coupon_sets::id.eq(id.0))
+        .filter(coupon_sets::store_id.eq(store))
+        .filter(coupon_sets::id.eq(id))
         .filter(coupon_sets::deleted_at.is_null())
         .select(SetRow::as_select())
         .first(conn)
@@ -78,7 +78,7 @@ pub fn find(conn: &mut Conn, store: StoreId, id: CouponSetId) -> QueryResult<Set
 /// The store's sets, newest first.
 pub fn list(conn: &mut Conn, store: StoreId) -> QueryResult<Vec<SetRow>> {
     coupon_sets::table
-        .filter(coupon_sets::store_id.eq(store.0))
+        .filter(coupon_sets::store_id.eq(store))
         .filter(coupon_sets::deleted_at.is_null())
         .select(SetRow::as_select())
         .order(coupon_sets::id.desc())
@@ -88,7 +88,7 @@ pub fn list(conn: &mut Conn, store: StoreId) -> QueryResult<Vec<SetRow>> {
 /// The sets of one coupon.
 pub fn for_coupon(conn: &mut Conn, coupon: CouponId) -> QueryResult<Vec<SetRow>> {
     coupon_sets::table
-        .filter(coupon_sets::coupon_id.eq(coupon.0))
+        .filter(coupon_sets::coupon_id.eq(coupon))
         .filter(coupon_sets::deleted_at.is_null())
         .select(SetRow::as_select())
         .order(coupon_sets::id.desc())
@@ -111,8 +111,8 @@ pub fn codes(
     }
     // The store filter lets a prefix search use the (store, normal) index.
     let mut query = set_codes::table
-        .filter(set_codes::store_id.eq(store.0))
-        .filter(set_codes::set_id.eq(set.0))
+        .filter(set_codes::store_id.eq(store))
+        .filter(set_codes::set_id.eq(set))
         .select(CodeRow::as_select())
         .into_boxed::<<Conn as diesel::Connection>::Backend>();
     if let Some(state) = state {
@@ -148,7 +148,7 @@ pub fn export_chunk(
     limit: i64,
 ) -> QueryResult<Vec<CodeRow>> {
     set_codes::table
-        .filter(set_codes::set_id.eq(set.0))
+        .filter(set_codes::set_id.eq(set))
         .filter(set_codes::id.gt(after))
         .select(CodeRow::as_select())
         .order(set_codes::id.asc())

@@ -29,7 +29,7 @@ pub enum SetWriteError {
 /// Every set code of the store: the space new codes must avoid.
 fn store_set_codes(conn: &mut Conn, store: StoreId) -> QueryResult<i64> {
     let totals: Vec<i64> = coupon_sets::table
-        .filter(coupon_sets::store_id.eq(store.0))
+        .filter(coupon_sets::store_id.eq(store))
         .select(coupon_sets::total_codes)
         .load(conn)?;
     Ok(totals.into_iter().sum())
@@ -45,7 +45,7 @@ pub fn create(conn: &mut Conn, store: StoreId, draft: &SetDraft) -> Result<Run, 
             Err(e) => return Err(e.into()),
         };
         let taken: i64 = coupon_sets::table
-            .filter(coupon_sets::store_id.eq(store.0))
+            .filter(coupon_sets::store_id.eq(store))
             .filter(coupon_sets::name.eq(&draft.name))
             .filter(coupon_sets::deleted_at.is_null())
             .count()
@@ -62,8 +62,8 @@ pub fn create(conn: &mut Conn, store: StoreId, draft: &SetDraft) -> Result<Run, 
         }
         diesel::insert_into(coupon_sets::table)
             .values((
-                coupon_sets::store_id.eq(store.0),
-                coupon_sets::coupon_id.eq(coupon.id.0),
+                coupon_sets::store_id.eq(store),
+                coupon_sets::coupon_id.eq(coupon.id),
                 coupon_sets::name.eq(&draft.name),
                 coupon_sets::prefix.eq(&draft.prefix),
                 coupon_sets::code_length.eq(i64::from(draft.code_length)),
@@ -111,7 +111,7 @@ pub fn add_codes(
             return Err(SetWriteError::NoRoom);
         }
         let generation = set.generation + 1;
-        diesel::update(coupon_sets::table.find(id.0))
+        diesel::update(coupon_sets::table.find(id))
             .set((
                 coupon_sets::status.eq(SetStatus::Generating.as_str()),
                 coupon_sets::generation.eq(generation),
@@ -136,18 +136,18 @@ pub fn add_codes(
 fn end_codes(conn: &mut Conn, set: CouponSetId) -> QueryResult<()> {
     let deleted = diesel::delete(
         set_codes::table
-            .filter(set_codes::set_id.eq(set.0))
+            .filter(set_codes::set_id.eq(set))
             .filter(set_codes::state.eq(SetCodeState::Unused.as_str())),
     )
     .execute(conn)? as i64;
     let archived = diesel::update(
         set_codes::table
-            .filter(set_codes::set_id.eq(set.0))
+            .filter(set_codes::set_id.eq(set))
             .filter(set_codes::state.eq(SetCodeState::Used.as_str())),
     )
     .set(set_codes::state.eq(SetCodeState::Archived.as_str()))
     .execute(conn)? as i64;
-    diesel::update(coupon_sets::table.find(set.0))
+    diesel::update(coupon_sets::table.find(set))
         .set((
             coupon_sets::total_codes.eq(coupon_sets::total_codes - deleted),
             coupon_sets::used_codes.eq(coupon_sets::used_codes - archived),
@@ -165,7 +165,7 @@ pub fn delete(conn: &mut Conn, store: StoreId, id: CouponSetId) -> Result<(), Se
             return Err(SetWriteError::Busy);
         }
         end_codes(conn, id)?;
-        diesel::update(coupon_sets::table.find(id.0))
+        diesel::update(coupon_sets::table.find(id))
             .set(coupon_sets::deleted_at.eq(Some(now())))
             .execute(conn)?;
         Ok(())
@@ -176,7 +176,7 @@ pub fn delete(conn: &mut Conn, store: StoreId, id: CouponSetId) -> Result<(), Se
 /// Call inside the coupon's write transaction.
 pub fn archive_codes_of_coupon(conn: &mut Conn, coupon: CouponId) -> QueryResult<()> {
     let sets: Vec<i64> = coupon_sets::table
-        .filter(coupon_sets::coupon_id.eq(coupon.0))
+        .filter(coupon_sets::coupon_id.eq(coupon))
         .select(coupon_sets::id)
         .load(conn)?;
     for set in sets {
@@ -243,7 +243,7 @@ pub fn import(
         for chunk in fresh.chunks(1_000) {
             let normals: Vec<String> = chunk.iter().map(|c| c.normal.clone()).collect();
             let in_sets: std::collections::HashMap<String, (i64, i64)> = set_codes::table
-                .filter(set_codes::store_id.eq(store.0))
+                .filter(set_codes::store_id.eq(store))
                 .filter(set_codes::normal.eq_any(&normals))
                 .select((set_codes::normal, (set_codes::id, set_codes::set_id)))
                 .load::<(String, (i64, i64))>(conn)?
@@ -269,8 +269,8 @@ pub fn import(
                     ));
                 } else {
                     rows.push((
-                        set_codes::store_id.eq(store.0),
-                        set_codes::set_id.eq(id.0),
+                        set_codes::store_id.eq(store),
+                        set_codes::set_id.eq(id),
                         set_codes::code.eq(code.text.clone()),
                         set_codes::normal.eq(code.normal.clone()),
                         set_codes::state.eq(SetCodeState::Unused.as_str()),
@@ -285,7 +285,7 @@ pub fn import(
                     .execute(c))?;
             }
         }
-        diesel::update(coupon_sets::table.find(id.0))
+        diesel::update(coupon_sets::table.find(id))
             .set(coupon_sets::total_codes.eq(coupon_sets::total_codes + report.added as i64))
             .execute(conn)?;
         report.refused.sort_by_key(|r| r.0);

@@ -41,7 +41,7 @@ pub fn list(
         return Ok(Page::empty());
     }
     let mut query: coupons::BoxedQuery<'_, Backend, _> = coupons::table
-        .filter(coupons::store_id.eq(store.0))
+        .filter(coupons::store_id.eq(store))
         .select(Row::as_select())
         .into_boxed();
     query = match q.state {
@@ -82,7 +82,7 @@ pub fn list(
         let key = match q.cursor {
             Cursor::First => None,
             Cursor::Next(id) | Cursor::Prev(id) => coupons::table
-                .filter(coupons::store_id.eq(store.0))
+                .filter(coupons::store_id.eq(store))
                 .filter(coupons::id.eq(id))
                 .select(upper(coupons::code))
                 .first::<String>(conn)

@@ -144,8 +144,8 @@ fn to_coupons(rows: Vec<Row>) -> QueryResult<Vec<Coupon>> {
 /// A coupon of the store, deleted ones included (their history stays).
 pub fn find(conn: &mut Conn, store: StoreId, id: CouponId) -> QueryResult<Coupon> {
     let row: Row = coupons::table
-        .filter(coupons::store_id.eq(store.0))
-        .filter(coupons::id.eq(id.0))
+        .filter(coupons::store_id.eq(store))
+        .filter(coupons::id.eq(id))
         .select(Row::as_select())
         .first(conn)?;
     Coupon::try_from(row)
@@ -154,7 +154,7 @@ pub fn find(conn: &mut Conn, store: StoreId, id: CouponId) -> QueryResult<Coupon
 /// Several coupons of the store by id, deleted ones included.
 pub fn find_many(conn: &mut Conn, store: StoreId, ids: &[i64]) -> QueryResult<Vec<Coupon>> {
     let rows: Vec<Row> = coupons::table
-        .filter(coupons::store_id.eq(store.0))
+        .filter(coupons::store_id.eq(store))
         .filter(coupons::id.eq_any(ids))
         .select(Row::as_select())
         .load(conn)?;
@@ -172,7 +172,7 @@ pub fn find_live(conn: &mut Conn, store: StoreId, id: CouponId) -> QueryResult<C
 
 pub fn applies_to(conn: &mut Conn, id: CouponId) -> QueryResult<Vec<ProductId>> {
     let ids: Vec<i64> = coupon_products::table
-        .filter(coupon_products::coupon_id.eq(id.0))
+        .filter(coupon_products::coupon_id.eq(id))
         .select(coupon_products::product_id)
         .order(coupon_products::product_id.asc())
         .load(conn)?;
@@ -183,7 +183,7 @@ pub fn events(conn: &mut Conn, id: CouponId) -> QueryResult<Vec<Event>> {
     let rows: Vec<EventRow> = coupon_events::table
         .left_join(users::table)
         .left_join(api_keys::table)
-        .filter(coupon_events::coupon_id.eq(id.0))
+        .filter(coupon_events::coupon_id.eq(id))
         .select((
             coupon_events::created_at,
             users::email.nullable(),

@@ -109,7 +109,7 @@ mod tests {
         for (i, f) in grid(now).into_iter().enumerate() {
             diesel::insert_into(coupons::table)
                 .values((
-                    coupons::store_id.eq(store.0),
+                    coupons::store_id.eq(store),
                     coupons::code.eq(format!("GRID{i}")),
                     coupons::discount_type.eq("percent"),
                     coupons::percent_off_bp.eq(Some(1000i64)),
@@ -152,7 +152,7 @@ mod tests {
             ids
         };
         let mut redeemable_ids: Vec<i64> = coupons::table
-            .filter(coupons::store_id.eq(store.0))
+            .filter(coupons::store_id.eq(store))
             .filter(redeemable(now))
             .select(coupons::id)
             .load(&mut *conn)

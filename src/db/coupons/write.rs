@@ -34,7 +34,7 @@ fn code_taken(
     except: Option<CouponId>,
 ) -> QueryResult<bool> {
     let found: Option<i64> = coupons::table
-        .filter(coupons::store_id.eq(store.0))
+        .filter(coupons::store_id.eq(store))
         .filter(coupons::code.eq(code))
         .filter(coupons::deleted_at.is_null())
         .select(coupons::id)
@@ -60,7 +60,7 @@ pub(crate) fn log(
 ) -> QueryResult<()> {
     diesel::insert_into(coupon_events::table)
         .values((
-            coupon_events::coupon_id.eq(coupon.0),
+            coupon_events::coupon_id.eq(coupon),
             coupon_events::user_id.eq(user.user()),
             coupon_events::api_key_id.eq(user.api_key()),
             coupon_events::action.eq(action),
@@ -72,13 +72,13 @@ pub(crate) fn log(
 }
 
 fn set_products(conn: &mut Conn, coupon: CouponId, products: &[ProductId]) -> QueryResult<()> {
-    diesel::delete(coupon_products::table.filter(coupon_products::coupon_id.eq(coupon.0)))
+    diesel::delete(coupon_products::table.filter(coupon_products::coupon_id.eq(coupon)))
         .execute(conn)?;
     for product in products {
         diesel::insert_into(coupon_products::table)
             .values((
-                coupon_products::coupon_id.eq(coupon.0),
-                coupon_products::product_id.eq(product.0),
+                coupon_products::coupon_id.eq(coupon),
+                coupon_products::product_id.eq(product),
             ))
             .execute(conn)?;
     }
@@ -132,7 +132,7 @@ pub fn insert(
         let at = now();
         diesel::insert_into(coupons::table)
             .values((
-                coupons::store_id.eq(store.0),
+                coupons::store_id.eq(store),
                 coupons::code.eq(draft.code.as_str()),
                 coupons::name.eq(draft.name.as_deref()),
                 coupons::discount_type.eq(t.kind),
@@ -228,7 +228,7 @@ pub fn update(
         // times_redeemed must be 0 to change terms, and within the new limit.
         let redeemed_at_most = if terms_changed { 0 } else { i64::MAX };
         let target = coupons::table
-            .filter(coupons::id.eq(id.0))
+            .filter(coupons::id.eq(id))
             .filter(coupons::deleted_at.is_null())
             .filter(coupons::times_redeemed.le(redeemed_at_most))
             .filter(coupons::times_redeemed.le(draft.max_redemptions.unwrap_or(i64::MAX)));
@@ -301,7 +301,7 @@ pub fn apply(
     crate::db::write_transaction(conn, |conn| {
         find_live(conn, store, id)?;
         let live = coupons::table
-            .filter(coupons::id.eq(id.0))
+            .filter(coupons::id.eq(id))
             .filter(coupons::deleted_at.is_null());
         let at = now();
         let updated = match action {

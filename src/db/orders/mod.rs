@@ -100,7 +100,7 @@ fn with_lines(conn: &mut Conn, row: OrderRow) -> QueryResult<Order> {
 /// An order by its unguessable public id (the receipt).
 pub fn find_public(conn: &mut Conn, store: StoreId, public_id: &str) -> QueryResult<Order> {
     let row = orders::table
-        .filter(orders::store_id.eq(store.0))
+        .filter(orders::store_id.eq(store))
         .filter(orders::public_id.eq(public_id))
         .select(OrderRow::as_select())
         .first(conn)?;
@@ -110,8 +110,8 @@ pub fn find_public(conn: &mut Conn, store: StoreId, public_id: &str) -> QueryRes
 /// An order of the store (staff pages).
 pub fn find(conn: &mut Conn, store: StoreId, id: OrderId) -> QueryResult<Order> {
     let row = orders::table
-        .filter(orders::store_id.eq(store.0))
-        .filter(orders::id.eq(id.0))
+        .filter(orders::store_id.eq(store))
+        .filter(orders::id.eq(id))
         .select(OrderRow::as_select())
         .first(conn)?;
     with_lines(conn, row)
@@ -140,19 +140,19 @@ pub fn list(
 ) -> QueryResult<Page<ListedOrder>> {
     let mut query = orders::table
         .inner_join(customers::table)
-        .filter(orders::store_id.eq(store.0))
+        .filter(orders::store_id.eq(store))
         .select((OrderRow::as_select(), customers::email))
         .limit(limit + 1)
         .into_boxed();
     query = match filter {
         OrderFilter::All => query,
-        OrderFilter::Coupon(id) => query.filter(orders::coupon_id.eq(id.0)),
-        OrderFilter::Promotion(id) => query.filter(orders::promotion_code_id.eq(id.0)),
-        OrderFilter::Customer(id) => query.filter(orders::customer_id.eq(id.0)),
+        OrderFilter::Coupon(id) => query.filter(orders::coupon_id.eq(id)),
+        OrderFilter::Promotion(id) => query.filter(orders::promotion_code_id.eq(id)),
+        OrderFilter::Customer(id) => query.filter(orders::customer_id.eq(id)),
         OrderFilter::Set(id) => query.filter(
             orders::set_code_id.eq_any(
                 set_codes::table
-                    .filter(set_codes::set_id.eq(id.0))
+                    .filter(set_codes::set_id.eq(id))
                     .select(set_codes::id.nullable()),
             ),
         ),
@@ -169,7 +169,7 @@ pub fn list(
 /// Has any order used this promotion code (refunded ones included)?
 pub fn any_for_promotion(conn: &mut Conn, id: PromotionCodeId) -> QueryResult<bool> {
     let found: Option<i64> = orders::table
-        .filter(orders::promotion_code_id.eq(id.0))
+        .filter(orders::promotion_code_id.eq(id))
         .select(orders::id)
         .first(conn)
         .optional()?;
@@ -189,7 +189,7 @@ pub struct Attempt {
 /// The store's latest refused checkouts.
 pub fn attempts(conn: &mut Conn, store: StoreId, limit: i64) -> QueryResult<Vec<Attempt>> {
     checkout_attempts::table
-        .filter(checkout_attempts::store_id.eq(store.0))
+        .filter(checkout_attempts::store_id.eq(store))
         .select((
             checkout_attempts::email,
             checkout_attempts::code,

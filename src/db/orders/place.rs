@@ -61,7 +61,7 @@ fn count_order(
     at: NaiveDateTime,
 ) -> Result<CustomerId, PlaceError> {
     let values = (
-        customers::store_id.eq(store.0),
+        customers::store_id.eq(store),
         customers::email.eq(email.as_str()),
         customers::orders_count.eq(0i64),
         customers::created_at.eq(at),
@@ -71,7 +71,7 @@ fn count_order(
         .on_conflict_do_nothing()
         .execute(c))?;
     let target = customers::table
-        .filter(customers::store_id.eq(store.0))
+        .filter(customers::store_id.eq(store))
         .filter(customers::email.eq(email.as_str()));
     let counted = if first_time {
         diesel::update(target.filter(customers::orders_count.eq(0i64)))
@@ -180,7 +180,7 @@ fn use_set_code(
     .set((
         set_codes::state.eq(SetCodeState::Used.as_str()),
         set_codes::used_at.eq(Some(at)),
-        set_codes::order_id.eq(Some(order.0)),
+        set_codes::order_id.eq(Some(order)),
     ))
     .execute(conn)?;
     if updated == 0 {
@@ -226,15 +226,15 @@ pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<OrderI
         let quote = order.quote;
         diesel::insert_into(orders::table)
             .values((
-                orders::store_id.eq(store.0),
+                orders::store_id.eq(store),
                 orders::public_id.eq(&order.public_id),
-                orders::customer_id.eq(customer.0),
+                orders::customer_id.eq(customer),
                 orders::currency.eq(quote.currency.code()),
                 orders::subtotal.eq(quote.subtotal),
                 orders::discount.eq(quote.discount),
                 orders::total.eq(quote.total),
                 orders::code.eq(applied.map(|a| a.code.as_str())),
-                orders::coupon_id.eq(applied.map(|a| a.coupon_id.0)),
+                orders::coupon_id.eq(applied.map(|a| a.coupon_id)),
                 orders::promotion_code_id.eq(promotion),
                 orders::set_code_id.eq(set_code.map(|(id, _)| id)),
                 orders::discount_text.eq(applied.map(|a| a.label.as_str()).unwrap_or("")),
@@ -258,8 +258,8 @@ pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<OrderI
         for line in &order.cart.lines {
             diesel::insert_into(order_lines::table)
                 .values((
-                    order_lines::order_id.eq(id.0),
-                    order_lines::product_id.eq(line.product.0),
+                    order_lines::order_id.eq(id),
+                    order_lines::product_id.eq(line.product),
                     order_lines::name.eq(&line.name),
                     order_lines::unit_price.eq(line.unit_price),
                     order_lines::quantity.eq(line.quantity),
@@ -282,9 +282,9 @@ pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<OrderI
         if let Some(applied) = applied.filter(|a| a.once_per_customer) {
             diesel::insert_into(coupon_customer_redemptions::table)
                 .values((
-                    coupon_customer_redemptions::coupon_id.eq(applied.coupon_id.0),
-                    coupon_customer_redemptions::customer_id.eq(customer.0),
-                    coupon_customer_redemptions::order_id.eq(id.0),
+                    coupon_customer_redemptions::coupon_id.eq(applied.coupon_id),
+                    coupon_customer_redemptions::customer_id.eq(customer),
+                    coupon_customer_redemptions::order_id.eq(id),
                 ))
                 .execute(conn)
                 .map_err(|e| {
@@ -313,7 +313,7 @@ pub fn record_attempt(
     super::super::write_transaction(conn, |conn| {
         diesel::insert_into(checkout_attempts::table)
             .values((
-                checkout_attempts::store_id.eq(store.0),
+                checkout_attempts::store_id.eq(store),
                 checkout_attempts::email.eq(email),
                 checkout_attempts::code.eq(code),
                 checkout_attempts::reason.eq(refusal.key()),

@@ -27,7 +27,7 @@ pub fn refund(
         let at = now();
         let refunded = diesel::update(
             orders::table
-                .filter(orders::id.eq(id.0))
+                .filter(orders::id.eq(id))
                 .filter(orders::status.eq(OrderStatus::Paid.as_str())),
         )
         .set((
@@ -74,7 +74,7 @@ pub fn refund(
             let set: Option<i64> = set_codes::table
                 .filter(set_codes::id.eq(code))
                 .filter(set_codes::state.eq(SetCodeState::Used.as_str()))
-                .filter(set_codes::order_id.eq(id.0))
+                .filter(set_codes::order_id.eq(id))
                 .select(set_codes::set_id)
                 .first(conn)
                 .optional()?;
@@ -103,8 +103,7 @@ pub fn refund(
             detail.push_str(&format!("; reason: {reason}"));
         }
         diesel::delete(
-            coupon_customer_redemptions::table
-                .filter(coupon_customer_redemptions::order_id.eq(id.0)),
+            coupon_customer_redemptions::table.filter(coupon_customer_redemptions::order_id.eq(id)),
         )
         .execute(conn)?;
         if let Some(coupon) = row.coupon_id {

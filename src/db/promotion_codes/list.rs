@@ -40,12 +40,12 @@ pub fn list(
     }
     let mut query = promotion_codes::table
         .inner_join(coupons::table)
-        .filter(promotion_codes::store_id.eq(store.0))
+        .filter(promotion_codes::store_id.eq(store))
         .filter(promotion_codes::deleted_at.is_null())
         .select(PromoRow::as_select())
         .into_boxed::<Backend>();
     if let Some(coupon) = q.coupon {
-        query = query.filter(promotion_codes::coupon_id.eq(coupon.0));
+        query = query.filter(promotion_codes::coupon_id.eq(coupon));
     }
     let coupon_deleted = coupons::deleted_at.is_not_null();
     let expired = promotion_codes::expires_at.le(now);
@@ -92,7 +92,7 @@ pub fn list(
         let key = match q.cursor {
             Cursor::First => None,
             Cursor::Next(id) | Cursor::Prev(id) => promotion_codes::table
-                .filter(promotion_codes::store_id.eq(store.0))
+                .filter(promotion_codes::store_id.eq(store))
                 .filter(promotion_codes::id.eq(id))
                 .select(promotion_codes::normal)
                 .first::<String>(conn)

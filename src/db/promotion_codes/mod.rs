@@ -91,8 +91,8 @@ fn with_coupons(
 /// A promotion code of the store that is not deleted (hidden).
 pub fn find(conn: &mut Conn, store: StoreId, id: PromotionCodeId) -> QueryResult<Promotion> {
     let row: PromoRow = promotion_codes::table
-        .filter(promotion_codes::store_id.eq(store.0))
-        .filter(promotion_codes::id.eq(id.0))
+        .filter(promotion_codes::store_id.eq(store))
+        .filter(promotion_codes::id.eq(id))
         .filter(promotion_codes::deleted_at.is_null())
         .select(PromoRow::as_select())
         .first(conn)?;
@@ -108,8 +108,8 @@ pub fn for_coupon(
     coupon: CouponId,
 ) -> QueryResult<Vec<Promotion>> {
     let rows: Vec<PromoRow> = promotion_codes::table
-        .filter(promotion_codes::store_id.eq(store.0))
-        .filter(promotion_codes::coupon_id.eq(coupon.0))
+        .filter(promotion_codes::store_id.eq(store))
+        .filter(promotion_codes::coupon_id.eq(coupon))
         .filter(promotion_codes::deleted_at.is_null())
         .select(PromoRow::as_select())
         .order(promotion_codes::id.desc())
@@ -124,7 +124,7 @@ pub fn coupon_choices(
     store: StoreId,
 ) -> QueryResult<Vec<(i64, String, Option<String>)>> {
     coupons::table
-        .filter(coupons::store_id.eq(store.0))
+        .filter(coupons::store_id.eq(store))
         .filter(coupons::deleted_at.is_null())
         .select((coupons::id, coupons::code, coupons::name))
         .order(coupons::code.asc())
@@ -136,7 +136,7 @@ pub fn events(conn: &mut Conn, id: PromotionCodeId) -> QueryResult<Vec<Event>> {
     let rows: Vec<EventRow> = promotion_code_events::table
         .left_join(users::table)
         .left_join(api_keys::table)
-        .filter(promotion_code_events::promotion_code_id.eq(id.0))
+        .filter(promotion_code_events::promotion_code_id.eq(id))
         .select((
             promotion_code_events::created_at,
             users::email.nullable(),

@@ -40,7 +40,7 @@ fn log(
 ) -> QueryResult<()> {
     diesel::insert_into(promotion_code_events::table)
         .values((
-            promotion_code_events::promotion_code_id.eq(id.0),
+            promotion_code_events::promotion_code_id.eq(id),
             promotion_code_events::user_id.eq(user.user()),
             promotion_code_events::api_key_id.eq(user.api_key()),
             promotion_code_events::action.eq(action),
@@ -98,7 +98,7 @@ pub fn create(
         let at = now();
         diesel::insert_into(promotion_codes::table)
             .values((
-                promotion_codes::store_id.eq(store.0),
+                promotion_codes::store_id.eq(store),
                 promotion_codes::coupon_id.eq(draft.coupon_id),
                 promotion_codes::code.eq(&code.text),
                 promotion_codes::normal.eq(&code.normal),
@@ -157,7 +157,7 @@ pub fn update(
         }
         let updated = diesel::update(
             promotion_codes::table
-                .filter(promotion_codes::id.eq(id.0))
+                .filter(promotion_codes::id.eq(id))
                 .filter(
                     promotion_codes::times_redeemed.le(draft.max_redemptions.unwrap_or(i64::MAX)),
                 ),
@@ -209,7 +209,7 @@ pub fn set_active(
                 return Err(PromoWriteError::Taken(clash));
             }
         }
-        diesel::update(promotion_codes::table.filter(promotion_codes::id.eq(id.0)))
+        diesel::update(promotion_codes::table.filter(promotion_codes::id.eq(id)))
             .set((
                 promotion_codes::active.eq(active),
                 promotion_codes::updated_at.eq(at),
@@ -236,7 +236,7 @@ pub fn delete(
 ) -> Result<bool, PromoWriteError> {
     crate::db::write_transaction(conn, |conn| {
         let promo = find(conn, store, id)?;
-        let target = promotion_codes::table.filter(promotion_codes::id.eq(id.0));
+        let target = promotion_codes::table.filter(promotion_codes::id.eq(id));
         if promo.row.times_redeemed == 0 && !crate::db::orders::any_for_promotion(conn, id)? {
             diesel::delete(target).execute(conn)?;
             Ok(false)
