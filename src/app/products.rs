@@ -5,7 +5,6 @@ use crate::db::stores::Store;
 use crate::db::{self, Conn, DbError};
 use crate::domain::form_errors::FormErrors;
 use crate::domain::ids::ProductId;
-use crate::domain::money::CurrencyCode;
 use crate::domain::product::ProductInput;
 
 /// Why a product was not written.
@@ -66,10 +65,8 @@ pub fn input_of(p: &Product) -> ProductInput {
     let billing = p.billing();
     ProductInput {
         name: p.name.clone(),
-        price: CurrencyCode::parse(&p.currency)
-            .map(|c| c.format_major(p.price))
-            .unwrap_or_else(|_| p.price.to_string()),
-        currency: p.currency.clone(),
+        price: p.currency.format_major(p.price),
+        currency: p.currency.to_string(),
         billing: billing.billing_str().into(),
         interval: billing.interval().map_or("month", |i| i.as_str()).into(),
     }

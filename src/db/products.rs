@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::money::CurrencyCode;
+
 use super::schema::products;
 use super::{Conn, now};
 use crate::domain::coupon::ProductFacts;
@@ -16,11 +18,19 @@ pub struct Product {
     pub store_id: i64,
     pub name: String,
     pub price: i64,
-    pub currency: String,
-    pub billing: String,
-    pub billing_interval: Option<String>,
+    #[diesel(deserialize_as = String)]
+    pub currency: CurrencyCode,
+    /// Both billing columns, read as one type: a stored value that does not
+    /// parse is an error, never a silent one-time product.
+    #[diesel(select_expression = (products::billing, products::billing_interval))]
+    #[diesel(select_expression_type = (products::billing, products::billing_interval))]
+    #[diesel(deserialize_as = BillingColumns)]
+    pub billing: Billing,
     pub archived_at: Option<NaiveDateTime>,
 }
+
+/// The two billing columns as stored.
+type BillingColumns = (String, Option<String>);
 
 impl Product {
     pub fn id(&self) -> ProductId {
@@ -28,7 +38,7 @@ impl Product {
     }
 
     pub fn billing(&self) -> Billing {
-        Billing::from_columns(&self.billing, self.billing_interval.as_deref())
+        self.billing
     }
 
     pub fn facts(&self) -> ProductFacts {
@@ -36,7 +46,7 @@ impl Product {
             id: self.id(),
             name: self.name.clone(),
             price: self.price,
-            currency: self.currency.clone(),
+            currency: self.currency.to_string(),
             billing: self.billing(),
             archived: self.archived_at.is_some(),
         }

@@ -2,6 +2,8 @@
 
 use diesel::prelude::*;
 
+use crate::domain::money::CurrencyCode;
+
 use super::schema::{memberships, stores, users};
 use super::{Conn, DbError, now};
 use crate::domain::email::Email;
@@ -15,7 +17,8 @@ pub struct Store {
     pub id: i64,
     pub slug: String,
     pub name: String,
-    pub currency: String,
+    #[diesel(deserialize_as = String)]
+    pub currency: CurrencyCode,
     #[diesel(deserialize_as = String)]
     pub timezone: TimeZone,
     pub public_base_url: Option<String>,

@@ -7,6 +7,22 @@ use iso_currency::IntoEnumIterator;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CurrencyCode(iso_currency::Currency);
 
+/// A stored currency read back (`Store`, `Product` rows): one that no
+/// longer parses is an error, never a silent default.
+impl TryFrom<String> for CurrencyCode {
+    type Error = String;
+
+    fn try_from(stored: String) -> Result<CurrencyCode, String> {
+        CurrencyCode::parse(&stored)
+    }
+}
+
+impl std::fmt::Display for CurrencyCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 impl CurrencyCode {
     pub fn parse(raw: &str) -> Result<CurrencyCode, String> {
         let code = raw.trim().to_ascii_uppercase();

@@ -27,6 +27,22 @@ pub enum Billing {
     Recurring(Interval),
 }
 
+/// The stored columns (`billing`, `billing_interval`) read back.
+impl TryFrom<(String, Option<String>)> for Billing {
+    type Error = String;
+
+    fn try_from((billing, interval): (String, Option<String>)) -> Result<Billing, String> {
+        match (billing.as_str(), interval.as_deref()) {
+            ("one_time", None) => Ok(Billing::OneTime),
+            ("recurring", Some("month")) => Ok(Billing::Recurring(Interval::Month)),
+            ("recurring", Some("year")) => Ok(Billing::Recurring(Interval::Year)),
+            _ => Err(format!(
+                "unknown billing {billing:?}/{interval:?} in the database"
+            )),
+        }
+    }
+}
+
 impl Billing {
     pub fn parse(billing: &str, interval: &str) -> Result<Billing, (&'static str, String)> {
         match (billing.trim(), interval.trim()) {
@@ -35,15 +51,6 @@ impl Billing {
             ("recurring", "year") => Ok(Billing::Recurring(Interval::Year)),
             ("recurring", _) => Err(("interval", "Choose monthly or yearly billing.".into())),
             _ => Err(("billing", "Choose one-time or recurring.".into())),
-        }
-    }
-
-    /// From the stored columns.
-    pub fn from_columns(billing: &str, interval: Option<&str>) -> Billing {
-        match (billing, interval) {
-            ("recurring", Some("year")) => Billing::Recurring(Interval::Year),
-            ("recurring", _) => Billing::Recurring(Interval::Month),
-            _ => Billing::OneTime,
         }
     }
 
@@ -162,6 +169,23 @@ impl ProductInput {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn stored_billing_reads_back_or_is_an_error() {
+        for billing in [
+            Billing::OneTime,
+            Billing::Recurring(Interval::Month),
+            Billing::Recurring(Interval::Year),
+        ] {
+            let stored = (
+                billing.billing_str().to_string(),
+                billing.interval().map(|i| i.as_str().to_string()),
+            );
+            assert_eq!(Billing::try_from(stored), Ok(billing));
+        }
+        assert!(Billing::try_from(("recurring".to_string(), None)).is_err());
+        assert!(Billing::try_from(("weekly".to_string(), None)).is_err());
+    }
+
     use super::*;
 
     fn input(

@@ -123,7 +123,7 @@ pub async fn create_product(
 ) -> Result<HttpResponse, ApiError> {
     let product = api
         .db(move |conn, store| {
-            let mut input = ProductInput::with_currency(&store.currency);
+            let mut input = ProductInput::with_currency(store.currency.code());
             body.value.apply(&mut input);
             let id = crate::app::products::create(conn, store, &input).map_err(product_error)?;
             if body.value.archived == Some(true) {

@@ -28,9 +28,9 @@ pub struct ProductObject {
     pub id: i64,
     pub name: String,
     pub price: i64,
-    pub currency: String,
-    pub billing: String,
-    pub interval: Option<String>,
+    pub currency: &'static str,
+    pub billing: &'static str,
+    pub interval: Option<&'static str>,
     pub archived: bool,
 }
 
@@ -41,9 +41,9 @@ impl ProductObject {
             id: p.id,
             name: p.name,
             price: p.price,
-            currency: p.currency,
-            billing: p.billing,
-            interval: p.billing_interval,
+            currency: p.currency.code(),
+            billing: p.billing.billing_str(),
+            interval: p.billing.interval().map(|i| i.as_str()),
             archived: p.archived_at.is_some(),
         }
     }

@@ -190,7 +190,7 @@ pub fn render<R: MinRole>(
         tabs,
         active_tab,
         choices: Choices::get(),
-        store_currency: access.store.currency.clone(),
+        store_currency: access.store.currency.to_string(),
         store_tz: access.store.timezone.name().to_string(),
         locked_terms,
     };

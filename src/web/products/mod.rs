@@ -7,7 +7,6 @@ use askama::Template;
 
 use crate::db::products::Product;
 use crate::domain::ids::ProductId;
-use crate::domain::money::CurrencyCode;
 use crate::domain::product::ProductInput;
 use crate::domain::role::Role;
 use crate::error::AppError;
@@ -30,9 +29,7 @@ pub struct ProductRow {
 
 impl ProductRow {
     pub fn from(p: &Product) -> ProductRow {
-        let price = CurrencyCode::parse(&p.currency)
-            .map(|c| c.display(p.price))
-            .unwrap_or_else(|_| format!("{} {}", p.price, p.currency));
+        let price = p.currency.display(p.price);
         ProductRow {
             id: p.id,
             name: p.name.clone(),
@@ -100,7 +97,7 @@ fn form_page<R: MinRole>(
 }
 
 pub async fn new(access: StoreAccess<Manager>) -> Result<HttpResponse, AppError> {
-    let form = ProductInput::with_currency(&access.store.currency);
+    let form = ProductInput::with_currency(access.store.currency.code());
     form_page(&access, StatusCode::OK, None, form, FormErrors::default())
 }
 

@@ -13,7 +13,7 @@ pub fn form_of(store: &Store) -> StoreForm {
     StoreForm {
         name: store.name.clone(),
         slug: store.slug.clone(),
-        currency: store.currency.clone(),
+        currency: store.currency.to_string(),
         timezone: store.timezone.name().to_string(),
         public_base_url: store.public_base_url.clone().unwrap_or_default(),
     }

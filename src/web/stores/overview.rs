@@ -26,7 +26,7 @@ pub async fn show(access: StoreAccess<Viewer>) -> Result<OverviewPage, AppError>
         layout: access.layout(Section::Overview)?,
         name: store.name.clone(),
         slug: store.slug.clone(),
-        currency: store.currency.clone(),
+        currency: store.currency.to_string(),
         timezone: store.timezone.name().to_string(),
         role: access.role.label(),
         share_base: format!("{base}/{}", store.slug),
