@@ -358,6 +358,118 @@ db_tests! {
         assert_eq!(app.count("SELECT COUNT(*) AS n FROM coupons"), 1, "nothing written");
     }
 
+    async fn bad_products_promotion_codes_sets_and_customers_get_the_forms_messages(app) {
+        let (api, _tee) = api_store(&app).await;
+        let base = api.post("/coupons", &json!({"code": "BASE", "discount_type": "percent", "percent_off": 10, "duration": "once", "max_redemptions": 5})).await.ok(201);
+        let coupon = base["id"].as_i64().expect("id");
+        let before = app.fingerprint();
+        // Products: (JSON, the same form fields, the parameter)
+        let products: Vec<BadCase> = vec![
+            (json!({"name": "", "price": 100, "currency": "USD", "billing": "one_time"}), vec![("name", ""), ("price", "1.00"), ("currency", "USD"), ("billing", "one_time"), ("interval", "month")], "name"),
+            (json!({"name": "Mug", "price": 100, "currency": "XYZ", "billing": "one_time"}), vec![("name", "Mug"), ("price", "100"), ("currency", "XYZ"), ("billing", "one_time"), ("interval", "month")], "currency"),
+            (json!({"name": "Mug", "price": -5, "currency": "USD", "billing": "one_time"}), vec![("name", "Mug"), ("price", "-5"), ("currency", "USD"), ("billing", "one_time"), ("interval", "month")], "price"),
+            (json!({"name": "Mug", "price": 100, "currency": "USD", "billing": "weekly"}), vec![("name", "Mug"), ("price", "1.00"), ("currency", "USD"), ("billing", "weekly"), ("interval", "month")], "billing"),
+            (json!({"name": "Mug", "price": 100, "currency": "USD", "billing": "recurring", "interval": "day"}), vec![("name", "Mug"), ("price", "1.00"), ("currency", "USD"), ("billing", "recurring"), ("interval", "day")], "interval"),
+        ];
+        for (body, form, param) in products {
+            let answer = api.post("/products", &body).await;
+            answer.error(422);
+            let page = app.post("/admin/s/acme/products/new", &form).await;
+            page.assert_status(422);
+            assert_eq!(answer.message_of(param), page.field_error(param), "{body}");
+            assert!(answer.message_of(param).is_some(), "{body}: {}", answer.text);
+        }
+        // Promotion codes.
+        let c = coupon.to_string();
+        let promos: Vec<BadCase> = vec![
+            (json!({"coupon_id": coupon + 999}), vec![("coupon_id", "999999")], "coupon_id"),
+            (json!({"coupon_id": coupon, "code": "bad!code"}), vec![("coupon_id", c.as_str()), ("code", "bad!code")], "code"),
+            (json!({"coupon_id": coupon, "customer": "not-an-email"}), vec![("coupon_id", c.as_str()), ("customer", "not-an-email")], "customer"),
+            (json!({"coupon_id": coupon, "max_redemptions": 50}), vec![("coupon_id", c.as_str()), ("max_redemptions", "50")], "max_redemptions"),
+            (json!({"coupon_id": coupon, "minimum_amount": 1000}), vec![("coupon_id", c.as_str()), ("minimum_amount", "10.00")], "minimum_amount_currency"),
+            (json!({"coupon_id": coupon, "expires_at": "2001-01-01T00:00:00Z"}), vec![("coupon_id", c.as_str()), ("expires_at", "2001-01-01T01:00")], "expires_at"),
+        ];
+        for (body, form, param) in promos {
+            let answer = api.post("/promotion_codes", &body).await;
+            answer.error(422);
+            let page = app.create_promo("acme", coupon, &form).await;
+            page.assert_status(422);
+            assert!(answer.message_of(param).is_some(), "{body}: {}", answer.text);
+            assert_eq!(answer.message_of(param), page.field_error(param), "{body}");
+        }
+        // Coupon sets.
+        let sets = vec![
+            (json!({"name": "", "coupon_id": coupon, "count": 10}), ("", "10", ""), "name"),
+            (json!({"name": "S", "coupon_id": coupon, "count": 0}), ("S", "0", ""), "count"),
+            (json!({"name": "S", "coupon_id": coupon, "count": 10, "prefix": "BAD PREFIX"}), ("S", "10", "BAD PREFIX"), "prefix"),
+        ];
+        for (body, (name, count, prefix), param) in sets {
+            let answer = api.post("/coupon_sets", &body).await;
+            answer.error(422);
+            let page = app.create_set("acme", coupon, name, count, prefix, "10").await;
+            page.assert_status(422);
+            assert!(answer.message_of(param).is_some(), "{body}: {}", answer.text);
+            assert_eq!(answer.message_of(param), page.field_error(param), "{body}");
+        }
+        // Customers.
+        let answer = api.post("/customers", &json!({"email": "nope"})).await;
+        answer.error(422);
+        let page = app.post("/admin/s/acme/customers", &[("email", "nope")]).await;
+        assert!(answer.message_of("email").is_some());
+        assert_eq!(answer.message_of("email"), page.field_error("email"), "the customers page says the same");
+        // Nothing was written by any of them.
+        let after = app.fingerprint();
+        assert_eq!(before, after, "a refused request writes nothing");
+    }
+
+    async fn every_list_pages_with_limit_and_starting_after(app) {
+        let (api, tee) = api_store(&app).await;
+        let coupon = api.post("/coupons", &json!({"code": "BASE", "discount_type": "percent", "percent_off": 10, "duration": "once"})).await.ok(201);
+        let coupon_id = coupon["id"].as_i64().expect("id");
+        for n in 0..4 {
+            api.post("/products", &json!({"name": format!("P{n}"), "price": 100, "currency": "USD", "billing": "one_time"})).await.ok(201);
+            api.post("/promotion_codes", &json!({"coupon_id": coupon_id, "code": format!("PROMO{n}")})).await.ok(201);
+            api.post("/customers", &json!({"email": format!("c{n}@example.com")})).await.ok(201);
+            api.post("/coupon_sets", &json!({"name": format!("S{n}"), "coupon_id": coupon_id, "count": 2, "prefix": format!("S{n}")})).await.ok(201);
+            api.redeem(&format!("p{n}"), &cart("BASE", &format!("o{n}@example.com"), tee, 1)).await.ok(201);
+        }
+        let set = api.get("/coupon_sets?limit=1").await.ok(200)["data"][0]["id"].as_i64().expect("set");
+        // (list, how many it holds)
+        let lists = [
+            ("/products".to_string(), 5),
+            ("/coupons".to_string(), 1),
+            (format!("/promotion_codes?coupon={coupon_id}"), 4),
+            ("/customers".to_string(), 8),
+            ("/coupon_sets".to_string(), 4),
+            (format!("/coupon_sets/{set}/codes"), 2),
+            (format!("/orders?coupon={coupon_id}"), 4),
+        ];
+        for (list, total) in lists {
+            let mut seen: Vec<i64> = Vec::new();
+            let mut after: Option<i64> = None;
+            loop {
+                let sep = if list.contains('?') { '&' } else { '?' };
+                let url = match after {
+                    Some(id) => format!("{list}{sep}limit=2&starting_after={id}"),
+                    None => format!("{list}{sep}limit=2"),
+                };
+                let page = api.get(&url).await.ok(200);
+                assert_eq!(page["object"], "list", "{url}");
+                let ids: Vec<i64> = page["data"].as_array().expect("data").iter().map(|o| o["id"].as_i64().expect("id")).collect();
+                assert!(ids.len() <= 2, "{url}");
+                seen.extend(&ids);
+                if page["has_more"] != true {
+                    break;
+                }
+                after = ids.last().copied();
+            }
+            let mut unique = seen.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!((seen.len(), unique.len()), (total, total), "{list} pages through every object once");
+        }
+    }
+
     async fn products_promotion_codes_customers_sets_and_orders(app) {
         let (api, tee) = api_store(&app).await;
         // Products.
