@@ -5,7 +5,7 @@
 
 use crate::app::checkout::{self, Extra, Mode, Placed};
 use crate::db::idempotency::Claim;
-use crate::db::orders::Order;
+use crate::db::orders::OrderRow;
 use crate::db::stores::Store;
 use crate::db::{self, Conn, DbError};
 use crate::domain::checkout::{CheckoutInput, PRODUCTS_FIELD};
@@ -116,7 +116,7 @@ pub struct RedeemRequest {
 /// What placing the order came to, before it is rendered.
 #[derive(Debug)]
 pub enum Redeemed {
-    Ordered(Box<Order>),
+    Ordered(Box<OrderRow>),
     Refused(Refusal),
     Invalid(FormErrors),
 }
@@ -151,7 +151,7 @@ pub fn redeem(
     request_hash: &str,
     request: &RedeemRequest,
     keep_refusal: impl FnOnce() -> bool,
-    render: impl FnOnce(&Redeemed) -> (u16, String),
+    render: impl Fn(&Redeemed) -> (u16, String),
 ) -> Result<Answer, DbError> {
     // Now and then, answers older than 24 hours go (no timer thread needed).
     if PRUNE_TICK
@@ -168,13 +168,11 @@ pub fn redeem(
     }
     // The answer to an order is rendered and kept inside the order's own
     // transaction: the order and its stored answer commit together.
-    let render = std::cell::RefCell::new(Some(render));
+    // Read only when the order committed: a limit refusing after the answer
+    // was written rolls the stored answer back, and this one is dropped.
     let answer: std::cell::RefCell<Option<(u16, String)>> = std::cell::RefCell::new(None);
     let keep_answer = |conn: &mut Conn, id: OrderId| -> Result<(), DbError> {
-        let order = db::orders::find(conn, store.id(), id)?;
-        let Some(render) = render.borrow_mut().take() else {
-            return Ok(());
-        };
+        let order = db::orders::find_row(conn, store.id(), id)?;
         let (status, body) = render(&Redeemed::Ordered(Box::new(order)));
         db::idempotency::finish_in(conn, store.id(), key, status, &body)?;
         *answer.borrow_mut() = Some((status, body));
@@ -187,7 +185,7 @@ pub fn redeem(
             return Err(e);
         }
     };
-    let (Some(redeemed), Some(render)) = (redeemed, render.into_inner()) else {
+    let Some(redeemed) = redeemed else {
         // Placed: its answer was kept with the order.
         return match answer.into_inner() {
             Some((status, body)) => Ok(Answer::Fresh { status, body }),
@@ -250,14 +248,9 @@ pub fn rollback(
     id: OrderId,
     key: ApiKeyId,
     reason: Option<&str>,
-) -> Result<Order, DbError> {
+) -> Result<OrderRow, DbError> {
     checkout::refund(conn, store.id(), id, Actor::ApiKey(key), reason)?;
-    db::orders::find(conn, store.id(), id)
-}
-
-/// A redemption of the store, as it is now.
-pub fn find(conn: &mut Conn, store: &Store, id: OrderId) -> Result<Order, DbError> {
-    db::orders::find(conn, store.id(), id)
+    db::orders::find_row(conn, store.id(), id)
 }
 
 /// Deletes idempotency answers older than 24 hours.

@@ -108,6 +108,15 @@ pub fn find_public(conn: &mut Conn, store: StoreId, public_id: &str) -> QueryRes
 }
 
 /// An order of the store (staff pages).
+/// The order row alone (no lines).
+pub fn find_row(conn: &mut Conn, store: StoreId, id: OrderId) -> QueryResult<OrderRow> {
+    orders::table
+        .filter(orders::store_id.eq(store))
+        .filter(orders::id.eq(id))
+        .select(OrderRow::as_select())
+        .first(conn)
+}
+
 pub fn find(conn: &mut Conn, store: StoreId, id: OrderId) -> QueryResult<Order> {
     let row = orders::table
         .filter(orders::store_id.eq(store))

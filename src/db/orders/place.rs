@@ -268,6 +268,12 @@ pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<OrderI
                 ))
                 .execute(conn)?;
         }
+        // Work that commits with the order (the API's stored answer) runs
+        // before the shared rows are locked: if a limit then refuses, it is
+        // rolled back with the rest.
+        if let Some(then) = order.then {
+            then(conn, id)?;
+        }
         // The shared rows last, so their locks are held for the shortest
         // time: every order of a coupon waits for the one before it.
         if let Some(applied) = applied {
@@ -294,9 +300,6 @@ pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<OrderI
                         PlaceError::Db(e)
                     }
                 })?;
-        }
-        if let Some(then) = order.then {
-            then(conn, id)?;
         }
         Ok(id)
     })

@@ -319,8 +319,7 @@ pub struct RedemptionObject {
 }
 
 impl RedemptionObject {
-    pub fn new(o: &Order) -> RedemptionObject {
-        let row = &o.row;
+    pub fn new(row: &OrderRow) -> RedemptionObject {
         RedemptionObject {
             object: "redemption",
             id: row.id,
