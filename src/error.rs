@@ -83,7 +83,7 @@ struct ErrorPage<'a> {
 }
 
 /// The error's cause chain, for the log.
-fn cause_chain(e: &dyn std::error::Error) -> String {
+pub fn cause_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {

@@ -725,6 +725,37 @@ db_tests! {
         }
         let count: usize = paths.values().map(|p| p.as_object().map_or(0, |o| o.len())).sum();
         assert_eq!(count, promodesk::web::api::ROUTES.len());
+        // The schemas say what the answers hold: each object the API returns
+        // has exactly its schema's properties.
+        let (api, tee) = api_store(&app).await;
+        let coupon = api.post("/coupons", &json!({"code": "DOC10", "discount_type": "percent", "percent_off": 10, "duration": "once"})).await.ok(201);
+        let promo = api.post("/promotion_codes", &json!({"coupon_id": coupon["id"], "code": "DOCPROMO"})).await.ok(201);
+        let set = api.post("/coupon_sets", &json!({"name": "Doc", "coupon_id": coupon["id"], "count": 1})).await.ok(201);
+        let code = api.get(&format!("/coupon_sets/{}/codes", set["id"])).await.ok(200)["data"][0].clone();
+        let customer = api.post("/customers", &json!({"email": "doc@example.com"})).await.ok(201);
+        let product = api.get(&format!("/products/{tee}")).await.ok(200);
+        let valid = api.post("/validations", &cart("DOC10", "", tee, 1)).await.ok(200);
+        let redemption = api.redeem("doc-1", &cart("DOC10", "doc@example.com", tee, 1)).await.ok(201);
+        let order = api.get(&format!("/orders/{}", redemption["order_id"])).await.ok(200);
+        let schemas = doc["components"]["schemas"].clone();
+        for (name, object) in [
+            ("Coupon", &coupon),
+            ("PromotionCode", &promo),
+            ("CouponSet", &set),
+            ("SetCode", &code),
+            ("Customer", &customer),
+            ("Product", &product),
+            ("Redemption", &redemption),
+            ("Order", &order),
+        ] {
+            let mut declared: Vec<&String> = schemas[name]["properties"].as_object().expect(name).keys().collect();
+            let mut sent: Vec<&String> = object.as_object().expect(name).keys().collect();
+            declared.sort();
+            sent.sort();
+            assert_eq!(declared, sent, "the {name} schema lists what the API sends");
+        }
+        let declared = schemas["Validation"]["properties"].as_object().expect("Validation");
+        assert!(valid.as_object().expect("validation").keys().all(|k| declared.contains_key(k)));
         // Every reference resolves.
         let text = doc.to_string();
         let schemas = doc["components"]["schemas"].as_object().expect("schemas");
@@ -733,6 +764,47 @@ db_tests! {
             assert!(schemas.contains_key(&name), "schema {name} is defined");
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_guessing_codes_is_paused_with_too_many_attempts() {
+    let app = spawn_app_with(Db::Sqlite, |c| c.guess_limit = 3)
+        .await
+        .expect("app");
+    let (api, tee) = api_store(&app).await;
+    api.post("/coupons", &json!({"code": "REAL10", "discount_type": "percent", "percent_off": 10, "duration": "once"}))
+        .await
+        .ok(201);
+    for n in 0..3 {
+        let v = api
+            .post("/validations", &cart(&format!("GUESS{n}"), "", tee, 1))
+            .await
+            .ok(200);
+        assert_eq!(v["reason"], "unknown_code");
+    }
+    // Past the limit, even a real code is not looked up, for this key only.
+    let paused = api.post("/validations", &cart("REAL10", "", tee, 1)).await;
+    assert_eq!(
+        paused.error(429),
+        ("rate_limited".into(), "too_many_attempts".into())
+    );
+    assert!(paused.headers.get("retry-after").is_some());
+    let redeem = api
+        .redeem("g-1", &cart("REAL10", "a@example.com", tee, 1))
+        .await;
+    assert_eq!(redeem.error(429).1, "too_many_attempts");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM orders"), 0);
+    let other = Api::new(
+        &app.address,
+        &create_key(&app, "acme", "Other", "write").await,
+    );
+    assert_eq!(
+        other
+            .post("/validations", &cart("REAL10", "", tee, 1))
+            .await
+            .ok(200)["valid"],
+        true
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

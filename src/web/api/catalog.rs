@@ -220,12 +220,7 @@ pub async fn list_orders(
         })
         .await?;
     Ok(super::ok(&List::of(page, |(row, email)| {
-        OrderObject::new(crate::db::orders::Order {
-            row,
-            email,
-            lines: Vec::new(),
-            refunded_by: None,
-        })
+        OrderObject::listed(row, email)
     })))
 }
 

@@ -85,8 +85,9 @@ impl ApiError {
         ApiError::Permission(message)
     }
 
-    pub fn internal(e: impl std::fmt::Display) -> ApiError {
-        ApiError::Internal(e.to_string().into())
+    /// A 500 that keeps its cause (logged with its chain, never shown).
+    pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> ApiError {
+        ApiError::Internal(Box::new(e))
     }
 
     pub fn bad_request(message: impl Into<String>) -> ApiError {
@@ -209,7 +210,7 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         if let ApiError::Internal(e) = self {
-            tracing::error!(error = %e, "internal error (API)");
+            tracing::error!(error = %crate::error::cause_chain(e.as_ref()), "internal error (API)");
         }
         let (kind, code) = self.kind_and_code();
         let message = self.message();

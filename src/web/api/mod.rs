@@ -136,7 +136,7 @@ impl<S: NeedScope + 'static> FromRequest for Api<S> {
             .app_data::<web::Data<AppState>>()
             .map(|d| d.get_ref().clone());
         std::future::ready(match (state, bearer(req)) {
-            (None, _) => Err(ApiError::internal("application state is missing")),
+            (None, _) => Err(ApiError::Internal("application state is missing".into())),
             (Some(_), None) => Err(ApiError::authentication(
                 "Send your API key as `Authorization: Bearer pdk_...`.",
             )),
@@ -297,19 +297,19 @@ api_routes! {
     get "/products" => catalog::list_products, "read", "Lists products (filter: state=active|archived).",
         body None, answer 200 "ProductList";
     post "/products" => catalog::create_product, "write", "Creates a product.",
-        body Some("Product"), answer 201 "Product";
+        body Some("ProductRequest"), answer 201 "Product";
     get "/products/{id}" => catalog::show_product, "read", "Reads a product.",
         body None, answer 200 "Product";
     patch "/products/{id}" => catalog::update_product, "write", "Changes the fields sent (and `archived`).",
-        body Some("Product"), answer 200 "Product";
+        body Some("ProductRequest"), answer 200 "Product";
     get "/coupons" => coupons::list, "read", "Lists coupons (filters: state, q = code prefix).",
         body None, answer 200 "CouponList";
     post "/coupons" => coupons::create, "write", "Creates a coupon.",
-        body Some("Coupon"), answer 201 "Coupon";
+        body Some("CouponRequest"), answer 201 "Coupon";
     get "/coupons/{id}" => coupons::show, "read", "Reads a coupon.",
         body None, answer 200 "Coupon";
     patch "/coupons/{id}" => coupons::update, "write", "Changes the fields sent; terms are locked once redeemed.",
-        body Some("Coupon"), answer 200 "Coupon";
+        body Some("CouponRequest"), answer 200 "Coupon";
     delete "/coupons/{id}" => coupons::delete, "write", "Deletes a coupon (its sets' unused codes go).",
         body None, answer 200 "Coupon";
     post "/coupons/{id}/archive" => coupons::archive, "write", "Archives a coupon (its sets' unused codes go).",
@@ -319,11 +319,11 @@ api_routes! {
     get "/promotion_codes" => promotion_codes::list, "read", "Lists promotion codes (filters: state, coupon, q).",
         body None, answer 200 "PromotionCodeList";
     post "/promotion_codes" => promotion_codes::create, "write", "Creates a promotion code for a coupon.",
-        body Some("PromotionCode"), answer 201 "PromotionCode";
+        body Some("PromotionCodeRequest"), answer 201 "PromotionCode";
     get "/promotion_codes/{id}" => promotion_codes::show, "read", "Reads a promotion code.",
         body None, answer 200 "PromotionCode";
     patch "/promotion_codes/{id}" => promotion_codes::update, "write", "Changes restrictions and limits, or `active`.",
-        body Some("PromotionCode"), answer 200 "PromotionCode";
+        body Some("PromotionCodeRequest"), answer 200 "PromotionCode";
     delete "/promotion_codes/{id}" => promotion_codes::delete, "write", "Deletes a promotion code (a redeemed one is kept for order history).",
         body None, answer 200 "Deleted";
     get "/coupon_sets" => coupon_sets::list, "read", "Lists coupon sets (filter: coupon).",

@@ -252,7 +252,9 @@ pub struct OrderObject {
     pub code: Option<String>,
     pub coupon_id: Option<i64>,
     pub promotion_code_id: Option<i64>,
-    pub lines: Vec<LineObject>,
+    /// On `GET /orders/{id}`; lists leave them out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines: Option<Vec<LineObject>>,
     pub external_id: Option<String>,
     pub created_at: String,
     pub refunded_at: Option<String>,
@@ -260,11 +262,29 @@ pub struct OrderObject {
 
 impl OrderObject {
     pub fn new(o: Order) -> OrderObject {
-        let row = o.row;
+        let lines = o
+            .lines
+            .into_iter()
+            .map(|l| LineObject {
+                product_id: l.product_id,
+                name: l.name,
+                unit_price: l.unit_price,
+                quantity: l.quantity,
+                amount: l.amount,
+            })
+            .collect();
+        OrderObject {
+            lines: Some(lines),
+            ..OrderObject::listed(o.row, o.email)
+        }
+    }
+
+    /// An order as lists show it: without its lines.
+    pub fn listed(row: OrderRow, email: String) -> OrderObject {
         OrderObject {
             object: "order",
             id: row.id,
-            email: o.email,
+            email,
             status: row.status.as_str(),
             currency: row.currency,
             subtotal: row.subtotal,
@@ -273,17 +293,7 @@ impl OrderObject {
             code: row.code,
             coupon_id: row.coupon_id,
             promotion_code_id: row.promotion_code_id,
-            lines: o
-                .lines
-                .into_iter()
-                .map(|l| LineObject {
-                    product_id: l.product_id,
-                    name: l.name,
-                    unit_price: l.unit_price,
-                    quantity: l.quantity,
-                    amount: l.amount,
-                })
-                .collect(),
+            lines: None,
             external_id: row.external_id,
             created_at: time(row.created_at),
             refunded_at: time_opt(row.refunded_at),

@@ -136,10 +136,53 @@ fn schemas() -> Value {
             ("redeem_by", "time?"),
             ("applies_to", "[integer]"),
             ("once_per_customer", "boolean"),
-            ("confirm_full_discount", "boolean"),
             ("state", "string"),
             ("share_url", "string"),
             ("created_at", "time"),
+        ]),
+    );
+    add(
+        "CouponRequest",
+        object(&[
+            ("code", "string"),
+            ("name", "string?"),
+            ("discount_type", "string"),
+            ("percent_off", "number?"),
+            ("amount_off", "integer?"),
+            ("currency", "string?"),
+            ("duration", "string"),
+            ("duration_in_months", "integer?"),
+            ("max_redemptions", "integer?"),
+            ("starts_at", "time?"),
+            ("redeem_by", "time?"),
+            ("applies_to", "[integer]"),
+            ("once_per_customer", "boolean"),
+            ("confirm_full_discount", "boolean"),
+        ]),
+    );
+    add(
+        "PromotionCodeRequest",
+        object(&[
+            ("coupon_id", "integer"),
+            ("code", "string?"),
+            ("customer", "string?"),
+            ("first_time_transaction", "boolean"),
+            ("minimum_amount", "integer?"),
+            ("minimum_amount_currency", "string?"),
+            ("expires_at", "time?"),
+            ("max_redemptions", "integer?"),
+            ("active", "boolean"),
+        ]),
+    );
+    add(
+        "ProductRequest",
+        object(&[
+            ("name", "string"),
+            ("price", "integer"),
+            ("currency", "string"),
+            ("billing", "string"),
+            ("interval", "string?"),
+            ("archived", "boolean"),
         ]),
     );
     add(
