@@ -160,28 +160,29 @@ pub fn redeem(
     {
         prune(conn)?;
     }
-    match db::idempotency::claim(conn, store.id(), key, request_hash)? {
-        Claim::Fresh => {}
+    let token = super::tokens::new_token().map_err(|e| DbError::QueryBuilderError(Box::new(e)))?;
+    let claim = match db::idempotency::claim(conn, store.id(), key, request_hash, &token)? {
+        Claim::Fresh(claim) => claim,
         Claim::Replay { status, body } => return Ok(Answer::Replay { status, body }),
         Claim::Mismatch => return Ok(Answer::Mismatch),
         Claim::InFlight => return Ok(Answer::InFlight),
-    }
+    };
     // The answer to an order is rendered and kept inside the order's own
-    // transaction: the order and its stored answer commit together.
-    // Read only when the order committed: a limit refusing after the answer
-    // was written rolls the stored answer back, and this one is dropped.
+    // transaction: the order and its stored answer commit together. This
+    // copy is read only when the order committed (a limit refusing after
+    // the answer was written rolls the stored one back).
     let answer: std::cell::RefCell<Option<(u16, String)>> = std::cell::RefCell::new(None);
     let keep_answer = |conn: &mut Conn, id: OrderId| -> Result<(), DbError> {
         let order = db::orders::find_row(conn, store.id(), id)?;
         let (status, body) = render(&Redeemed::Ordered(Box::new(order)));
-        db::idempotency::finish_in(conn, store.id(), key, status, &body)?;
+        db::idempotency::finish_in(conn, store.id(), key, &claim, status, &body)?;
         *answer.borrow_mut() = Some((status, body));
         Ok(())
     };
     let redeemed = match place(conn, store, request, keep_refusal, &keep_answer) {
         Ok(redeemed) => redeemed,
         Err(e) => {
-            db::idempotency::abandon(conn, store.id(), key)?;
+            db::idempotency::abandon(conn, store.id(), key, &claim)?;
             return Err(e);
         }
     };
@@ -189,16 +190,16 @@ pub fn redeem(
         // Placed: its answer was kept with the order.
         return match answer.into_inner() {
             Some((status, body)) => Ok(Answer::Fresh { status, body }),
-            None => Err(DbError::NotFound),
+            None => Err(DbError::RollbackTransaction),
         };
     };
     let (status, body) = render(&redeemed);
     if let Redeemed::Invalid(_) = redeemed {
         // A request that did not get past its checks is not kept (as
         // Stripe does): fixed and sent again with the same key, it runs.
-        db::idempotency::abandon(conn, store.id(), key)?;
+        db::idempotency::abandon(conn, store.id(), key, &claim)?;
     } else {
-        db::idempotency::finish(conn, store.id(), key, status, &body)?;
+        db::idempotency::finish(conn, store.id(), key, &claim, status, &body)?;
     }
     Ok(Answer::Fresh { status, body })
 }

@@ -163,6 +163,7 @@ diesel::table! {
         store_id -> BigInt,
         idempotency_key -> Text,
         request_hash -> Text,
+        claim -> Text,
         status -> Nullable<Integer>,
         body -> Nullable<Text>,
         created_at -> Timestamp,

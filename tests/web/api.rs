@@ -676,6 +676,22 @@ db_tests! {
         assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
         assert!(statuses.contains(&201));
         assert_eq!(app.count("SELECT COUNT(*) AS n FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.email = 'race@example.com'"), 1);
+        // A request still running holds its key: 409. One whose process died
+        // (no answer for over a minute; its order never committed, since
+        // the answer commits with it) is taken over by the retry. Both
+        // states made by hand: the product cannot stop mid-request.
+        let nope = cart("NOPE", "a@example.com", tee, 1);
+        api.redeem("key-4", &nope).await.error(422);
+        app.execute_sql("UPDATE api_idempotency SET status = NULL, body = NULL WHERE idempotency_key = 'key-4'");
+        assert_eq!(api.redeem("key-4", &nope).await.error(409).0, "idempotency");
+        app.execute_sql(&format!(
+            "UPDATE api_idempotency SET created_at = {} WHERE idempotency_key = 'key-4'",
+            if app.db == Db::Sqlite { "datetime(created_at, '-2 minutes')" } else { "created_at - INTERVAL '2 minutes'" }
+        ));
+        let retried = api.redeem("key-4", &nope).await;
+        assert_eq!(retried.error(422).1, "unknown_code");
+        assert!(retried.headers.get("idempotent-replayed").is_none(), "it ran again");
+        assert_eq!(api.redeem("key-4", &nope).await.headers.get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
         // A bad header.
         let long = "k".repeat(256);
         assert_eq!(api.redeem(&long, &racing).await.error(400).0, "invalid_request");

@@ -15,11 +15,13 @@ CREATE TABLE api_keys (
 CREATE INDEX api_keys_store_idx ON api_keys (store_id, id);
 
 -- Idempotency keys of POST /api/v1/redemptions, per store, kept 24 hours.
--- status and body are NULL while the first request is still running.
+-- status and body are NULL while the first request is still running; claim
+-- names that request (its answer is written only under its own claim).
 CREATE TABLE api_idempotency (
     store_id BIGINT NOT NULL REFERENCES stores (id) ON DELETE CASCADE,
     idempotency_key TEXT NOT NULL,
     request_hash TEXT NOT NULL,
+    claim TEXT NOT NULL,
     status INTEGER,
     body TEXT,
     created_at TIMESTAMP NOT NULL,
