@@ -51,29 +51,16 @@ fn applied(
     })
 }
 
-/// The live coupon with exactly this code, or the newest deleted one.
-fn coupon_by_code(
-    conn: &mut Conn,
-    store: StoreId,
-    code: &str,
-    deleted: bool,
-) -> QueryResult<Option<i64>> {
-    let query = coupons::table
+/// The newest deleted coupon with exactly this code.
+fn deleted_coupon_by_code(conn: &mut Conn, store: StoreId, code: &str) -> QueryResult<Option<i64>> {
+    coupons::table
         .filter(coupons::store_id.eq(store))
         .filter(coupons::code.eq(code))
+        .filter(coupons::deleted_at.is_not_null())
         .select(coupons::id)
-        .order(coupons::id.desc());
-    if deleted {
-        query
-            .filter(coupons::deleted_at.is_not_null())
-            .first(conn)
-            .optional()
-    } else {
-        query
-            .filter(coupons::deleted_at.is_null())
-            .first(conn)
-            .optional()
-    }
+        .order(coupons::id.desc())
+        .first(conn)
+        .optional()
 }
 
 /// The promotion code a customer means by this normal form
@@ -132,8 +119,7 @@ pub fn resolve(
     {
         return Ok(Err(Refusal::UnknownCode));
     }
-    if let Some(id) = coupon_by_code(conn, store, typed, false)? {
-        let coupon = super::coupons::find(conn, store, CouponId(id))?;
+    if let Some(coupon) = super::coupons::find_live_by_code(conn, store, typed)? {
         return applied(conn, coupon, typed.to_string(), Via::Coupon, tz).map(Ok);
     }
     let normal = normal_form(typed);
@@ -176,7 +162,7 @@ pub fn resolve(
         };
         return applied(conn, coupon, code, via, tz).map(Ok);
     }
-    if let Some(id) = coupon_by_code(conn, store, typed, true)? {
+    if let Some(id) = deleted_coupon_by_code(conn, store, typed)? {
         let coupon = super::coupons::find(conn, store, CouponId(id))?;
         return applied(conn, coupon, typed.to_string(), Via::Coupon, tz).map(Ok);
     }

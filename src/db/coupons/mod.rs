@@ -151,6 +151,22 @@ pub fn find(conn: &mut Conn, store: StoreId, id: CouponId) -> QueryResult<Coupon
     Coupon::try_from(row)
 }
 
+/// The live coupon of the store with exactly this code (case-sensitive).
+pub fn find_live_by_code(
+    conn: &mut Conn,
+    store: StoreId,
+    code: &str,
+) -> QueryResult<Option<Coupon>> {
+    let row: Option<Row> = coupons::table
+        .filter(coupons::store_id.eq(store))
+        .filter(coupons::code.eq(code))
+        .filter(coupons::deleted_at.is_null())
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(Coupon::try_from).transpose()
+}
+
 /// Several coupons of the store by id, deleted ones included.
 pub fn find_many(conn: &mut Conn, store: StoreId, ids: &[i64]) -> QueryResult<Vec<Coupon>> {
     let rows: Vec<Row> = coupons::table
