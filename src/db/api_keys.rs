@@ -64,15 +64,17 @@ pub fn list(conn: &mut Conn, store: StoreId) -> QueryResult<Vec<ApiKeyRow>> {
 
 /// Revokes a key of the store; `false` when there is no such live key.
 pub fn revoke(conn: &mut Conn, store: StoreId, id: ApiKeyId) -> QueryResult<bool> {
-    diesel::update(
-        api_keys::table
-            .filter(api_keys::store_id.eq(store))
-            .filter(api_keys::id.eq(id))
-            .filter(api_keys::revoked_at.is_null()),
-    )
-    .set(api_keys::revoked_at.eq(Some(now())))
-    .execute(conn)
-    .map(|n| n == 1)
+    super::write_transaction(conn, |conn| {
+        diesel::update(
+            api_keys::table
+                .filter(api_keys::store_id.eq(store))
+                .filter(api_keys::id.eq(id))
+                .filter(api_keys::revoked_at.is_null()),
+        )
+        .set(api_keys::revoked_at.eq(Some(now())))
+        .execute(conn)
+        .map(|n| n == 1)
+    })
 }
 
 /// The live key with this hash and its store.
@@ -90,14 +92,16 @@ pub fn find_live(conn: &mut Conn, key_hash: &str) -> QueryResult<Option<(ApiKeyR
 /// reads through the API do not all become writes.
 pub fn touch(conn: &mut Conn, id: ApiKeyId, at: NaiveDateTime) -> QueryResult<()> {
     let stale = at - chrono::Duration::minutes(1);
-    diesel::update(
-        api_keys::table.filter(api_keys::id.eq(id)).filter(
-            api_keys::last_used_at
-                .is_null()
-                .or(api_keys::last_used_at.lt(stale)),
-        ),
-    )
-    .set(api_keys::last_used_at.eq(Some(at)))
-    .execute(conn)
-    .map(|_| ())
+    super::write_transaction(conn, |conn| {
+        diesel::update(
+            api_keys::table.filter(api_keys::id.eq(id)).filter(
+                api_keys::last_used_at
+                    .is_null()
+                    .or(api_keys::last_used_at.lt(stale)),
+            ),
+        )
+        .set(api_keys::last_used_at.eq(Some(at)))
+        .execute(conn)
+        .map(|_| ())
+    })
 }
