@@ -8,15 +8,15 @@ use diesel::prelude::*;
 
 use super::coupons::Coupon;
 use super::schema::{coupon_sets, coupons, customers, orders, promotion_codes, set_codes};
-use super::{Conn, upper};
-use crate::domain::code::normal_form;
+use super::{Conn, DbError, upper};
 use crate::domain::email::Email;
 use crate::domain::ids::{CouponId, CouponSetId, StoreId};
 use crate::domain::money::CurrencyCode;
 use crate::domain::pricing::Terms;
 use crate::domain::promotion::PromoState;
 use crate::domain::redemption::{
-    Applied, Buyer, PromotionCandidate, PromotionFacts, Refusal, SetCodeState, Via, best_promotion,
+    Applied, Buyer, CodeBook, PromotionCandidate, PromotionFacts, Refusal, SetCodeState, Via,
+    best_promotion,
 };
 use crate::domain::time;
 
@@ -99,35 +99,35 @@ fn promotion(
     Ok(best.map(|i| found.swap_remove(i)))
 }
 
-/// Resolves a typed code: a coupon code exactly (case-sensitive) first, then
-/// a promotion or set code in normal form, then a deleted coupon's code, then
-/// a coupon code typed in other case.
-pub fn resolve(
-    conn: &mut Conn,
+/// The store's codes, as `domain::redemption::resolve` asks for them.
+struct Book<'a> {
+    conn: &'a mut Conn,
     store: StoreId,
-    typed: &str,
-    email: Option<&Email>,
+    email: Option<&'a Email>,
     now: NaiveDateTime,
     tz: Tz,
-) -> QueryResult<Result<Applied, Refusal>> {
-    let typed = typed.trim();
-    // Longer than any code can be (64 characters plus spaces and dashes),
-    // or holding characters no code has: unknown, without a query.
-    if typed.chars().count() > 200
-        || crate::domain::text::has_control(typed)
-        || normal_form(typed).chars().count() > crate::domain::code::TYPED_CODE_MAX
-    {
-        return Ok(Err(Refusal::UnknownCode));
+}
+
+impl CodeBook for Book<'_> {
+    type Found = Applied;
+    type Error = DbError;
+
+    fn live_coupon(&mut self, exact: &str) -> QueryResult<Option<Applied>> {
+        match super::coupons::find_live_by_code(self.conn, self.store, exact)? {
+            Some(coupon) => {
+                applied(self.conn, coupon, exact.to_string(), Via::Coupon, self.tz).map(Some)
+            }
+            None => Ok(None),
+        }
     }
-    if let Some(coupon) = super::coupons::find_live_by_code(conn, store, typed)? {
-        return applied(conn, coupon, typed.to_string(), Via::Coupon, tz).map(Ok);
-    }
-    let normal = normal_form(typed);
-    if let Some(p) = promotion(conn, store, &normal, email, now)? {
-        let facts = p.facts(now);
+
+    fn promotion(&mut self, normal: &str) -> QueryResult<Option<Applied>> {
+        let Some(p) = promotion(self.conn, self.store, normal, self.email, self.now)? else {
+            return Ok(None);
+        };
         let promo = PromotionFacts {
             id: p.id(),
-            facts,
+            facts: p.facts(self.now),
             customer: p.row.customer_email.clone(),
             first_time_transaction: p.row.first_time_transaction,
             minimum: p
@@ -136,48 +136,84 @@ pub fn resolve(
                 .zip(p.row.minimum_amount_currency.as_deref())
                 .and_then(|(amount, c)| CurrencyCode::parse(c).ok().map(|c| (amount, c))),
         };
-        return applied(conn, p.coupon, p.row.code, Via::Promotion(promo), tz).map(Ok);
+        applied(
+            self.conn,
+            p.coupon,
+            p.row.code,
+            Via::Promotion(promo),
+            self.tz,
+        )
+        .map(Some)
     }
-    let set_code: Option<(i64, i64, i64, String, String)> = set_codes::table
-        .inner_join(coupon_sets::table)
-        .filter(set_codes::store_id.eq(store))
-        .filter(set_codes::normal.eq(&normal))
-        .select((
-            set_codes::id,
-            set_codes::set_id,
-            coupon_sets::coupon_id,
-            set_codes::code,
-            set_codes::state,
-        ))
-        .first(conn)
-        .optional()?;
-    if let Some((id, set, coupon, code, state)) = set_code {
+
+    fn set_code(&mut self, normal: &str) -> QueryResult<Option<Applied>> {
+        let found: Option<(i64, i64, i64, String, String)> = set_codes::table
+            .inner_join(coupon_sets::table)
+            .filter(set_codes::store_id.eq(self.store))
+            .filter(set_codes::normal.eq(normal))
+            .select((
+                set_codes::id,
+                set_codes::set_id,
+                coupon_sets::coupon_id,
+                set_codes::code,
+                set_codes::state,
+            ))
+            .first(self.conn)
+            .optional()?;
+        let Some((id, set, coupon, code, state)) = found else {
+            return Ok(None);
+        };
         let state = SetCodeState::try_from(state)
             .map_err(|e| diesel::result::Error::DeserializationError(e.into()))?;
-        let coupon = super::coupons::find(conn, store, CouponId(coupon))?;
+        let coupon = super::coupons::find(self.conn, self.store, CouponId(coupon))?;
         let via = Via::SetCode {
             id,
             set: CouponSetId(set),
             state,
         };
-        return applied(conn, coupon, code, via, tz).map(Ok);
+        applied(self.conn, coupon, code, via, self.tz).map(Some)
     }
-    if let Some(id) = deleted_coupon_by_code(conn, store, typed)? {
-        let coupon = super::coupons::find(conn, store, CouponId(id))?;
-        return applied(conn, coupon, typed.to_string(), Via::Coupon, tz).map(Ok);
+
+    fn deleted_coupon(&mut self, exact: &str) -> QueryResult<Option<Applied>> {
+        match deleted_coupon_by_code(self.conn, self.store, exact)? {
+            Some(id) => {
+                let coupon = super::coupons::find(self.conn, self.store, CouponId(id))?;
+                applied(self.conn, coupon, exact.to_string(), Via::Coupon, self.tz).map(Some)
+            }
+            None => Ok(None),
+        }
     }
-    let near_miss: Option<i64> = coupons::table
-        .filter(coupons::store_id.eq(store))
-        .filter(coupons::deleted_at.is_null())
-        .filter(upper(coupons::code).eq(typed.to_uppercase()))
-        .select(coupons::id)
-        .first(conn)
-        .optional()?;
-    Ok(Err(if near_miss.is_some() {
-        Refusal::CaseSensitive
-    } else {
-        Refusal::UnknownCode
-    }))
+
+    fn coupon_in_other_case(&mut self, typed: &str) -> QueryResult<bool> {
+        let found: Option<i64> = coupons::table
+            .filter(coupons::store_id.eq(self.store))
+            .filter(coupons::deleted_at.is_null())
+            .filter(upper(coupons::code).eq(typed.to_uppercase()))
+            .select(coupons::id)
+            .first(self.conn)
+            .optional()?;
+        Ok(found.is_some())
+    }
+}
+
+/// Resolves a typed code in the order `domain::redemption::resolve` gives,
+/// from this store's codes.
+pub fn resolve(
+    conn: &mut Conn,
+    store: StoreId,
+    typed: &str,
+    email: Option<&Email>,
+    now: NaiveDateTime,
+    tz: Tz,
+) -> QueryResult<Result<Applied, Refusal>> {
+    let mut book = Book {
+        conn,
+        store,
+        email,
+        now,
+        tz,
+    };
+    crate::domain::redemption::resolve(&mut book, typed)
 }
 
 /// What the store knows of this email: paid orders, and whether one of them

@@ -269,6 +269,61 @@ pub struct PromotionCandidate {
     pub customer: Option<String>,
 }
 
+/// Where a typed code may be found. `resolve` asks in SPEC 8's order and
+/// stops at the first hit; `db::checkout` answers from the database.
+pub trait CodeBook {
+    /// What a hit is (the code applied to its coupon).
+    type Found;
+    type Error;
+    /// A live coupon with exactly this code (case-sensitive).
+    fn live_coupon(&mut self, exact: &str) -> Result<Option<Self::Found>, Self::Error>;
+    /// The promotion code meant by this normal form.
+    fn promotion(&mut self, normal: &str) -> Result<Option<Self::Found>, Self::Error>;
+    /// The set code with this normal form.
+    fn set_code(&mut self, normal: &str) -> Result<Option<Self::Found>, Self::Error>;
+    /// A deleted coupon with exactly this code.
+    fn deleted_coupon(&mut self, exact: &str) -> Result<Option<Self::Found>, Self::Error>;
+    /// Is there a live coupon with this code in other case?
+    fn coupon_in_other_case(&mut self, typed: &str) -> Result<bool, Self::Error>;
+}
+
+/// Resolves a typed code: a coupon code exactly (case-sensitive) first, then
+/// a promotion code, then a set code (both in normal form: case, spaces and
+/// dashes ignored), then a deleted coupon's code (`coupon_deleted`), then a
+/// coupon code typed in other case (`case_sensitive`); else `unknown_code`.
+/// A text no code can be (too long, control characters) is unknown without
+/// asking the book.
+pub fn resolve<B: CodeBook>(
+    book: &mut B,
+    typed: &str,
+) -> Result<Result<B::Found, Refusal>, B::Error> {
+    let typed = typed.trim();
+    let normal = super::code::normal_form(typed);
+    if typed.chars().count() > 200
+        || super::text::has_control(typed)
+        || normal.chars().count() > super::code::TYPED_CODE_MAX
+    {
+        return Ok(Err(Refusal::UnknownCode));
+    }
+    if let Some(found) = book.live_coupon(typed)? {
+        return Ok(Ok(found));
+    }
+    if let Some(found) = book.promotion(&normal)? {
+        return Ok(Ok(found));
+    }
+    if let Some(found) = book.set_code(&normal)? {
+        return Ok(Ok(found));
+    }
+    if let Some(found) = book.deleted_coupon(typed)? {
+        return Ok(Ok(found));
+    }
+    Ok(Err(if book.coupon_in_other_case(typed)? {
+        Refusal::CaseSensitive
+    } else {
+        Refusal::UnknownCode
+    }))
+}
+
 /// Which of the promotion codes sharing a text a customer means (SPEC 4:
 /// several customer-restricted codes may share one): a usable one reserved
 /// for this email, then a usable open one, then any (its state gives the
@@ -292,6 +347,117 @@ pub fn best_promotion(candidates: &[PromotionCandidate], email: Option<&str>) ->
 
 #[cfg(test)]
 mod tests {
+    /// A book holding some codes, recording what it was asked.
+    #[derive(Default)]
+    struct Book {
+        live: Vec<&'static str>,
+        promotions: Vec<&'static str>,
+        sets: Vec<&'static str>,
+        deleted: Vec<&'static str>,
+        asked: Vec<String>,
+    }
+
+    impl CodeBook for Book {
+        type Found = String;
+        type Error = ();
+        fn live_coupon(&mut self, exact: &str) -> Result<Option<String>, ()> {
+            self.asked.push(format!("live {exact}"));
+            Ok(self
+                .live
+                .contains(&exact)
+                .then(|| format!("coupon {exact}")))
+        }
+        fn promotion(&mut self, normal: &str) -> Result<Option<String>, ()> {
+            self.asked.push(format!("promotion {normal}"));
+            Ok(self
+                .promotions
+                .contains(&normal)
+                .then(|| format!("promotion {normal}")))
+        }
+        fn set_code(&mut self, normal: &str) -> Result<Option<String>, ()> {
+            self.asked.push(format!("set {normal}"));
+            Ok(self.sets.contains(&normal).then(|| format!("set {normal}")))
+        }
+        fn deleted_coupon(&mut self, exact: &str) -> Result<Option<String>, ()> {
+            self.asked.push(format!("deleted {exact}"));
+            Ok(self
+                .deleted
+                .contains(&exact)
+                .then(|| format!("deleted {exact}")))
+        }
+        fn coupon_in_other_case(&mut self, typed: &str) -> Result<bool, ()> {
+            self.asked.push(format!("case {typed}"));
+            Ok(self.live.iter().any(|c| c.eq_ignore_ascii_case(typed)))
+        }
+    }
+
+    #[test]
+    fn codes_resolve_in_the_specs_order() {
+        // A coupon code beats a promotion code with the same normal form.
+        let mut book = Book {
+            live: vec!["SAVE10"],
+            promotions: vec!["SAVE10"],
+            ..Book::default()
+        };
+        assert_eq!(
+            resolve(&mut book, " SAVE10 "),
+            Ok(Ok("coupon SAVE10".into()))
+        );
+        assert_eq!(book.asked, ["live SAVE10"]);
+        // Typed in other case: the promotion code (normal form) wins.
+        let mut book = Book {
+            live: vec!["SAVE10"],
+            promotions: vec!["SAVE10"],
+            ..Book::default()
+        };
+        assert_eq!(
+            resolve(&mut book, "save-10"),
+            Ok(Ok("promotion SAVE10".into()))
+        );
+        // A promotion code beats a set code; a set code beats a deleted coupon.
+        let mut book = Book {
+            promotions: vec!["FALL25"],
+            sets: vec!["FALL25", "GIFT7"],
+            deleted: vec!["GIFT7"],
+            ..Book::default()
+        };
+        assert_eq!(
+            resolve(&mut book, "fall 25"),
+            Ok(Ok("promotion FALL25".into()))
+        );
+        assert_eq!(resolve(&mut book, "GIFT7"), Ok(Ok("set GIFT7".into())));
+        // Then a deleted coupon, then the case hint, then unknown.
+        let mut book = Book {
+            live: vec!["Summer"],
+            deleted: vec!["OLD5"],
+            ..Book::default()
+        };
+        assert_eq!(resolve(&mut book, "OLD5"), Ok(Ok("deleted OLD5".into())));
+        assert_eq!(
+            resolve(&mut book, "SUMMER"),
+            Ok(Err(Refusal::CaseSensitive))
+        );
+        assert_eq!(resolve(&mut book, "NOPE"), Ok(Err(Refusal::UnknownCode)));
+        assert_eq!(
+            book.asked[book.asked.len() - 5..],
+            [
+                "live NOPE",
+                "promotion NOPE",
+                "set NOPE",
+                "deleted NOPE",
+                "case NOPE"
+            ]
+        );
+    }
+
+    #[test]
+    fn texts_no_code_can_be_are_unknown_without_a_lookup() {
+        let mut book = Book::default();
+        for typed in ["A".repeat(201), "AB\u{0}C".to_string(), "X".repeat(65)] {
+            assert_eq!(resolve(&mut book, &typed), Ok(Err(Refusal::UnknownCode)));
+        }
+        assert!(book.asked.is_empty());
+    }
 
     fn candidate(usable: bool, customer: Option<&str>) -> PromotionCandidate {
         PromotionCandidate {
