@@ -184,14 +184,18 @@ pub fn list(
     query: &ListQuery,
 ) -> Result<crate::db::paging::Page<(Coupon, Vec<ProductId>)>, DbError> {
     let page: ListPage = db::coupons::list(conn, store.id(), query, db::now())?;
+    let ids: Vec<CouponId> = page.items.iter().map(|c| c.id).collect();
+    let mut applies_to = db::coupons::applies_to_many(conn, &ids)?;
     page.try_map(|coupons| {
-        coupons
-            .into_iter()
-            .map(|c| {
-                let applies_to = db::coupons::applies_to(conn, c.id)?;
-                Ok((c, applies_to))
-            })
-            .collect()
+        Ok::<_, DbError>(
+            coupons
+                .into_iter()
+                .map(|c| {
+                    let products = applies_to.remove(&c.id).unwrap_or_default();
+                    (c, products)
+                })
+                .collect(),
+        )
     })
 }
 

@@ -195,6 +195,30 @@ pub fn applies_to(conn: &mut Conn, id: CouponId) -> QueryResult<Vec<ProductId>> 
     Ok(ids.into_iter().map(ProductId).collect())
 }
 
+/// The products each of `ids` is limited to, in one query (a list page).
+pub fn applies_to_many(
+    conn: &mut Conn,
+    ids: &[CouponId],
+) -> QueryResult<std::collections::HashMap<CouponId, Vec<ProductId>>> {
+    let pairs: Vec<(CouponId, i64)> = coupon_products::table
+        .filter(coupon_products::coupon_id.eq_any(ids))
+        .select((coupon_products::coupon_id, coupon_products::product_id))
+        .order((
+            coupon_products::coupon_id.asc(),
+            coupon_products::product_id.asc(),
+        ))
+        .load(conn)?;
+    let mut by_coupon: std::collections::HashMap<CouponId, Vec<ProductId>> =
+        std::collections::HashMap::new();
+    for (coupon, product) in pairs {
+        by_coupon
+            .entry(coupon)
+            .or_default()
+            .push(ProductId(product));
+    }
+    Ok(by_coupon)
+}
+
 pub fn events(conn: &mut Conn, id: CouponId) -> QueryResult<Vec<Event>> {
     let rows: Vec<EventRow> = coupon_events::table
         .left_join(users::table)

@@ -8,7 +8,6 @@ use super::{Api, ApiError, ApiJson, List, ListParams, Read, Write, path_id};
 use crate::app::customers::CustomerError;
 use crate::app::products::ProductError;
 use crate::db::orders::OrderFilter;
-use crate::db::paging::{Cursor, Page};
 use crate::domain::ids::{CouponId, OrderId, ProductId};
 use crate::domain::product::ProductInput;
 
@@ -62,37 +61,19 @@ fn product_error(e: ProductError) -> ApiError {
     }
 }
 
-/// A page of an in-memory list (the store's products), by id.
-fn page_of<T>(
-    mut items: Vec<T>,
-    id: impl Fn(&T) -> i64,
-    params: &ListParams,
-) -> Result<Page<T>, ApiError> {
-    let limit = params.limit()?;
-    items.sort_by_key(|i| std::cmp::Reverse(id(i)));
-    if let Cursor::Next(after) = params.cursor()? {
-        items.retain(|i| id(i) < after);
-    }
-    let has_next = items.len() as i64 > limit;
-    items.truncate(limit as usize);
-    Ok(Page {
-        items,
-        has_prev: false,
-        has_next,
-    })
-}
-
 /// `GET /api/v1/products?state=active|archived`
 pub async fn list_products(
     api: Api<Read>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let archived = match params.state.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some("active") => Some(false),
-        Some("archived") => Some(true),
-        Some(_) => return Err(ApiError::invalid_param("state", "Use active or archived.")),
-    };
+    let archived = params.state(
+        |s| match s {
+            "active" => Some(false),
+            "archived" => Some(true),
+            _ => None,
+        },
+        "Use active or archived.",
+    )?;
     let products = api
         .db(|conn, store| Ok(crate::app::products::list(conn, store)?))
         .await?;
@@ -100,7 +81,7 @@ pub async fn list_products(
         .into_iter()
         .filter(|p| archived.is_none_or(|a| p.archived_at.is_some() == a))
         .collect();
-    let page = page_of(products, |p| p.id, &params)?;
+    let page = params.page_in_memory(products, |p| p.id)?;
     Ok(super::ok(&List::of(page, ProductObject::new)))
 }
 

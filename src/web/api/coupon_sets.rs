@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::objects::{CouponSetObject, time};
 use super::{Api, ApiError, ApiJson, List, ListParams, Read, Write, path_id};
 use crate::app::coupon_sets::{self as use_case, SetError};
-use crate::db::paging::Page;
 use crate::domain::coupon_set::SetInput;
 use crate::domain::ids::CouponSetId;
+use crate::domain::status::SetCodeState;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,22 +81,11 @@ pub async fn list(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let coupon = params.coupon()?;
-    let (cursor, limit) = (params.cursor()?, params.limit()?);
     let mut sets = api
         .db(|conn, store| Ok(use_case::list(conn, store)?))
         .await?;
     sets.retain(|s| coupon.is_none_or(|c| s.coupon_id == c));
-    sets.sort_by_key(|s| std::cmp::Reverse(s.id));
-    if let crate::db::paging::Cursor::Next(after) = cursor {
-        sets.retain(|s| s.id < after);
-    }
-    let has_next = sets.len() as i64 > limit;
-    sets.truncate(limit as usize);
-    let page = Page {
-        items: sets,
-        has_prev: false,
-        has_next,
-    };
+    let page = params.page_in_memory(sets, |s| s.id)?;
     Ok(super::ok(&List::of(page, CouponSetObject::new)))
 }
 
@@ -203,20 +192,19 @@ pub async fn codes(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = CouponSetId(path_id(&path)?);
-    let state = match params.state.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(s @ ("unused" | "used" | "archived")) => Some(s.to_string()),
-        Some(_) => {
-            return Err(ApiError::invalid_param(
-                "state",
-                "Use unused, used or archived.",
-            ));
-        }
-    };
+    let state = params.state(SetCodeState::parse, "Use unused, used or archived.")?;
     let (cursor, limit) = (params.cursor()?, params.limit()?);
     let page = api
         .db(move |conn, store| {
-            use_case::codes(conn, store, id, state.as_deref(), cursor, limit).map_err(error)
+            use_case::codes(
+                conn,
+                store,
+                id,
+                state.map(SetCodeState::as_str),
+                cursor,
+                limit,
+            )
+            .map_err(error)
         })
         .await?;
     Ok(super::ok(&List::of(page, |c| CodeObject {

@@ -163,15 +163,10 @@ pub async fn list(
     api: Api<Read>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let state = match params.state.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(raw) => Some(CouponState::parse(raw).ok_or_else(|| {
-            ApiError::invalid_param(
-                "state",
-                "Use active, scheduled, expired, exhausted, archived or deleted.",
-            )
-        })?),
-    };
+    let state = params.state(
+        CouponState::parse,
+        "Use active, scheduled, expired, exhausted, archived or deleted.",
+    )?;
     let query = ListQuery {
         state,
         prefix: params.q(),

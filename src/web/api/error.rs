@@ -212,20 +212,6 @@ impl ResponseError for ApiError {
         if let ApiError::Internal(e) = self {
             tracing::error!(error = %crate::error::cause_chain(e.as_ref()), "internal error (API)");
         }
-        let (kind, code) = self.kind_and_code();
-        let message = self.message();
-        let body = Body {
-            error: Inner {
-                kind,
-                code,
-                message: &message,
-                param: self.param(),
-                errors: match self {
-                    ApiError::Invalid(list) => Some(list),
-                    _ => None,
-                },
-            },
-        };
         let mut response = HttpResponse::build(self.status_code());
         if let ApiError::Authentication(_) = self {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
@@ -233,27 +219,33 @@ impl ResponseError for ApiError {
         if let ApiError::RateLimited { retry_after, .. } = self {
             response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
-        response.json(body)
+        let message = self.message();
+        response.json(self.body(&message))
     }
 }
 
-/// The body of an error, as the idempotency store keeps it.
-pub fn body_of(e: &ApiError) -> (u16, String) {
-    let response = e.error_response();
-    let status = response.status().as_u16();
-    let (kind, code) = e.kind_and_code();
-    let message = e.message();
-    let body = Body {
-        error: Inner {
-            kind,
-            code,
-            message: &message,
-            param: e.param(),
-            errors: match e {
-                ApiError::Invalid(list) => Some(list),
-                _ => None,
+impl ApiError {
+    /// The error object, with `message` (from `message()`).
+    fn body<'a>(&'a self, message: &'a str) -> Body<'a> {
+        let (kind, code) = self.kind_and_code();
+        Body {
+            error: Inner {
+                kind,
+                code,
+                message,
+                param: self.param(),
+                errors: match self {
+                    ApiError::Invalid(list) => Some(list),
+                    _ => None,
+                },
             },
-        },
-    };
-    (status, serde_json::to_string(&body).unwrap_or_default())
+        }
+    }
+}
+
+/// The status and body of an error, as the idempotency store keeps them.
+pub fn body_of(e: &ApiError) -> (u16, String) {
+    let message = e.message();
+    let body = serde_json::to_string(&e.body(&message)).unwrap_or_default();
+    (e.status_code().as_u16(), body)
 }

@@ -40,12 +40,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             let raw = bytes
                 .await
                 .map_err(|e| ApiError::bad_request(format!("The body could not be read: {e}.")))?;
-            let value = serde_json::from_slice::<T>(&raw).map_err(|e| {
-                ApiError::bad_request(format!("The body is not valid JSON for this request: {e}."))
-            })?;
+            let value = parse(&raw)?;
             Ok(ApiJson { value, raw })
         })
     }
+}
+
+/// A JSON body as `T`; a 400 that says why when it is not.
+pub fn parse<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice::<T>(raw).map_err(|e| {
+        ApiError::bad_request(format!("The body is not valid JSON for this request: {e}."))
+    })
 }
 
 /// The canonical form of a JSON body (keys sorted), hashed: two bodies

@@ -207,6 +207,41 @@ impl ListParams {
         }
     }
 
+    /// The `state` filter read by `parse`; `hint` lists the states.
+    pub fn state<T>(
+        &self,
+        parse: impl Fn(&str) -> Option<T>,
+        hint: &str,
+    ) -> Result<Option<T>, ApiError> {
+        match self.state.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(raw) => parse(raw)
+                .map(Some)
+                .ok_or_else(|| ApiError::invalid_param("state", hint)),
+        }
+    }
+
+    /// One page of a list read whole (a store's products or sets): newest
+    /// first, after `starting_after`, `limit` of them.
+    pub fn page_in_memory<T>(
+        &self,
+        mut items: Vec<T>,
+        id: impl Fn(&T) -> i64,
+    ) -> Result<Page<T>, ApiError> {
+        let limit = self.limit()?;
+        items.sort_by_key(|i| std::cmp::Reverse(id(i)));
+        if let Cursor::Next(after) = self.cursor()? {
+            items.retain(|i| id(i) < after);
+        }
+        let has_next = items.len() as i64 > limit;
+        items.truncate(limit as usize);
+        Ok(Page {
+            items,
+            has_prev: false,
+            has_next,
+        })
+    }
+
     pub fn q(&self) -> Option<String> {
         self.q
             .as_deref()

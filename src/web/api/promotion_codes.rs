@@ -108,15 +108,10 @@ pub async fn list(
     api: Api<Read>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let state = match params.state.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(raw) => Some(PromoState::parse(raw).ok_or_else(|| {
-            ApiError::invalid_param(
-                "state",
-                "Use active, inactive, expired, exhausted or coupon_invalid.",
-            )
-        })?),
-    };
+    let state = params.state(
+        PromoState::parse,
+        "Use active, inactive, expired, exhausted or coupon_invalid.",
+    )?;
     let query = PromoListQuery {
         state,
         coupon: params.coupon()?.map(CouponId),

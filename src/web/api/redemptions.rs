@@ -302,9 +302,7 @@ pub async fn rollback(
     let id = OrderId(path_id(&path)?);
     let mut reason = None;
     if !body.is_empty() {
-        let parsed: RollbackBody = serde_json::from_slice(&body).map_err(|e| {
-            ApiError::bad_request(format!("The body is not valid JSON for this request: {e}."))
-        })?;
+        let parsed: RollbackBody = super::json::parse(&body)?;
         if parsed
             .reason
             .as_deref()
