@@ -26,7 +26,7 @@ pub struct Config {
     pub public_base_url: Option<String>,
 
     /// Mark the session cookie `Secure` (serve over HTTPS).
-    #[arg(long, env = "SECURE_COOKIES", default_value_t = false)]
+    #[arg(long, env = "SECURE_COOKIES", default_value_t = false, value_parser = clap::builder::BoolishValueParser::new())]
     pub secure_cookies: bool,
 
     /// The reverse proxy in front of the server: only requests from this
@@ -48,6 +48,31 @@ pub struct Config {
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
     pub db_pool_size: u32,
 
+    /// Serve only: run no job worker in this process (leave set generation
+    /// and webhook delivery to `promodesk worker` processes).
+    #[arg(long, env = "NO_WORKER", default_value_t = false, value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_worker: bool,
+
+    /// Seconds a job stays claimed without a sign of life (each batch
+    /// extends it) before another process takes it over.
+    #[arg(long, env = "JOB_LEASE_SECONDS", default_value_t = 30)]
+    pub job_lease_seconds: u64,
+
+    /// Let webhooks reach loopback and private addresses (tests, or an
+    /// endpoint on your own network).
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE", default_value_t = false, value_parser = clap::builder::BoolishValueParser::new())]
+    pub webhook_allow_private: bool,
+
+    /// Milliseconds before a failed webhook delivery's first retry; each
+    /// next wait is three times longer (at most 4 hours), for 24 hours.
+    #[arg(
+        long,
+        env = "WEBHOOK_RETRY_BASE_MS",
+        default_value_t = 10_000,
+        hide = true
+    )]
+    pub webhook_retry_base_ms: u64,
+
     /// What to do instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -55,6 +80,9 @@ pub struct Config {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
+    /// Run background jobs only (set generation, webhook delivery), without
+    /// serving HTTP; any number may run beside the servers.
+    Worker,
     /// Fill a store with demo coupons (for trying out and benchmarking).
     Seed {
         /// The store's slug.
@@ -70,6 +98,25 @@ pub enum Command {
 }
 
 impl Config {
+    /// How this process delivers webhooks; `server_base` is the base of
+    /// share URLs for stores that set none.
+    pub fn webhook_settings(&self, server_base: String) -> crate::app::webhooks::Settings {
+        crate::app::webhooks::Settings {
+            allow_private: self.webhook_allow_private,
+            retry_base: std::time::Duration::from_millis(self.webhook_retry_base_ms),
+            timeout: std::time::Duration::from_secs(10),
+            server_base,
+        }
+    }
+
+    /// This process as a job runner.
+    pub fn jobs(&self, server_base: String) -> crate::app::jobs::Jobs {
+        crate::app::jobs::Jobs::new(
+            std::time::Duration::from_secs(self.job_lease_seconds),
+            self.webhook_settings(server_base),
+        )
+    }
+
     /// Settings for a test server: a random port on loopback.
     pub fn for_tests(database_url: String) -> Config {
         Config {
@@ -82,6 +129,10 @@ impl Config {
             guess_limit: 20,
             api_rate_limit: 200,
             db_pool_size: 4,
+            no_worker: false,
+            job_lease_seconds: 30,
+            webhook_allow_private: true,
+            webhook_retry_base_ms: 10_000,
             command: None,
         }
     }

@@ -5,3 +5,4 @@ pub mod domain;
 pub mod error;
 pub mod startup;
 pub mod web;
+pub mod worker;

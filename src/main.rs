@@ -25,6 +25,9 @@ async fn main() -> ExitCode {
     {
         return seed(&config.database_url, store, *coupons, *promotion_codes);
     }
+    if let Some(Command::Worker) = &config.command {
+        return worker(&config).await;
+    }
     let app = match Application::build(config).await {
         Ok(app) => app,
         Err(e) => {
@@ -40,6 +43,59 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `promodesk worker`: runs jobs until SIGINT or SIGTERM, then gives its
+/// lease back.
+async fn worker(config: &Config) -> ExitCode {
+    let url = config.database_url.clone();
+    let size = config.db_pool_size;
+    let pool = match actix_web::web::block(move || db::open(&url, size)).await {
+        Ok(Ok(pool)) => pool,
+        Ok(Err(e)) => {
+            eprintln!("promodesk worker: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("promodesk worker: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let base = config
+        .public_base_url
+        .clone()
+        .map(|u| u.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| format!("http://{}", config.bind));
+    let jobs = config.jobs(base);
+    let handle = match promodesk::worker::spawn(jobs.clone(), pool) {
+        Ok(handle) => handle,
+        Err(e) => {
+            eprintln!("promodesk worker: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut terminate = match actix_web::rt::signal::unix::signal(
+        actix_web::rt::signal::unix::SignalKind::terminate(),
+    ) {
+        Ok(signal) => signal,
+        Err(e) => {
+            eprintln!("promodesk worker: cannot watch for SIGTERM: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tokio_select(actix_web::rt::signal::ctrl_c(), terminate.recv()).await;
+    let _ = actix_web::rt::task::spawn_blocking(move || {
+        promodesk::worker::stop(&jobs, handle, std::time::Duration::from_secs(10))
+    })
+    .await;
+    ExitCode::SUCCESS
+}
+
+/// Waits for whichever of two futures ends first.
+async fn tokio_select<A: std::future::Future, B: std::future::Future>(a: A, b: B) {
+    let a = std::pin::pin!(a);
+    let b = std::pin::pin!(b);
+    futures_util::future::select(a, b).await;
 }
 
 fn seed(database_url: &str, store: &str, coupons: usize, promotion_codes: usize) -> ExitCode {

@@ -10,6 +10,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{DefaultHeaders, Logger};
 use actix_web::{App, HttpServer, web};
 
+use crate::app::jobs::Jobs;
 use crate::config::Config;
 use crate::db;
 use crate::error::AppError;
@@ -30,6 +31,8 @@ pub enum StartError {
     Blocking,
     #[error("cannot read or store the session key: {0}")]
     SessionKey(String),
+    #[error("cannot start the job worker: {0}")]
+    Worker(String),
 }
 
 /// Scripts, styles and images from this server only; no inline script or
@@ -46,27 +49,39 @@ pub struct Application {
     port: u16,
     host: String,
     server: Server,
+    worker: WorkerStop,
+}
+
+/// Stops this process's job worker when the server stops, or when the
+/// server's future is dropped (a test's runtime ending).
+struct WorkerStop {
+    jobs: Jobs,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl WorkerStop {
+    /// Stops the worker and waits for it to give its lease back.
+    fn finish(mut self) {
+        if let Some(handle) = self.handle.take() {
+            crate::worker::stop(&self.jobs, handle, std::time::Duration::from_secs(10));
+        }
+    }
+}
+
+impl Drop for WorkerStop {
+    fn drop(&mut self) {
+        self.jobs.stop();
+    }
 }
 
 impl Application {
     pub async fn build(config: Config) -> Result<Application, StartError> {
         let url = config.database_url.clone();
         let size = config.db_pool_size;
-        let pool = actix_web::web::block(move || {
-            let pool = db::open(&url, size)?;
-            let mut conn = pool.get()?;
-            let failed =
-                db::coupon_sets::fail_interrupted(&mut conn).map_err(db::SetupError::Configure)?;
-            if failed > 0 {
-                tracing::warn!(
-                    failed,
-                    "coupon sets left generating by a stopped server were undone"
-                );
-            }
-            Ok::<_, db::SetupError>(pool)
-        })
-        .await
-        .map_err(|_| StartError::Blocking)??;
+        let pool = actix_web::web::block(move || db::open(&url, size))
+            .await
+            .map_err(|_| StartError::Blocking)??;
+
         let key = session_key(&config, &pool).await?;
 
         let listener = TcpListener::bind(&config.bind)
@@ -79,11 +94,23 @@ impl Application {
             .clone()
             .map(|u| u.trim_end_matches('/').to_string())
             .unwrap_or_else(|| format!("http://{addr}"));
+        // Jobs left by a stopped process are resumed by whichever worker
+        // claims them when their lease runs out: nothing to undo here.
+        let jobs = config.jobs(default_base_url.clone());
+        let worker = if config.no_worker {
+            None
+        } else {
+            Some(
+                crate::worker::spawn(jobs.clone(), pool.clone())
+                    .map_err(|e| StartError::Worker(e.to_string()))?,
+            )
+        };
         let state = AppState {
             pool,
             default_base_url,
             trusted_proxy: config.trusted_proxy,
             guards: std::sync::Arc::new(crate::web::client::Guards::new(config.guess_limit)),
+            jobs: jobs.clone(),
         };
         let limits = api::limits::ApiLimits::new(config.api_rate_limit);
         let secure = config.secure_cookies;
@@ -118,6 +145,10 @@ impl Application {
             port: addr.port(),
             host: addr.ip().to_string(),
             server,
+            worker: WorkerStop {
+                jobs,
+                handle: worker,
+            },
         })
     }
 
@@ -129,8 +160,15 @@ impl Application {
         format!("{}:{}", self.host, self.port)
     }
 
+    /// Serves until a stop signal (SIGINT, SIGTERM): in-flight requests
+    /// finish, then the job worker gives its lease back.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let worker = self.worker;
+        let served = self.server.await;
+        actix_web::rt::task::spawn_blocking(move || worker.finish())
+            .await
+            .ok();
+        served
     }
 }
 
@@ -182,6 +220,7 @@ macro_rules! route_group {
 route_group!(config top_routes, TOP_ROUTES, [
     get "/" => stores::picker::root,
     get "/healthz" => health::healthz,
+    get "/readyz" => health::readyz,
     get "/static/{path:.*}" => assets::serve,
 ]);
 
@@ -254,6 +293,13 @@ route_group!(scope store_routes, STORE_ROUTES, [
     get "/api-keys" => stores::api_keys::show,
     post "/api-keys" => stores::api_keys::create,
     post "/api-keys/{id}/revoke" => stores::api_keys::revoke,
+    get "/webhooks" => stores::webhooks::list,
+    post "/webhooks" => stores::webhooks::create,
+    get "/webhooks/{id}" => stores::webhooks::show,
+    post "/webhooks/{id}/disable" => stores::webhooks::disable,
+    post "/webhooks/{id}/enable" => stores::webhooks::enable,
+    post "/webhooks/{id}/delete" => stores::webhooks::delete,
+    post "/webhooks/{id}/resend/{delivery}" => stores::webhooks::resend,
 ]);
 
 // The public checkout; store slugs never take the reserved words routed

@@ -121,3 +121,8 @@ pub fn set_up(
         Err(e) => Ok(Err(e)),
     }
 }
+
+/// Is the database reachable and up to date (the readiness check)?
+pub fn database_ready(conn: &mut crate::db::Conn) -> Result<bool, crate::db::DbError> {
+    crate::db::ready(conn)
+}

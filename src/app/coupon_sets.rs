@@ -1,11 +1,14 @@
 //! Coupon set use cases: open a set, add codes, delete (SPEC section 5).
-//! Opening and adding return the generation `Run` to start; running it
-//! (inline for small counts, on a background thread for large ones) is the
-//! caller's, until durable jobs come (SPEC section 11). CSV imports stream
-//! a temporary file and live in `web::coupon_sets::import` for now.
+//! Opening and adding queue the generation as a job in the same transaction
+//! (SPEC section 11) and return its `Run`; `start` runs a small one at once
+//! under this process's lease and wakes the worker for a large one, which
+//! any server process may then run (`generate`). CSV imports stream a
+//! temporary file and live in `web::coupon_sets::import` for now.
 
-use crate::db::coupon_sets::SetWriteError;
-use crate::db::coupon_sets::generate::Run;
+use crate::app::jobs::Jobs;
+use crate::db::coupon_sets::generate::{Ended, Run};
+use crate::db::coupon_sets::{Holder, SetWriteError};
+use crate::db::jobs::Lease;
 use crate::db::stores::Store;
 use crate::db::{self, Conn, DbError};
 use crate::domain::coupon_set::{self, SetInput};
@@ -56,8 +59,19 @@ fn refused(e: SetWriteError) -> SetError {
     SetError::Invalid(errors)
 }
 
+/// Who runs a generation of `count` codes: this process at once for a small
+/// one, any worker for a large one.
+fn holder(jobs: &Jobs, count: u64) -> Holder<'_> {
+    (count <= INLINE_MAX).then(|| (jobs.holder(), jobs.lease_end()))
+}
+
 /// Opens a set from the form; returns the generation to start.
-pub fn create(conn: &mut Conn, store: &Store, input: &SetInput) -> Result<Run, SetError> {
+pub fn create(
+    conn: &mut Conn,
+    jobs: &Jobs,
+    store: &Store,
+    input: &SetInput,
+) -> Result<Run, SetError> {
     let coupon_ok = match input.coupon_id.trim().parse::<i64>() {
         Ok(id) => match db::coupons::find_live(conn, store.id(), CouponId(id)) {
             Ok(c) => c.archived_at.is_none(),
@@ -67,12 +81,13 @@ pub fn create(conn: &mut Conn, store: &Store, input: &SetInput) -> Result<Run, S
         Err(_) => false,
     };
     let draft = coupon_set::check(input, coupon_ok).map_err(SetError::Invalid)?;
-    db::coupon_sets::create(conn, store.id(), &draft).map_err(refused)
+    db::coupon_sets::create(conn, store.id(), &draft, holder(jobs, draft.count)).map_err(refused)
 }
 
 /// Adds `raw_count` codes to set `id`; returns the generation to start.
 pub fn add_codes(
     conn: &mut Conn,
+    jobs: &Jobs,
     store: &Store,
     id: CouponSetId,
     raw_count: &str,
@@ -82,35 +97,48 @@ pub fn add_codes(
         errors.add("count", message);
         SetError::Invalid(errors)
     })?;
-    db::coupon_sets::add_codes(conn, store.id(), id, count).map_err(refused)
+    db::coupon_sets::add_codes(conn, store.id(), id, count, holder(jobs, count)).map_err(refused)
 }
 
-/// Deletes set `id`: its unused codes go, its used codes are archived.
+/// Deletes set `id`: its generation stops, its unused codes go, its used
+/// codes are archived.
 pub fn delete(conn: &mut Conn, store: &Store, id: CouponSetId) -> Result<(), SetError> {
-    db::coupon_sets::delete(conn, store.id(), id).map_err(|e| match e {
-        SetWriteError::Busy => {
-            let mut errors = FormErrors::default();
-            errors.add("set", "Wait until the set has finished generating.");
-            SetError::Invalid(errors)
-        }
-        other => refused(other),
-    })
+    db::coupon_sets::delete(conn, store.id(), id).map_err(refused)
 }
 
-/// Codes generated while the request waits; larger runs go to a thread of
-/// their own (the API answers 202 and the set shows its progress).
+/// Codes generated while the request waits; larger runs are left to the
+/// workers (the API answers 202 and the set shows its progress).
 pub const INLINE_MAX: u64 = 20_000;
 
-/// Runs a small generation now (`true`), or starts a large one in the
-/// background (`false`).
-pub fn start(conn: &mut Conn, pool: &crate::db::Pool, job: Run) -> Result<bool, DbError> {
-    if job.count <= INLINE_MAX {
-        crate::db::coupon_sets::generate::run(conn, &job)?;
-        Ok(true)
+/// Runs a small generation now, under the lease it was queued with
+/// (`true`: done), or wakes this process's worker for a large one
+/// (`false`: generating). A small run this process cannot finish (it
+/// stopped, or the lease was lost) is left to the workers too.
+pub fn start(conn: &mut Conn, jobs: &Jobs, run: Run) -> Result<bool, DbError> {
+    if run.count <= INLINE_MAX {
+        let ended = generate(conn, &jobs.lease(run.job), run.set, &|| false)?;
+        Ok(ended == Ended::Finished || matches!(ended, Ended::Failed(_)))
     } else {
-        crate::db::coupon_sets::generate::spawn(pool.clone(), job);
+        jobs.wake();
         Ok(false)
     }
+}
+
+/// The `generate_codes` job: runs or resumes the generation of `set` under
+/// `lease`, batch by batch, asking `stop` between batches.
+pub fn generate(
+    conn: &mut Conn,
+    lease: &Lease,
+    set: CouponSetId,
+    stop: &dyn Fn() -> bool,
+) -> Result<Ended, DbError> {
+    db::coupon_sets::generate::run(conn, lease, set, stop)
+}
+
+/// Ends a generation job that kept failing: its run is undone and the set
+/// says why.
+pub fn give_up(conn: &mut Conn, lease: &Lease, set: CouponSetId, why: &str) -> Result<(), DbError> {
+    db::coupon_sets::generate::give_up(conn, lease, set, why)
 }
 
 /// The most codes one API import takes.

@@ -43,5 +43,6 @@ id_column!(
     CouponSetId,
     CustomerId,
     OrderId,
-    ApiKeyId
+    ApiKeyId,
+    JobId
 );

@@ -11,6 +11,7 @@ pub mod events;
 pub mod idempotency;
 pub mod ids;
 pub mod invitations;
+pub mod jobs;
 pub mod login_failures;
 pub mod orders;
 pub mod paging;
@@ -23,6 +24,7 @@ pub mod settings;
 pub mod setup;
 pub mod stores;
 pub mod users;
+pub mod webhooks;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -179,6 +181,17 @@ fn spawn_checkpointer(path: String) {
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "no background WAL checkpoints");
     }
+}
+
+/// Does the database answer, with every migration of this binary run?
+pub fn ready(conn: &mut Conn) -> Result<bool, DbError> {
+    let pending = match conn {
+        Conn::Postgres(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+        Conn::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+    };
+    pending
+        .map(|p| !p)
+        .map_err(|e| DbError::QueryBuilderError(e.to_string().into()))
 }
 
 /// Runs `f` in a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so that

@@ -71,6 +71,65 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        kind -> Text,
+        store_id -> BigInt,
+        subject_id -> BigInt,
+        status -> Text,
+        run_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        attempts -> BigInt,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> BigInt,
+        store_id -> BigInt,
+        url -> Text,
+        events -> Text,
+        active -> Bool,
+        secret -> Text,
+        created_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> BigInt,
+        store_id -> BigInt,
+        #[sql_name = "type"]
+        event_type -> Text,
+        object_kind -> Text,
+        object_id -> BigInt,
+        payload -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        endpoint_id -> BigInt,
+        event_id -> BigInt,
+        object_key -> Text,
+        status -> Text,
+        attempts -> BigInt,
+        last_status -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        next_try_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(invitations -> stores (store_id));
 
 diesel::table! {
@@ -316,6 +375,8 @@ diesel::joinable!(orders -> customers (customer_id));
 diesel::joinable!(staff_sessions -> users (user_id));
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(customers -> stores (store_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
@@ -340,4 +401,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     checkout_attempts,
     api_keys,
     api_idempotency,
+    jobs,
+    webhook_endpoints,
+    webhook_events,
+    webhook_deliveries,
 );

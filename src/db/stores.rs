@@ -109,6 +109,14 @@ pub(super) fn parse_role(raw: &str) -> QueryResult<Role> {
         .map_err(|_| DbError::DeserializationError(format!("unknown role {raw:?}").into()))
 }
 
+/// Store `id` (for background jobs, which know a store by id).
+pub fn find(conn: &mut Conn, id: StoreId) -> QueryResult<Store> {
+    stores::table
+        .filter(stores::id.eq(id))
+        .select(Store::as_select())
+        .first(conn)
+}
+
 /// The store with this slug (its public checkout).
 pub fn find_by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Store> {
     stores::table

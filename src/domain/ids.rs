@@ -28,7 +28,8 @@ id_type!(
     CouponSetId,
     CustomerId,
     OrderId,
-    ApiKeyId
+    ApiKeyId,
+    JobId
 );
 
 /// Who made a change, for activity logs: a staff member on the dashboard,

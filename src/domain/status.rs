@@ -60,6 +60,17 @@ text_enum!(
     SetStatus { Generating => "generating", Ready => "ready", Failed => "failed" }
 );
 
+text_enum!(
+    /// `jobs.status`: `pending` until it is done, cancelled (its subject
+    /// went) or failed for good.
+    JobStatus { Pending => "pending", Done => "done", Cancelled => "cancelled", Failed => "failed" }
+);
+
+text_enum!(
+    /// `jobs.kind`: what a job does with its `subject_id`.
+    JobKind { GenerateCodes => "generate_codes", DeliverWebhooks => "deliver_webhooks" }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +85,12 @@ mod tests {
         }
         for s in SetStatus::ALL {
             assert_eq!(SetStatus::try_from(s.as_str().to_string()), Ok(*s));
+        }
+        for s in JobStatus::ALL {
+            assert_eq!(JobStatus::try_from(s.as_str().to_string()), Ok(*s));
+        }
+        for s in JobKind::ALL {
+            assert_eq!(JobKind::try_from(s.as_str().to_string()), Ok(*s));
         }
         assert!(OrderStatus::try_from("lost".to_string()).is_err());
     }

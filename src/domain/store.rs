@@ -4,8 +4,8 @@ use super::form_errors::FormErrors;
 use super::money::CurrencyCode;
 
 /// Path segments the application itself uses; no store may take them.
-pub const RESERVED_SLUGS: [&str; 7] = [
-    "admin", "api", "static", "healthz", "login", "logout", "setup",
+pub const RESERVED_SLUGS: [&str; 9] = [
+    "admin", "api", "static", "healthz", "readyz", "metrics", "login", "logout", "setup",
 ];
 
 /// The store's URL name: `[a-z0-9-]{3,40}`, not a reserved word.

@@ -22,10 +22,11 @@ pub enum Section {
     Settings,
     Members,
     ApiKeys,
+    Webhooks,
 }
 
 impl Section {
-    pub const NAV: [Section; 9] = [
+    pub const NAV: [Section; 10] = [
         Section::Coupons,
         Section::PromotionCodes,
         Section::CouponSets,
@@ -35,6 +36,7 @@ impl Section {
         Section::Settings,
         Section::Members,
         Section::ApiKeys,
+        Section::Webhooks,
     ];
 
     pub fn label(self) -> &'static str {
@@ -49,6 +51,7 @@ impl Section {
             Section::Settings => "Settings",
             Section::Members => "Members",
             Section::ApiKeys => "API keys",
+            Section::Webhooks => "Webhooks",
         }
     }
 
@@ -65,6 +68,7 @@ impl Section {
             Section::Settings => "/settings",
             Section::Members => "/members",
             Section::ApiKeys => "/api-keys",
+            Section::Webhooks => "/webhooks",
         }
     }
 }
@@ -101,8 +105,10 @@ impl Layout {
             role: role.label(),
             items: Section::NAV
                 .iter()
-                // API keys are the owners' (SPEC 10).
-                .filter(|&&section| section != Section::ApiKeys || role == Role::Owner)
+                // API keys and webhooks are the owners' (SPEC 10, 11).
+                .filter(|&&section| {
+                    !matches!(section, Section::ApiKeys | Section::Webhooks) || role == Role::Owner
+                })
                 .map(|&section| NavItem {
                     label: section.label(),
                     href: format!("/admin/s/{}{}", store.slug, section.path()),

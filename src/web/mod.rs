@@ -40,6 +40,8 @@ pub struct AppState {
     pub trusted_proxy: Option<std::net::IpAddr>,
     /// Per-client counters of unknown codes and refused checkouts.
     pub guards: std::sync::Arc<client::Guards>,
+    /// This process as a job runner (its lease name, its worker's wake-up).
+    pub jobs: crate::app::jobs::Jobs,
 }
 
 impl AppState {

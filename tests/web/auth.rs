@@ -123,6 +123,9 @@ db_tests! {
         let health = app.get("/healthz").await;
         health.assert_status(200);
         assert_eq!(health.body, "ok");
+        let ready = app.get("/readyz").await;
+        ready.assert_status(200);
+        assert_eq!(ready.body, "ready");
         let css = app.get("/static/css/app.css").await;
         css.assert_status(200);
         assert!(css.body.contains(".topbar"));

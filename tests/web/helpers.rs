@@ -77,8 +77,49 @@ pub struct TestApp {
     pub client: Client,
     /// The backend this app runs on.
     pub db: Db,
-    database_url: String,
+    pub database: Database,
+}
+
+/// A fresh database for one test (dropped after it), with direct SQL
+/// access for what the pages cannot show.
+pub struct Database {
+    pub url: String,
     _db: TestDb,
+}
+
+impl Database {
+    /// A fresh database on `db`, or `None` when PostgreSQL is asked for but
+    /// unreachable outside CI.
+    pub fn fresh(db: Db) -> Option<Database> {
+        let (url, test_db) = match db {
+            Db::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                (url, TestDb::Sqlite(dir))
+            }
+            Db::Postgres => create_postgres_db()?,
+        };
+        Some(Database { url, _db: test_db })
+    }
+
+    /// A direct connection (see `TestApp::sql`).
+    pub fn sql(&self) -> Sql {
+        if let Some(path) = self.url.strip_prefix("sqlite://") {
+            Sql::Sqlite(diesel::SqliteConnection::establish(path).expect("sqlite"))
+        } else {
+            Sql::Postgres(diesel::PgConnection::establish(&self.url).expect("postgres"))
+        }
+    }
+
+    /// The number a `SELECT COUNT(*) AS n ...` query returns.
+    pub fn count(&self, sql: &str) -> i64 {
+        self.sql().count(sql)
+    }
+
+    /// The text a `SELECT ... AS t` query returns first, if any.
+    pub fn text(&self, sql: &str) -> Option<String> {
+        self.sql().texts(sql).into_iter().next()
+    }
 }
 
 impl std::ops::Deref for TestApp {
@@ -98,11 +139,7 @@ impl TestApp {
     /// pages cannot show and, with a comment saying why, for states the
     /// product cannot reach (time travel).
     pub fn sql(&self) -> Sql {
-        if let Some(path) = self.database_url.strip_prefix("sqlite://") {
-            Sql::Sqlite(diesel::SqliteConnection::establish(path).expect("sqlite"))
-        } else {
-            Sql::Postgres(diesel::PgConnection::establish(&self.database_url).expect("postgres"))
-        }
+        self.database.sql()
     }
 
     /// Runs one SQL statement on the app's database (see `sql`).
@@ -266,15 +303,8 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
 
 /// `spawn_app` with settings changed by `configure` (e.g. a trusted proxy).
 pub async fn spawn_app_with(db: Db, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
-    let (url, test_db) = match db {
-        Db::Sqlite => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!("sqlite://{}", dir.path().join("test.db").display());
-            (url, TestDb::Sqlite(dir))
-        }
-        Db::Postgres => create_postgres_db()?,
-    };
-    let mut config = Config::for_tests(url.clone());
+    let database = Database::fresh(db)?;
+    let mut config = Config::for_tests(database.url.clone());
     configure(&mut config);
     let app = Application::build(config).await.expect("build the app");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -283,8 +313,7 @@ pub async fn spawn_app_with(db: Db, configure: impl FnOnce(&mut Config)) -> Opti
         client: Client::new(&address),
         db,
         address,
-        database_url: url,
-        _db: test_db,
+        database,
     })
 }
 
@@ -322,6 +351,36 @@ macro_rules! db_tests {
                         return;
                     };
                     $body
+                }
+            )*
+        }
+    };
+}
+
+/// Runs each `name => function(args)` on SQLite and on PostgreSQL, as
+/// `sqlite::name` and `postgres::name`: `function` is an `async fn` of the
+/// calling module that takes the `Db` first and spawns what it needs (the
+/// real binary, or an app with its own settings).
+#[macro_export]
+macro_rules! db_fn_tests {
+    ($($name:ident => $function:ident($($arg:expr),*);)*) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$function($crate::helpers::Db::Sqlite $(, $arg)*).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(
+                    promodesk_no_postgres,
+                    ignore = "PostgreSQL was unreachable when the tests were built (see build.rs)"
+                )]
+                async fn $name() {
+                    super::$function($crate::helpers::Db::Postgres $(, $arg)*).await
                 }
             )*
         }
@@ -483,18 +542,37 @@ impl Client {
     }
 
     async fn read(response: reqwest::Response) -> Page {
+        Self::try_read(response).await.expect("response body")
+    }
+
+    async fn try_read(response: reqwest::Response) -> Result<Page, reqwest::Error> {
         let status = response.status();
         let location = response
             .headers()
             .get("location")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = response.text().await.expect("response body");
-        Page {
+        let body = response.text().await?;
+        Ok(Page {
             status,
             location,
             body,
-        }
+        })
+    }
+
+    /// `post` to a server that may be killed meanwhile: a connection error
+    /// is an `Err`, not a panic.
+    pub async fn try_post(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Result<Page, reqwest::Error> {
+        let url = |path: &str| format!("{}{path}", self.address);
+        let login = Self::try_read(self.http.get(url("/admin/login")).send().await?).await?;
+        let token = login.csrf_token().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        Self::try_read(self.http.post(url(path)).form(&all).send().await?).await
     }
 
     pub async fn get(&self, path: &str) -> Page {

@@ -34,6 +34,7 @@ struct Fixture {
     invitation: i64,
     invite_token: String,
     api_key: i64,
+    webhook: i64,
 }
 
 struct Row {
@@ -336,13 +337,47 @@ fn rows(fx: &Fixture) -> Vec<Row> {
             format!("{s}/api-keys/{}/revoke", fx.api_key),
             &[],
         ),
+        row(
+            "/admin/s/{store}/webhooks",
+            Owner,
+            format!("{s}/webhooks"),
+            &[("url", "https://intruder.example/hooks")],
+        ),
+        row(
+            "/admin/s/{store}/webhooks/{id}/disable",
+            Owner,
+            format!("{s}/webhooks/{}/disable", fx.webhook),
+            &[],
+        ),
+        row(
+            "/admin/s/{store}/webhooks/{id}/enable",
+            Owner,
+            format!("{s}/webhooks/{}/enable", fx.webhook),
+            &[],
+        ),
+        row(
+            "/admin/s/{store}/webhooks/{id}/resend/{delivery}",
+            Owner,
+            format!("{s}/webhooks/{}/resend/1", fx.webhook),
+            &[],
+        ),
+        row(
+            "/admin/s/{store}/webhooks/{id}/delete",
+            Owner,
+            format!("{s}/webhooks/{}/delete", fx.webhook),
+            &[],
+        ),
     ];
     // The owner's invite and key forms answer with the link or the key on
     // the page.
-    for row in all
-        .iter_mut()
-        .filter(|r| r.route == "/admin/s/{store}/members" || r.route == "/admin/s/{store}/api-keys")
-    {
+    for row in all.iter_mut().filter(|r| {
+        [
+            "/admin/s/{store}/members",
+            "/admin/s/{store}/api-keys",
+            "/admin/s/{store}/webhooks",
+        ]
+        .contains(&r.route)
+    }) {
         row.ok = 200;
     }
     all
@@ -416,6 +451,10 @@ async fn fixture(app: &TestApp) -> Fixture {
     let invitation = app.count("SELECT MAX(id) AS n FROM invitations");
     crate::api::create_key(app, STORE, "Route key", "write").await;
     let api_key = app.count("SELECT MAX(id) AS n FROM api_keys");
+    // An endpoint for an event nothing here makes: no delivery runs in the
+    // background while the tests compare fingerprints.
+    let (webhook, _) =
+        crate::webhooks::add_endpoint(app, "http://127.0.0.1:9/hooks", &["code.paused"]).await;
     Fixture {
         coupon,
         doomed_coupon,
@@ -429,6 +468,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         invitation,
         invite_token,
         api_key,
+        webhook,
     }
 }
 

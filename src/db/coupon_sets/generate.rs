@@ -1,32 +1,75 @@
 //! The code generator: random codes from the unambiguous alphabet in batches
 //! of one transaction each (so other writers never wait long), skipping any
-//! text a coupon, promotion code or set code holds. A run that fails is
-//! removed whole.
+//! text a coupon, promotion code or set code holds. A run is a job
+//! (`db::jobs`): each batch commits under the job's lease, so a run resumes
+//! from its last committed batch in whichever process takes the job over,
+//! and a cancelled job (its coupon archived or deleted, its set deleted)
+//! adds nothing more. A run that cannot finish is removed whole.
 
 use std::collections::HashSet;
 
-use crate::domain::status::{SetCodeState, SetStatus};
+use crate::db::jobs::{self, Lease};
+use crate::domain::status::{JobStatus, SetCodeState, SetStatus};
 use diesel::prelude::*;
 
 use crate::db::schema::{coupon_sets, coupons, promotion_codes, set_codes};
-use crate::db::{Conn, DbError, Pool, upper};
+use crate::db::{Conn, DbError, upper};
 use crate::domain::code::normal_form;
 use crate::domain::codegen::random_codes;
-use crate::domain::ids::{CouponSetId, StoreId};
+use crate::domain::ids::{CouponSetId, JobId, StoreId};
 
 /// Codes per batch (one transaction, one multi-row INSERT per 2,000 rows).
 pub const BATCH: usize = 50_000;
 const INSERT_ROWS: usize = 2_000;
 
-/// What a run needs to know.
+/// A generation opened by `create` or `add_codes`: its job, and what the
+/// caller reports (the count).
 #[derive(Debug, Clone)]
 pub struct Run {
     pub store: StoreId,
     pub set: CouponSetId,
-    pub generation: i64,
-    pub prefix: String,
-    pub length: usize,
+    pub job: JobId,
     pub count: u64,
+}
+
+/// What the generator works from: the set as stored (a resumed run picks up
+/// where the last committed batch left it).
+struct Work {
+    store: StoreId,
+    set: CouponSetId,
+    generation: i64,
+    prefix: String,
+    length: usize,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    /// Every code was added (or there was nothing left to do): the set is
+    /// ready.
+    Finished,
+    /// The code space was too crowded: the run's codes were removed and
+    /// the set says why.
+    Failed(String),
+    /// The lease was lost (another process took the job over) or the job
+    /// was cancelled: nothing more was written.
+    Lost,
+    /// This process is stopping: the lease was given back after the last
+    /// committed batch, for any process to resume.
+    Stopped,
+}
+
+/// A batch that did not commit.
+#[derive(Debug)]
+enum BatchError {
+    Lost,
+    Db(DbError),
+}
+
+impl From<DbError> for BatchError {
+    fn from(e: DbError) -> BatchError {
+        BatchError::Db(e)
+    }
 }
 
 fn rng_error(e: getrandom::Error) -> DbError {
@@ -56,14 +99,15 @@ pub(super) fn held_elsewhere(
     Ok(held)
 }
 
-/// Adds up to `n` codes in one transaction; returns how many were added
-/// (fewer when a drawn text was taken: the caller draws again).
-pub fn batch(conn: &mut Conn, run: &Run, n: usize) -> Result<usize, DbError> {
+/// Adds up to `n` codes in one transaction under the job's lease; returns
+/// how many were added (fewer when a drawn text was taken: the caller draws
+/// again).
+fn batch(conn: &mut Conn, lease: &Lease, work: &Work, n: usize) -> Result<usize, BatchError> {
     let mut drawn: Vec<(String, String)> = Vec::with_capacity(n);
     let mut seen = HashSet::with_capacity(n);
     while drawn.len() < n {
-        for random in random_codes(n - drawn.len(), run.length).map_err(rng_error)? {
-            let code = format!("{}{random}", run.prefix);
+        for random in random_codes(n - drawn.len(), work.length).map_err(rng_error)? {
+            let code = format!("{}{random}", work.prefix);
             let normal = normal_form(&code);
             if seen.insert(normal.clone()) {
                 drawn.push((code, normal));
@@ -74,21 +118,25 @@ pub fn batch(conn: &mut Conn, run: &Run, n: usize) -> Result<usize, DbError> {
     // one path instead of touching a random page per code.
     drawn.sort_unstable_by(|a, b| a.1.cmp(&b.1));
     crate::db::write_transaction(conn, |conn| {
+        // First: the job row (lock order job → codes → set, as a cancel).
+        if !jobs::hold(conn, lease)? {
+            return Err(BatchError::Lost);
+        }
         let mut added = 0;
         for chunk in drawn.chunks(INSERT_ROWS) {
             let normals: Vec<String> = chunk.iter().map(|(_, n)| n.clone()).collect();
-            let held = held_elsewhere(conn, run.store, &normals)?;
+            let held = held_elsewhere(conn, work.store, &normals)?;
             let rows: Vec<_> = chunk
                 .iter()
                 .filter(|(_, normal)| !held.contains(normal))
                 .map(|(code, normal)| {
                     (
-                        set_codes::store_id.eq(run.store),
-                        set_codes::set_id.eq(run.set),
+                        set_codes::store_id.eq(work.store),
+                        set_codes::set_id.eq(work.set),
                         set_codes::code.eq(code),
                         set_codes::normal.eq(normal),
                         set_codes::state.eq(SetCodeState::Unused.as_str()),
-                        set_codes::generation.eq(run.generation),
+                        set_codes::generation.eq(work.generation),
                     )
                 })
                 .collect();
@@ -98,108 +146,157 @@ pub fn batch(conn: &mut Conn, run: &Run, n: usize) -> Result<usize, DbError> {
                 .on_conflict_do_nothing()
                 .execute(c))?;
         }
-        diesel::update(coupon_sets::table.find(run.set))
+        diesel::update(coupon_sets::table.find(work.set))
             .set((
                 coupon_sets::generated.eq(coupon_sets::generated + added as i64),
                 coupon_sets::total_codes.eq(coupon_sets::total_codes + added as i64),
             ))
             .execute(conn)?;
+        // Again at the end, so a long batch leaves a whole lease behind it.
+        jobs::hold(conn, lease)?;
         Ok(added)
     })
 }
 
-/// Runs a whole generation: batches until `count` codes are added, then the
-/// set is ready. On any error the run's codes are removed and the set says
-/// why.
-pub fn run(conn: &mut Conn, run: &Run) -> Result<(), DbError> {
+/// Runs (or resumes) the generation of `set` under `lease`: batches until
+/// the set holds what was asked, then the set is ready and the job done.
+/// `stop` is asked between batches. A database error is returned with every
+/// committed batch kept, for the job to be tried again.
+pub fn run(
+    conn: &mut Conn,
+    lease: &Lease,
+    set: CouponSetId,
+    stop: &dyn Fn() -> bool,
+) -> Result<Ended, DbError> {
     // Random keys land all over the unique index: give SQLite room to keep
     // it cached while this run lasts (the default is 2 MB).
     if let Conn::Sqlite(c) = conn {
         diesel::connection::SimpleConnection::batch_execute(c, "PRAGMA cache_size = -98304")?;
     }
-    let outcome = run_batches(conn, run);
+    let outcome = run_batches(conn, lease, set, stop);
     if let Conn::Sqlite(c) = conn {
         diesel::connection::SimpleConnection::batch_execute(c, "PRAGMA cache_size = -2000")?;
     }
     outcome
 }
 
-fn run_batches(conn: &mut Conn, run: &Run) -> Result<(), DbError> {
-    let mut added: u64 = 0;
-    let mut fruitless = 0;
-    let result = loop {
-        if added >= run.count {
-            break Ok(());
-        }
-        let n = (run.count - added).min(BATCH as u64) as usize;
-        match batch(conn, run, n) {
-            Ok(0) => {
-                fruitless += 1;
-                if fruitless > 20 {
-                    break Err(
-                        "the code space is too crowded: use longer codes or another prefix"
-                            .to_string(),
-                    );
-                }
-            }
-            Ok(k) => {
-                fruitless = 0;
-                added += k as u64;
-            }
-            Err(e) => break Err(e.to_string()),
-        }
+fn run_batches(
+    conn: &mut Conn,
+    lease: &Lease,
+    set: CouponSetId,
+    stop: &dyn Fn() -> bool,
+) -> Result<Ended, DbError> {
+    let row: super::SetRow = coupon_sets::table
+        .find(set)
+        .select(super::SetRow::as_select())
+        .first(conn)?;
+    let store: StoreId = coupon_sets::table
+        .find(set)
+        .select(coupon_sets::store_id)
+        .first(conn)?;
+    let work = Work {
+        store,
+        set,
+        generation: row.generation,
+        prefix: row.prefix.clone(),
+        length: row.code_length as usize,
     };
-    match result {
-        Ok(()) => {
-            diesel::update(coupon_sets::table.find(run.set))
-                .set(coupon_sets::status.eq(SetStatus::Ready.as_str()))
-                .execute(conn)?;
-            Ok(())
-        }
-        Err(why) => {
-            tracing::error!(set = run.set.0, error = %why, "code generation failed");
-            abandon(conn, run.set, run.generation, &why)
+    let mut generated = row.generated;
+    let mut fruitless = 0;
+    if row.generating() {
+        while generated < row.requested {
+            if stop() {
+                jobs::release(conn, lease)?;
+                return Ok(Ended::Stopped);
+            }
+            let n = (row.requested - generated).min(BATCH as i64) as usize;
+            match batch(conn, lease, &work, n) {
+                Ok(0) => {
+                    fruitless += 1;
+                    if fruitless > 20 {
+                        let why =
+                            "the code space is too crowded: use longer codes or another prefix";
+                        tracing::error!(set = set.0, error = why, "code generation failed");
+                        return abandon(conn, lease, &work, why);
+                    }
+                }
+                Ok(k) => {
+                    fruitless = 0;
+                    generated += k as i64;
+                }
+                Err(BatchError::Lost) => return Ok(Ended::Lost),
+                Err(BatchError::Db(e)) => return Err(e),
+            }
         }
     }
+    crate::db::write_transaction(conn, |conn| {
+        if !jobs::hold(conn, lease)? {
+            return Ok(Ended::Lost);
+        }
+        diesel::update(
+            coupon_sets::table
+                .find(set)
+                .filter(coupon_sets::status.eq(SetStatus::Generating.as_str())),
+        )
+        .set(coupon_sets::status.eq(SetStatus::Ready.as_str()))
+        .execute(conn)?;
+        crate::db::webhooks::record(
+            conn,
+            work.store,
+            "coupon_set.generated",
+            crate::db::webhooks::Subject::CouponSet(set.0),
+        )?;
+        jobs::finish(conn, lease, JobStatus::Done, None)?;
+        Ok(Ended::Finished)
+    })
 }
 
-/// Removes the codes of run `generation` and marks the set failed.
-pub fn abandon(
-    conn: &mut Conn,
-    set: CouponSetId,
-    generation: i64,
-    why: &str,
-) -> Result<(), DbError> {
+/// Removes the codes of the run and marks the set failed (and the job),
+/// under the lease.
+fn abandon(conn: &mut Conn, lease: &Lease, work: &Work, why: &str) -> Result<Ended, DbError> {
     crate::db::write_transaction(conn, |conn| {
-        let removed = diesel::delete(
-            set_codes::table
-                .filter(set_codes::set_id.eq(set))
-                .filter(set_codes::generation.eq(generation))
-                .filter(set_codes::state.eq(SetCodeState::Unused.as_str())),
-        )
-        .execute(conn)?;
-        diesel::update(coupon_sets::table.find(set))
-            .set((
-                coupon_sets::status.eq(SetStatus::Failed.as_str()),
-                coupon_sets::error.eq(Some(format!("Generation failed and was undone: {why}."))),
-                coupon_sets::total_codes.eq(coupon_sets::total_codes - removed as i64),
-                coupon_sets::generated.eq(0),
-            ))
-            .execute(conn)?;
+        if !jobs::hold(conn, lease)? {
+            return Ok(Ended::Lost);
+        }
+        fail_set(conn, work.set, work.generation, why)?;
+        jobs::finish(conn, lease, JobStatus::Failed, Some(why))?;
+        Ok(Ended::Failed(why.to_string()))
+    })
+}
+
+/// Gives up on a job that kept failing: its run is undone as in `abandon`.
+pub fn give_up(conn: &mut Conn, lease: &Lease, set: CouponSetId, why: &str) -> Result<(), DbError> {
+    crate::db::write_transaction(conn, |conn| {
+        if !jobs::hold(conn, lease)? {
+            return Ok(());
+        }
+        let generation: i64 = coupon_sets::table
+            .find(set)
+            .select(coupon_sets::generation)
+            .first(conn)?;
+        fail_set(conn, set, generation, why)?;
+        jobs::finish(conn, lease, JobStatus::Failed, Some(why))?;
         Ok(())
     })
 }
 
-/// Runs a generation on its own thread, so no worker waits for it; the set's
-/// page shows the progress from the database.
-pub fn spawn(pool: Pool, job: Run) {
-    std::thread::spawn(move || {
-        let outcome = pool
-            .get()
-            .map_err(|e| e.to_string())
-            .and_then(|mut conn| run(&mut conn, &job).map_err(|e| e.to_string()));
-        if let Err(e) = outcome {
-            tracing::error!(set = job.set.0, error = %e, "code generation could not run");
-        }
-    });
+/// Removes the unused codes of run `generation` and marks the set failed;
+/// inside the caller's transaction.
+fn fail_set(conn: &mut Conn, set: CouponSetId, generation: i64, why: &str) -> Result<(), DbError> {
+    let removed = diesel::delete(
+        set_codes::table
+            .filter(set_codes::set_id.eq(set))
+            .filter(set_codes::generation.eq(generation))
+            .filter(set_codes::state.eq(SetCodeState::Unused.as_str())),
+    )
+    .execute(conn)?;
+    diesel::update(coupon_sets::table.find(set))
+        .set((
+            coupon_sets::status.eq(SetStatus::Failed.as_str()),
+            coupon_sets::error.eq(Some(format!("Generation failed and was undone: {why}."))),
+            coupon_sets::total_codes.eq(coupon_sets::total_codes - removed as i64),
+            coupon_sets::generated.eq(0),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

@@ -6,8 +6,8 @@ pub mod generate;
 mod write;
 
 pub use write::{
-    ImportCode, ImportReport, SetWriteError, add_codes, archive_codes_of_coupon, create, delete,
-    import, last_code_id,
+    Holder, ImportCode, ImportReport, SetWriteError, add_codes, archive_codes_of_coupon, create,
+    delete, import, last_code_id,
 };
 
 use chrono::NaiveDateTime;
@@ -154,22 +154,4 @@ pub fn export_chunk(
         .order(set_codes::id.asc())
         .limit(limit)
         .load(conn)
-}
-
-/// Marks sets left "generating" by a stopped server as failed and removes
-/// the codes of the interrupted run, so no half set remains.
-pub fn fail_interrupted(conn: &mut Conn) -> QueryResult<usize> {
-    let stuck: Vec<SetRow> = coupon_sets::table
-        .filter(coupon_sets::status.eq(SetStatus::Generating.as_str()))
-        .select(SetRow::as_select())
-        .load(conn)?;
-    for set in &stuck {
-        generate::abandon(
-            conn,
-            set.id(),
-            set.generation,
-            "the server stopped while generating",
-        )?;
-    }
-    Ok(stuck.len())
 }

@@ -1,7 +1,10 @@
 //! Coupon set writes. Generation itself is in `generate`; these open a run
 //! (the set says "generating") or end a set's codes.
 
-use crate::domain::status::{SetCodeState, SetStatus};
+use crate::db::jobs;
+use crate::db::webhooks::Subject;
+use crate::domain::status::{JobKind, SetCodeState, SetStatus};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::generate::Run;
@@ -35,8 +38,18 @@ fn store_set_codes(conn: &mut Conn, store: StoreId) -> QueryResult<i64> {
     Ok(totals.into_iter().sum())
 }
 
-/// Creates a set and opens its first run; the caller generates the codes.
-pub fn create(conn: &mut Conn, store: StoreId, draft: &SetDraft) -> Result<Run, SetWriteError> {
+/// Who runs a new generation job: `Some((holder, lease end))` when the
+/// caller runs it at once (it starts out claimed by that process), `None`
+/// for any process's worker.
+pub type Holder<'a> = Option<(&'a str, NaiveDateTime)>;
+
+/// Creates a set and queues its first run as a job in the same transaction.
+pub fn create(
+    conn: &mut Conn,
+    store: StoreId,
+    draft: &SetDraft,
+    holder: Holder<'_>,
+) -> Result<Run, SetWriteError> {
     crate::db::write_transaction(conn, |conn| {
         lock_store(conn, store)?;
         let coupon = match crate::db::coupons::find_live(conn, store, CouponId(draft.coupon_id)) {
@@ -82,23 +95,25 @@ pub fn create(conn: &mut Conn, store: StoreId, draft: &SetDraft) -> Result<Run, 
                 }
             })?;
         let id = CouponSetId(crate::db::last_insert_id(conn)?);
+        let job = jobs::enqueue(conn, JobKind::GenerateCodes, store, id.0, holder)?;
+        crate::db::webhooks::record(conn, store, "coupon_set.created", Subject::CouponSet(id.0))?;
         Ok(Run {
             store,
             set: id,
-            generation: 1,
-            prefix: draft.prefix.clone(),
-            length: draft.code_length as usize,
+            job,
             count: draft.count,
         })
     })
 }
 
-/// Opens a run that adds `count` codes to a ready (or failed) set.
+/// Opens a run that adds `count` codes to a ready (or failed) set, queued as
+/// a job in the same transaction.
 pub fn add_codes(
     conn: &mut Conn,
     store: StoreId,
     id: CouponSetId,
     count: u64,
+    holder: Holder<'_>,
 ) -> Result<Run, SetWriteError> {
     crate::db::write_transaction(conn, |conn| {
         lock_store(conn, store)?;
@@ -120,12 +135,11 @@ pub fn add_codes(
                 coupon_sets::error.eq(None::<String>),
             ))
             .execute(conn)?;
+        let job = jobs::enqueue(conn, JobKind::GenerateCodes, store, id.0, holder)?;
         Ok(Run {
             store,
             set: id,
-            generation,
-            prefix: set.prefix,
-            length: length as usize,
+            job,
             count,
         })
     })
@@ -157,14 +171,34 @@ fn end_codes(conn: &mut Conn, set: CouponSetId) -> QueryResult<()> {
     Ok(())
 }
 
-/// Deletes a set: its unused codes go, its used codes are archived.
+/// Stops the generations of `sets`, in the caller's transaction and before
+/// their codes are ended: the jobs are cancelled (on PostgreSQL this waits
+/// for a batch in progress, so the codes it commits are ended too; a batch
+/// after it finds its job cancelled and writes nothing), and a set still
+/// generating says why it stopped.
+fn stop_generation(conn: &mut Conn, sets: &[i64], why: &str) -> QueryResult<()> {
+    jobs::cancel(conn, JobKind::GenerateCodes, sets)?;
+    diesel::update(
+        coupon_sets::table
+            .filter(coupon_sets::id.eq_any(sets))
+            .filter(coupon_sets::status.eq(SetStatus::Generating.as_str())),
+    )
+    .set((
+        coupon_sets::status.eq(SetStatus::Ready.as_str()),
+        coupon_sets::error.eq(Some(why)),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes a set: its generation stops, its unused codes go, its used codes
+/// are archived.
 pub fn delete(conn: &mut Conn, store: StoreId, id: CouponSetId) -> Result<(), SetWriteError> {
     crate::db::write_transaction(conn, |conn| {
-        let set = find(conn, store, id)?;
-        if set.generating() {
-            return Err(SetWriteError::Busy);
-        }
+        find(conn, store, id)?;
+        stop_generation(conn, &[id.0], "Generation stopped: the set was deleted.")?;
         end_codes(conn, id)?;
+        crate::db::webhooks::record(conn, store, "coupon_set.deleted", Subject::CouponSet(id.0))?;
         diesel::update(coupon_sets::table.find(id))
             .set(coupon_sets::deleted_at.eq(Some(now())))
             .execute(conn)?;
@@ -172,13 +206,15 @@ pub fn delete(conn: &mut Conn, store: StoreId, id: CouponSetId) -> Result<(), Se
     })
 }
 
-/// Archiving or deleting a coupon ends the codes of its sets (SPEC 3).
-/// Call inside the coupon's write transaction.
-pub fn archive_codes_of_coupon(conn: &mut Conn, coupon: CouponId) -> QueryResult<()> {
+/// Archiving or deleting a coupon ends the codes of its sets (SPEC 3), and
+/// stops their generations first (`why` says which). Call inside the
+/// coupon's write transaction.
+pub fn archive_codes_of_coupon(conn: &mut Conn, coupon: CouponId, why: &str) -> QueryResult<()> {
     let sets: Vec<i64> = coupon_sets::table
         .filter(coupon_sets::coupon_id.eq(coupon))
         .select(coupon_sets::id)
         .load(conn)?;
+    stop_generation(conn, &sets, why)?;
     for set in sets {
         end_codes(conn, CouponSetId(set))?;
     }

@@ -1,6 +1,7 @@
 //! Coupon writes: one transaction each, limits enforced by the UPDATEs'
 //! own conditions, every change logged.
 
+use crate::db::webhooks::Subject;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -154,6 +155,7 @@ pub fn insert(
         let id = CouponId(crate::db::last_insert_id(conn)?);
         set_products(conn, id, &draft.applies_to)?;
         log(conn, id, user, "created", detail)?;
+        crate::db::webhooks::record(conn, store, "coupon.created", Subject::Coupon(id.0))?;
         Ok(id)
     })
 }
@@ -267,6 +269,7 @@ pub fn update(
             "edited",
             &changes(&old, &old_products, draft),
         )?;
+        crate::db::webhooks::record(conn, store, "coupon.updated", Subject::Coupon(id.0))?;
         Ok(())
     })
 }
@@ -323,9 +326,15 @@ pub fn apply(
         };
         if updated > 0 {
             if matches!(action, Lifecycle::Archive | Lifecycle::Delete) {
-                crate::db::coupon_sets::archive_codes_of_coupon(conn, id)?;
+                let why = format!(
+                    "Generation stopped: the coupon was {}.",
+                    action.past_tense()
+                );
+                crate::db::coupon_sets::archive_codes_of_coupon(conn, id, &why)?;
             }
             log(conn, id, user, action.past_tense(), "")?;
+            let event = format!("coupon.{}", action.past_tense());
+            crate::db::webhooks::record(conn, store, &event, Subject::Coupon(id.0))?;
         }
         Ok(updated > 0)
     })

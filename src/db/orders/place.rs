@@ -202,6 +202,45 @@ fn use_set_code(
     Ok(())
 }
 
+/// `coupon.exhausted` and `promotion_code.exhausted` when this order used
+/// the last redemption (only read for a store with webhook endpoints).
+fn report_exhausted(conn: &mut Conn, store: StoreId, applied: &Applied) -> QueryResult<()> {
+    use crate::db::webhooks::{self, Subject};
+    if !webhooks::listening(conn, store)? {
+        return Ok(());
+    }
+    let (used, max): (i64, Option<i64>) = coupons::table
+        .filter(coupons::id.eq(applied.coupon_id))
+        .select((coupons::times_redeemed, coupons::max_redemptions))
+        .first(conn)?;
+    if max.is_some_and(|m| used >= m) {
+        webhooks::record(
+            conn,
+            store,
+            "coupon.exhausted",
+            Subject::Coupon(applied.coupon_id.0),
+        )?;
+    }
+    if let Via::Promotion(p) = &applied.via {
+        let (used, max): (i64, Option<i64>) = promotion_codes::table
+            .filter(promotion_codes::id.eq(p.id))
+            .select((
+                promotion_codes::times_redeemed,
+                promotion_codes::max_redemptions,
+            ))
+            .first(conn)?;
+        if max.is_some_and(|m| used >= m) {
+            webhooks::record(
+                conn,
+                store,
+                "promotion_code.exhausted",
+                Subject::PromotionCode(p.id.0),
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Places the order in one transaction, or changes nothing.
 pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<OrderId, PlaceError> {
     let at = now();
@@ -274,6 +313,14 @@ pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<OrderI
         if let Some(then) = order.then {
             then(conn, id)?;
         }
+        // The event too (the outbox): it commits with the order or not at
+        // all, and is written before the shared rows are locked.
+        crate::db::webhooks::record(
+            conn,
+            store,
+            "redemption.succeeded",
+            crate::db::webhooks::Subject::Redemption(id.0),
+        )?;
         // The shared rows last, so their locks are held for the shortest
         // time: every order of a coupon waits for the one before it.
         if let Some(applied) = applied {
@@ -284,6 +331,9 @@ pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<OrderI
         }
         if let Some((code, set)) = set_code {
             use_set_code(conn, code, set, id, at)?;
+        }
+        if let Some(applied) = applied {
+            report_exhausted(conn, store, applied)?;
         }
         if let Some(applied) = applied.filter(|a| a.once_per_customer) {
             diesel::insert_into(coupon_customer_redemptions::table)

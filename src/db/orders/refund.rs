@@ -40,6 +40,12 @@ pub fn refund(
         if refunded == 0 {
             return Ok(false);
         }
+        crate::db::webhooks::record(
+            conn,
+            store,
+            "redemption.rolled_back",
+            crate::db::webhooks::Subject::Redemption(id.0),
+        )?;
         let row = &order.row;
         diesel::update(
             customers::table

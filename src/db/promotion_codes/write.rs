@@ -1,6 +1,7 @@
 //! Promotion code writes: one transaction each under the store's code lock,
 //! every change logged.
 
+use crate::db::webhooks::Subject;
 use diesel::prelude::*;
 
 use super::{Promotion, find};
@@ -122,6 +123,12 @@ pub fn create(
             ""
         };
         log(conn, id, user, "created", detail)?;
+        crate::db::webhooks::record(
+            conn,
+            store,
+            "promotion_code.created",
+            Subject::PromotionCode(id.0),
+        )?;
         Ok(id)
     })
 }
@@ -177,6 +184,12 @@ pub fn update(
             return Err(PromoWriteError::Permanent);
         }
         log(conn, id, user, "edited", "")?;
+        crate::db::webhooks::record(
+            conn,
+            store,
+            "promotion_code.updated",
+            Subject::PromotionCode(id.0),
+        )?;
         Ok(())
     })
 }
@@ -222,6 +235,12 @@ pub fn set_active(
             if active { "reactivated" } else { "deactivated" },
             "",
         )?;
+        crate::db::webhooks::record(
+            conn,
+            store,
+            "promotion_code.updated",
+            Subject::PromotionCode(id.0),
+        )?;
         Ok(promo)
     })
 }
@@ -237,6 +256,12 @@ pub fn delete(
     crate::db::write_transaction(conn, |conn| {
         let promo = find(conn, store, id)?;
         let target = promotion_codes::table.filter(promotion_codes::id.eq(id));
+        crate::db::webhooks::record(
+            conn,
+            store,
+            "promotion_code.deleted",
+            Subject::PromotionCode(id.0),
+        )?;
         if promo.row.times_redeemed == 0 && !crate::db::orders::any_for_promotion(conn, id)? {
             diesel::delete(target).execute(conn)?;
             Ok(false)

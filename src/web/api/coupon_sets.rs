@@ -102,7 +102,7 @@ pub async fn show(api: Api<Read>, path: web::Path<String>) -> Result<HttpRespons
 /// `POST /api/v1/coupon_sets`: 201 with the codes made, or 202
 /// `generating` for a large count.
 pub async fn create(api: Api<Write>, body: ApiJson<SetBody>) -> Result<HttpResponse, ApiError> {
-    let pool = api.state.pool.clone();
+    let jobs = api.state.jobs.clone();
     let (set, done) = api
         .db(move |conn, store| {
             let b = body.value;
@@ -117,9 +117,9 @@ pub async fn create(api: Api<Write>, body: ApiJson<SetBody>) -> Result<HttpRespo
                     .map(|l| l.to_string())
                     .unwrap_or(defaults.code_length),
             };
-            let run = use_case::create(conn, store, &input).map_err(error)?;
+            let run = use_case::create(conn, &jobs, store, &input).map_err(error)?;
             let id = run.set;
-            let done = use_case::start(conn, &pool, run)?;
+            let done = use_case::start(conn, &jobs, run)?;
             Ok((use_case::find(conn, store, id).map_err(error)?, done))
         })
         .await?;
@@ -145,14 +145,14 @@ pub async fn add_codes(
     body: ApiJson<CodesBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = CouponSetId(path_id(&path)?);
-    let pool = api.state.pool.clone();
+    let jobs = api.state.jobs.clone();
     match (body.value.count, body.value.codes) {
         (Some(count), None) => {
             let (set, done) = api
                 .db(move |conn, store| {
-                    let run =
-                        use_case::add_codes(conn, store, id, &count.to_string()).map_err(error)?;
-                    let done = use_case::start(conn, &pool, run)?;
+                    let run = use_case::add_codes(conn, &jobs, store, id, &count.to_string())
+                        .map_err(error)?;
+                    let done = use_case::start(conn, &jobs, run)?;
                     Ok((use_case::find(conn, store, id).map_err(error)?, done))
                 })
                 .await?;

@@ -8,7 +8,7 @@ pub mod coupons;
 pub mod error;
 pub mod json;
 pub mod limits;
-pub mod objects;
+pub use crate::app::objects;
 pub mod openapi;
 pub mod promotion_codes;
 pub mod redemptions;

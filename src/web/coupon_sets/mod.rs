@@ -36,11 +36,11 @@ use crate::web::{AppState, render_status, see_other};
 /// Sets up to this many codes are generated before the page answers.
 const PAGE_SIZE: i64 = 50;
 
-/// Generates small runs now and large ones on their own thread.
+/// Generates small runs now and leaves large ones to the workers.
 async fn start(state: &AppState, job: Run) -> Result<(), AppError> {
-    let pool = state.pool.clone();
+    let jobs = state.jobs.clone();
     crate::web::db(state, move |conn| {
-        use_case::start(conn, &pool, job).map(|_| ())
+        use_case::start(conn, &jobs, job).map(|_| ())
     })
     .await
 }
@@ -192,8 +192,9 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let store = access.store.clone();
     let input = form.clone();
+    let jobs = access.state.jobs.clone();
     let opened = crate::web::db(&access.state, move |conn| {
-        Ok::<_, AppError>(use_case::create(conn, &store, &input))
+        Ok::<_, AppError>(use_case::create(conn, &jobs, &store, &input))
     })
     .await?;
     let job = match opened {
@@ -327,8 +328,9 @@ pub async fn generate_more(
     let store = access.store.clone();
     let id = CouponSetId(path.1);
     let target = format!("{}/coupon-sets/{}", access.base_path(), id.0);
+    let jobs = access.state.jobs.clone();
     let opened = crate::web::db(&access.state, move |conn| {
-        Ok::<_, AppError>(use_case::add_codes(conn, &store, id, &form.count))
+        Ok::<_, AppError>(use_case::add_codes(conn, &jobs, &store, id, &form.count))
     })
     .await?;
     match opened {

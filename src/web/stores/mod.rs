@@ -6,3 +6,4 @@ pub mod members;
 pub mod overview;
 pub mod picker;
 pub mod settings;
+pub mod webhooks;

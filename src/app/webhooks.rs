@@ -1,0 +1,300 @@
+//! Webhooks (SPEC 11): the endpoints page's use cases, and `deliver`, the
+//! `deliver_webhooks` job of one endpoint. Events are recorded by the
+//! changes themselves (`db::webhooks::record`, in their transactions).
+//!
+//! Delivery is at least once: a POST with `Promodesk-Signature`, 2xx
+//! within the timeout is success, anything else is retried with growing
+//! delays (`domain::webhook::retry_delay`) for 24 hours, then marked
+//! failed. Events of one object go out in order. An event's body is made
+//! from its object as the API shows it when it is first sent, then kept.
+
+use std::time::Duration;
+
+use crate::app::objects::{CouponObject, CouponSetObject, PromotionCodeObject, RedemptionObject};
+use crate::db::coupon_sets::generate::Ended;
+use crate::db::jobs::{self, Lease};
+use crate::db::stores::Store;
+use crate::db::webhooks::{self, Delivery, Endpoint, Event, Outcome, Subject};
+use crate::db::{self, Conn, DbError, now};
+use crate::domain::form_errors::FormErrors;
+use crate::domain::ids::{CouponId, CouponSetId, OrderId, PromotionCodeId, StoreId};
+use crate::domain::share::{base_url, share_url};
+use crate::domain::status::JobStatus;
+use crate::domain::webhook::{self as rules, EndpointInput, RETRY_FOR};
+
+/// How deliveries are made.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Loopback and private addresses may be targets (`WEBHOOK_ALLOW_PRIVATE=1`).
+    pub allow_private: bool,
+    /// The first retry's delay; each next one is three times longer.
+    pub retry_base: Duration,
+    /// A try that has no answer by then failed.
+    pub timeout: Duration,
+    /// Base of share URLs for stores that set none.
+    pub server_base: String,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            allow_private: false,
+            retry_base: Duration::from_secs(10),
+            timeout: Duration::from_secs(10),
+            server_base: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("the endpoint is invalid")]
+    Invalid(FormErrors),
+    #[error("no randomness for the secret: {0}")]
+    Random(getrandom::Error),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Adds an endpoint; returns its id and its signing secret (shown once).
+pub fn create(
+    conn: &mut Conn,
+    store: StoreId,
+    input: &EndpointInput,
+) -> Result<(i64, String), WebhookError> {
+    let draft = rules::check(input).map_err(WebhookError::Invalid)?;
+    let secret = format!(
+        "whsec_{}",
+        super::tokens::new_token().map_err(WebhookError::Random)?
+    );
+    let id = webhooks::create(conn, store, &draft.url, &draft.events, &secret)?;
+    Ok((id, secret))
+}
+
+pub fn list(conn: &mut Conn, store: StoreId) -> Result<Vec<Endpoint>, DbError> {
+    webhooks::list(conn, store)
+}
+
+/// An endpoint and its latest 100 deliveries (with their event types).
+pub fn find(
+    conn: &mut Conn,
+    store: StoreId,
+    id: i64,
+) -> Result<(Endpoint, Vec<(Delivery, String)>), DbError> {
+    let endpoint = webhooks::find(conn, store, id)?;
+    let deliveries = webhooks::deliveries(conn, id, 100)?;
+    Ok((endpoint, deliveries))
+}
+
+/// Turns an endpoint on or off; `false` when it is not the store's.
+pub fn set_active(conn: &mut Conn, store: StoreId, id: i64, active: bool) -> Result<bool, DbError> {
+    let changed = webhooks::set_active(conn, store, id, active)?;
+    if changed && active {
+        // Deliveries that waited while it was off go out now.
+        webhooks::sweep(conn)?;
+    }
+    Ok(changed)
+}
+
+pub fn delete(conn: &mut Conn, store: StoreId, id: i64) -> Result<bool, DbError> {
+    webhooks::delete(conn, store, id)
+}
+
+/// Queues the delivery job of every endpoint with pending deliveries and
+/// none queued (a delivery recorded while its endpoint's job was ending).
+pub fn sweep(conn: &mut Conn) -> Result<usize, DbError> {
+    webhooks::sweep(conn)
+}
+
+/// Sends a delivery again now (the page's Resend).
+pub fn resend(conn: &mut Conn, store: StoreId, endpoint: i64, id: i64) -> Result<bool, DbError> {
+    webhooks::resend(conn, store, endpoint, id)
+}
+
+/// The `deliver_webhooks` job of `endpoint`: sends its due deliveries one
+/// by one under `lease`, then sleeps until the next retry is due (or ends
+/// when nothing is pending).
+pub fn deliver(
+    conn: &mut Conn,
+    lease: &Lease,
+    endpoint: i64,
+    settings: &Settings,
+    stop: &dyn Fn() -> bool,
+) -> Result<Ended, DbError> {
+    let client = http_client(settings)
+        .map_err(|e| DbError::QueryBuilderError(format!("no HTTP client: {e}").into()))?;
+    loop {
+        if stop() {
+            jobs::release(conn, lease)?;
+            return Ok(Ended::Stopped);
+        }
+        if !jobs::hold(conn, lease)? {
+            return Ok(Ended::Lost);
+        }
+        let target = match webhooks::find_for_delivery(conn, endpoint)? {
+            Some(e) if e.active => e,
+            // Deleted or off: nothing to send (turning it on queues the job
+            // again).
+            _ => {
+                jobs::finish(conn, lease, JobStatus::Done, None)?;
+                return Ok(Ended::Finished);
+            }
+        };
+        let Some((delivery, event)) = webhooks::next_due(conn, endpoint)? else {
+            match webhooks::next_try(conn, endpoint)? {
+                Some(at) => jobs::reschedule(conn, lease, at)?,
+                None => jobs::finish(conn, lease, JobStatus::Done, None)?,
+            };
+            return Ok(Ended::Finished);
+        };
+        let body = match &event.payload {
+            Some(body) => body.clone(),
+            None => {
+                let body = event_body(conn, &event, settings)?;
+                webhooks::set_payload(conn, event.id, &body)?;
+                body
+            }
+        };
+        match send(&client, &target, &body, settings) {
+            Ok(status) if (200..300).contains(&status) => webhooks::attempted(
+                conn,
+                delivery.id,
+                Outcome::Delivered {
+                    status: i64::from(status),
+                },
+            )?,
+            failed => {
+                let (status, error) = match failed {
+                    Ok(status) => (Some(i64::from(status)), format!("answered {status}")),
+                    Err(e) => (None, e),
+                };
+                let next = now() + rules::retry_delay(delivery.attempts + 1, settings.retry_base);
+                let within = next <= delivery.created_at + RETRY_FOR;
+                webhooks::attempted(
+                    conn,
+                    delivery.id,
+                    Outcome::Failed {
+                        status,
+                        error: &error,
+                        next: within.then_some(next),
+                    },
+                )?;
+            }
+        }
+    }
+}
+
+/// `{"id", "type", "created", "data": {"object": {...}}}`.
+fn event_body(conn: &mut Conn, event: &Event, settings: &Settings) -> Result<String, DbError> {
+    let store = db::stores::find(conn, StoreId(event.store_id))?;
+    let object = match Subject::parse(&event.object_kind, event.object_id) {
+        Some(subject) => object_of(conn, &store, subject, settings)?,
+        None => serde_json::Value::Null,
+    };
+    let body = serde_json::json!({
+        "id": format!("evt_{}", event.id),
+        "object": "event",
+        "type": event.event_type,
+        "created": event.created_at.and_utc().timestamp(),
+        "data": { "object": object },
+    });
+    Ok(body.to_string())
+}
+
+/// The subject as the API shows it, or `{"object", "id", "deleted": true}`
+/// when it is gone.
+fn object_of(
+    conn: &mut Conn,
+    store: &Store,
+    subject: Subject,
+    settings: &Settings,
+) -> Result<serde_json::Value, DbError> {
+    let base = base_url(store.public_base_url.as_deref(), &settings.server_base);
+    let url = |code: &str| share_url(&base, &store.slug, code);
+    let found = match subject {
+        Subject::Coupon(id) => db::coupons::find(conn, store.id(), CouponId(id)).and_then(|c| {
+            let applies_to = db::coupons::applies_to(conn, CouponId(id))?;
+            let share = url(&c.code);
+            Ok(serde_json::to_value(CouponObject::new(
+                c,
+                &applies_to,
+                share,
+            )))
+        }),
+        Subject::PromotionCode(id) => {
+            db::promotion_codes::find(conn, store.id(), PromotionCodeId(id)).map(|p| {
+                let share = url(&p.row.code);
+                serde_json::to_value(PromotionCodeObject::new(p, share))
+            })
+        }
+        Subject::CouponSet(id) => db::coupon_sets::find(conn, store.id(), CouponSetId(id))
+            .map(|s| serde_json::to_value(CouponSetObject::new(s))),
+        Subject::Redemption(id) => db::orders::find_row(conn, store.id(), OrderId(id))
+            .map(|o| serde_json::to_value(RedemptionObject::new(&o))),
+    };
+    match found {
+        Ok(value) => value.map_err(|e| DbError::SerializationError(Box::new(e))),
+        Err(DbError::NotFound) => Ok(serde_json::json!({
+            "object": subject.kind(),
+            "id": subject.id(),
+            "deleted": true,
+        })),
+        Err(e) => Err(e),
+    }
+}
+
+/// The delivery client: the timeout, no cookies, and redirects followed
+/// only on the same host (at most 3).
+fn http_client(settings: &Settings) -> reqwest::Result<reqwest::blocking::Client> {
+    let policy = reqwest::redirect::Policy::custom(|attempt| {
+        let same_host = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.host_str() == attempt.url().host_str());
+        if same_host && attempt.previous().len() <= 3 {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    });
+    reqwest::blocking::Client::builder()
+        .timeout(settings.timeout)
+        .connect_timeout(settings.timeout)
+        .redirect(policy)
+        .user_agent("Promodesk-Webhooks/1")
+        .build()
+}
+
+/// One signed POST; the status it got, or why there was none.
+fn send(
+    client: &reqwest::blocking::Client,
+    endpoint: &Endpoint,
+    body: &str,
+    settings: &Settings,
+) -> Result<u16, String> {
+    let url = url::Url::parse(&endpoint.url).map_err(|e| format!("bad URL: {e}"))?;
+    if !settings.allow_private {
+        let host = url.host_str().unwrap_or_default();
+        let port = url.port_or_known_default().unwrap_or(443);
+        let addrs = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+            .map_err(|e| format!("cannot resolve {host}: {e}"))?;
+        if let Some(private) = addrs.map(|a| a.ip()).find(|ip| rules::is_private(*ip)) {
+            return Err(format!("{host} is a private address ({private}): not sent"));
+        }
+    }
+    let signature = rules::signature(&endpoint.secret, chrono::Utc::now().timestamp(), body);
+    client
+        .post(url)
+        .header("Content-Type", "application/json")
+        .header("Promodesk-Signature", signature)
+        .body(body.to_string())
+        .send()
+        .map(|r| r.status().as_u16())
+        .map_err(|e| {
+            if e.is_timeout() {
+                format!("no answer within {} s", settings.timeout.as_secs())
+            } else {
+                format!("not delivered: {e}")
+            }
+        })
+}

@@ -1,0 +1,274 @@
+//! Jobs with leases (SPEC 11): long work kept in the database so that any
+//! server process may run it and none runs one twice at once.
+//!
+//! A job is claimable while it is `pending`, due (`run_at`) and not leased
+//! (`lease_until` empty or past). Claiming writes the claimer's name into
+//! `claimed_by` and a lease end: on PostgreSQL with `FOR UPDATE SKIP LOCKED`
+//! (two processes never wait for, or take, the same row), on SQLite under
+//! the writer lock (`BEGIN IMMEDIATE`). Each step of the work begins its
+//! transaction with `hold`, which extends the lease only if it is still the
+//! claimer's and the job still pending: a process that lost its lease (it
+//! stalled past it and another took over) or whose job was cancelled commits
+//! nothing more. On PostgreSQL `hold` also locks the job row for the step,
+//! so a cancel waits for the step and then sees its rows.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+
+use super::schema::jobs;
+use super::{Conn, now};
+use crate::domain::ids::{JobId, StoreId};
+use crate::domain::status::{JobKind, JobStatus};
+
+/// A claimed job's lease: which job, who holds it, for how long each
+/// extension lasts.
+#[derive(Debug, Clone)]
+pub struct Lease {
+    pub job: JobId,
+    pub holder: String,
+    pub length: chrono::Duration,
+}
+
+impl Lease {
+    fn until(&self) -> NaiveDateTime {
+        now() + self.length
+    }
+}
+
+/// A job as claimed.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Claimed {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = BigInt)]
+    pub store_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub subject_id: i64,
+    /// Claims so far, this one included.
+    #[diesel(sql_type = BigInt)]
+    pub attempts: i64,
+}
+
+impl Claimed {
+    pub fn id(&self) -> JobId {
+        JobId(self.id)
+    }
+}
+
+/// A job row, for pages and tests.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = jobs)]
+pub struct JobRow {
+    pub id: i64,
+    pub kind: String,
+    pub subject_id: i64,
+    #[diesel(deserialize_as = String)]
+    pub status: JobStatus,
+    pub claimed_by: Option<String>,
+    pub lease_until: Option<NaiveDateTime>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+/// Adds a job due now, in the caller's transaction (so it exists exactly
+/// when the change that asks for it commits). With `holder` it starts out
+/// claimed by that process (which runs it at once), until the lease ends.
+pub fn enqueue(
+    conn: &mut Conn,
+    kind: JobKind,
+    store: StoreId,
+    subject: i64,
+    holder: Option<(&str, NaiveDateTime)>,
+) -> QueryResult<JobId> {
+    let at = now();
+    diesel::insert_into(jobs::table)
+        .values((
+            jobs::kind.eq(kind.as_str()),
+            jobs::store_id.eq(store),
+            jobs::subject_id.eq(subject),
+            jobs::status.eq(JobStatus::Pending.as_str()),
+            jobs::run_at.eq(at),
+            jobs::claimed_by.eq(holder.map(|h| h.0)),
+            jobs::lease_until.eq(holder.map(|h| h.1)),
+            jobs::attempts.eq(i64::from(holder.is_some())),
+            jobs::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(JobId(super::last_insert_id(conn)?))
+}
+
+/// Claims the oldest due job for `holder` until `until`, if there is one.
+pub fn claim(conn: &mut Conn, holder: &str, until: NaiveDateTime) -> QueryResult<Option<Claimed>> {
+    let at = now();
+    match conn {
+        Conn::Postgres(c) => diesel::sql_query(
+            "UPDATE jobs SET claimed_by = $1, lease_until = $2, attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 \
+               AND (lease_until IS NULL OR lease_until < $3) \
+               ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, kind, store_id, subject_id, attempts",
+        )
+        .bind::<Text, _>(holder)
+        .bind::<Timestamp, _>(until)
+        .bind::<Timestamp, _>(at)
+        .get_result(c)
+        .optional(),
+        Conn::Sqlite(_) => super::write_transaction(conn, |conn| {
+            let due: Option<i64> = jobs::table
+                .filter(jobs::status.eq(JobStatus::Pending.as_str()))
+                .filter(jobs::run_at.le(at))
+                .filter(jobs::lease_until.is_null().or(jobs::lease_until.lt(at)))
+                .order((jobs::run_at, jobs::id))
+                .select(jobs::id)
+                .first(conn)
+                .optional()?;
+            let Some(id) = due else { return Ok(None) };
+            diesel::update(jobs::table.find(id))
+                .set((
+                    jobs::claimed_by.eq(holder),
+                    jobs::lease_until.eq(until),
+                    jobs::attempts.eq(jobs::attempts + 1),
+                ))
+                .execute(conn)?;
+            jobs::table
+                .find(id)
+                .select((
+                    jobs::id,
+                    jobs::kind,
+                    jobs::store_id,
+                    jobs::subject_id,
+                    jobs::attempts,
+                ))
+                .first::<(i64, String, i64, i64, i64)>(conn)
+                .map(|(id, kind, store_id, subject_id, attempts)| {
+                    Some(Claimed {
+                        id,
+                        kind,
+                        store_id,
+                        subject_id,
+                        attempts,
+                    })
+                })
+        }),
+    }
+}
+
+/// This lease's job row, if it is still pending and held by this lease. The
+/// conditions are on the updated row itself (no subquery), so PostgreSQL
+/// checks them again after waiting for a concurrent cancel or claim.
+macro_rules! held {
+    ($lease:expr) => {
+        jobs::table
+            .filter(jobs::id.eq($lease.job))
+            .filter(jobs::claimed_by.eq(&$lease.holder))
+            .filter(jobs::status.eq(JobStatus::Pending.as_str()))
+    };
+}
+
+/// Extends the lease if it is still held and the job pending: call first in
+/// each step's transaction, and commit nothing when it says `false`.
+pub fn hold(conn: &mut Conn, lease: &Lease) -> QueryResult<bool> {
+    let n = diesel::update(held!(lease))
+        .set(jobs::lease_until.eq(lease.until()))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Ends a held job as `status` (done, failed), with the error if any.
+/// `false` when the lease was no longer held.
+pub fn finish(
+    conn: &mut Conn,
+    lease: &Lease,
+    status: JobStatus,
+    error: Option<&str>,
+) -> QueryResult<bool> {
+    let n = diesel::update(held!(lease))
+        .set((
+            jobs::status.eq(status.as_str()),
+            jobs::lease_until.eq(None::<NaiveDateTime>),
+            jobs::last_error.eq(error),
+            jobs::finished_at.eq(Some(now())),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Gives a held job back after an error, to be tried again at `at`.
+pub fn retry_at(
+    conn: &mut Conn,
+    lease: &Lease,
+    at: NaiveDateTime,
+    error: &str,
+) -> QueryResult<bool> {
+    let n = diesel::update(held!(lease))
+        .set((
+            jobs::claimed_by.eq(None::<String>),
+            jobs::lease_until.eq(None::<NaiveDateTime>),
+            jobs::run_at.eq(at),
+            jobs::last_error.eq(Some(error)),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Puts a held job to sleep until `at` (it has work then, not before):
+/// anyone may claim it then, and its attempts start again.
+pub fn reschedule(conn: &mut Conn, lease: &Lease, at: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(held!(lease))
+        .set((
+            jobs::claimed_by.eq(None::<String>),
+            jobs::lease_until.eq(None::<NaiveDateTime>),
+            jobs::run_at.eq(at),
+            jobs::attempts.eq(0),
+            jobs::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Gives a held job back at once because this process is stopping: anyone
+/// may claim it now, and this claim does not count as an attempt.
+pub fn release(conn: &mut Conn, lease: &Lease) -> QueryResult<bool> {
+    let n = diesel::update(held!(lease))
+        .set((
+            jobs::claimed_by.eq(None::<String>),
+            jobs::lease_until.eq(None::<NaiveDateTime>),
+            jobs::attempts.eq(jobs::attempts - 1),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Cancels the pending jobs of `kind` on `subjects`, in the caller's
+/// transaction. On PostgreSQL this waits for a step that holds one of them,
+/// so the caller's next statements see what that step wrote.
+pub fn cancel(conn: &mut Conn, kind: JobKind, subjects: &[i64]) -> QueryResult<usize> {
+    if subjects.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(
+        jobs::table
+            .filter(jobs::kind.eq(kind.as_str()))
+            .filter(jobs::subject_id.eq_any(subjects))
+            .filter(jobs::status.eq(JobStatus::Pending.as_str())),
+    )
+    .set((
+        jobs::status.eq(JobStatus::Cancelled.as_str()),
+        jobs::lease_until.eq(None::<NaiveDateTime>),
+        jobs::finished_at.eq(Some(now())),
+    ))
+    .execute(conn)
+}
+
+/// The jobs of `kind` on `subject`, oldest first.
+pub fn of_subject(conn: &mut Conn, kind: JobKind, subject: i64) -> QueryResult<Vec<JobRow>> {
+    jobs::table
+        .filter(jobs::kind.eq(kind.as_str()))
+        .filter(jobs::subject_id.eq(subject))
+        .order(jobs::id.asc())
+        .select(JobRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,421 @@
+//! Webhooks (SPEC 11): endpoints, the event outbox and deliveries.
+//!
+//! `record` is called inside the transaction of the change it reports: the
+//! event, one delivery per endpoint that wants it and the endpoint's
+//! `deliver_webhooks` job commit with the change or not at all. A store
+//! without endpoints pays one indexed read.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamp};
+
+use super::schema::{webhook_deliveries, webhook_endpoints, webhook_events};
+use super::{Conn, now};
+use crate::domain::ids::StoreId;
+use crate::domain::webhook::wants;
+
+/// What an event is about, as `(kind, id)`: its object as the API shows it
+/// is made from this when the event is first sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Coupon(i64),
+    PromotionCode(i64),
+    CouponSet(i64),
+    /// An order, shown as the API's redemption.
+    Redemption(i64),
+}
+
+impl Subject {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Subject::Coupon(_) => "coupon",
+            Subject::PromotionCode(_) => "promotion_code",
+            Subject::CouponSet(_) => "coupon_set",
+            Subject::Redemption(_) => "redemption",
+        }
+    }
+
+    pub fn id(self) -> i64 {
+        match self {
+            Subject::Coupon(id)
+            | Subject::PromotionCode(id)
+            | Subject::CouponSet(id)
+            | Subject::Redemption(id) => id,
+        }
+    }
+
+    pub fn parse(kind: &str, id: i64) -> Option<Subject> {
+        Some(match kind {
+            "coupon" => Subject::Coupon(id),
+            "promotion_code" => Subject::PromotionCode(id),
+            "coupon_set" => Subject::CouponSet(id),
+            "redemption" => Subject::Redemption(id),
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_endpoints)]
+pub struct Endpoint {
+    pub id: i64,
+    pub store_id: i64,
+    pub url: String,
+    pub events: String,
+    pub active: bool,
+    pub secret: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_events)]
+pub struct Event {
+    pub id: i64,
+    pub store_id: i64,
+    pub event_type: String,
+    pub object_kind: String,
+    pub object_id: i64,
+    pub payload: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_deliveries)]
+pub struct Delivery {
+    pub id: i64,
+    pub endpoint_id: i64,
+    pub event_id: i64,
+    pub status: String,
+    pub attempts: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub next_try_at: NaiveDateTime,
+    pub delivered_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Does the store have an active endpoint?
+pub fn listening(conn: &mut Conn, store: StoreId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        webhook_endpoints::table
+            .filter(webhook_endpoints::store_id.eq(store))
+            .filter(webhook_endpoints::deleted_at.is_null())
+            .filter(webhook_endpoints::active.eq(true)),
+    ))
+    .get_result(conn)
+}
+
+/// Records event `event_type` about `subject` for every active endpoint of
+/// the store that wants it; call inside the change's transaction.
+pub fn record(
+    conn: &mut Conn,
+    store: StoreId,
+    event_type: &str,
+    subject: Subject,
+) -> QueryResult<()> {
+    let endpoints: Vec<(i64, String)> = webhook_endpoints::table
+        .filter(webhook_endpoints::store_id.eq(store))
+        .filter(webhook_endpoints::deleted_at.is_null())
+        .filter(webhook_endpoints::active.eq(true))
+        .select((webhook_endpoints::id, webhook_endpoints::events))
+        .load(conn)?;
+    let endpoints: Vec<i64> = endpoints
+        .into_iter()
+        .filter(|(_, events)| wants(events, event_type))
+        .map(|(id, _)| id)
+        .collect();
+    if endpoints.is_empty() {
+        return Ok(());
+    }
+    let at = now();
+    diesel::insert_into(webhook_events::table)
+        .values((
+            webhook_events::store_id.eq(store),
+            webhook_events::event_type.eq(event_type),
+            webhook_events::object_kind.eq(subject.kind()),
+            webhook_events::object_id.eq(subject.id()),
+            webhook_events::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    let event = super::last_insert_id(conn)?;
+    let key = format!("{}:{}", subject.kind(), subject.id());
+    for endpoint in endpoints {
+        diesel::insert_into(webhook_deliveries::table)
+            .values((
+                webhook_deliveries::endpoint_id.eq(endpoint),
+                webhook_deliveries::event_id.eq(event),
+                webhook_deliveries::object_key.eq(&key),
+                webhook_deliveries::status.eq("pending"),
+                webhook_deliveries::next_try_at.eq(at),
+                webhook_deliveries::created_at.eq(at),
+            ))
+            .execute(conn)?;
+        ensure_job(conn, store, endpoint)?;
+    }
+    Ok(())
+}
+
+/// Queues the endpoint's delivery job unless one is pending already (the
+/// jobs' unique index on live jobs decides, whatever the concurrency).
+fn ensure_job(conn: &mut Conn, store: StoreId, endpoint: i64) -> QueryResult<()> {
+    let at = now();
+    crate::on_backend!(conn, c => diesel::sql_query(
+        "INSERT INTO jobs (kind, store_id, subject_id, status, run_at, attempts, created_at) \
+         VALUES ('deliver_webhooks', $1, $2, 'pending', $3, 0, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind::<BigInt, _>(store.0)
+    .bind::<BigInt, _>(endpoint)
+    .bind::<Timestamp, _>(at)
+    .execute(c))?;
+    Ok(())
+}
+
+/// Queues a delivery job for every endpoint with pending deliveries and no
+/// pending job (a delivery recorded while its job was finishing); returns
+/// how many were queued.
+pub fn sweep(conn: &mut Conn) -> QueryResult<usize> {
+    let at = now();
+    crate::on_backend!(conn, c => diesel::sql_query(
+        "INSERT INTO jobs (kind, store_id, subject_id, status, run_at, attempts, created_at) \
+         SELECT DISTINCT 'deliver_webhooks', e.store_id, e.id, 'pending', $1, 0, $1 \
+         FROM webhook_endpoints e JOIN webhook_deliveries d ON d.endpoint_id = e.id \
+         WHERE d.status = 'pending' ON CONFLICT DO NOTHING",
+    )
+    .bind::<Timestamp, _>(at)
+    .execute(c))
+}
+
+/// The store's endpoints, newest first.
+pub fn list(conn: &mut Conn, store: StoreId) -> QueryResult<Vec<Endpoint>> {
+    webhook_endpoints::table
+        .filter(webhook_endpoints::store_id.eq(store))
+        .filter(webhook_endpoints::deleted_at.is_null())
+        .order(webhook_endpoints::id.desc())
+        .select(Endpoint::as_select())
+        .load(conn)
+}
+
+/// Endpoint `id` of the store (not deleted).
+pub fn find(conn: &mut Conn, store: StoreId, id: i64) -> QueryResult<Endpoint> {
+    webhook_endpoints::table
+        .filter(webhook_endpoints::store_id.eq(store))
+        .filter(webhook_endpoints::id.eq(id))
+        .filter(webhook_endpoints::deleted_at.is_null())
+        .select(Endpoint::as_select())
+        .first(conn)
+}
+
+/// Endpoint `id`, for its delivery job (a deleted one has nothing to send).
+pub fn find_for_delivery(conn: &mut Conn, id: i64) -> QueryResult<Option<Endpoint>> {
+    webhook_endpoints::table
+        .filter(webhook_endpoints::id.eq(id))
+        .filter(webhook_endpoints::deleted_at.is_null())
+        .select(Endpoint::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn create(
+    conn: &mut Conn,
+    store: StoreId,
+    url: &str,
+    events: &str,
+    secret: &str,
+) -> QueryResult<i64> {
+    crate::db::write_transaction(conn, |conn| {
+        diesel::insert_into(webhook_endpoints::table)
+            .values((
+                webhook_endpoints::store_id.eq(store),
+                webhook_endpoints::url.eq(url),
+                webhook_endpoints::events.eq(events),
+                webhook_endpoints::active.eq(true),
+                webhook_endpoints::secret.eq(secret),
+                webhook_endpoints::created_at.eq(now()),
+            ))
+            .execute(conn)?;
+        super::last_insert_id(conn)
+    })
+}
+
+/// Turns endpoint `id` on or off; `false` when it is not the store's.
+pub fn set_active(conn: &mut Conn, store: StoreId, id: i64, active: bool) -> QueryResult<bool> {
+    crate::db::write_transaction(conn, |conn| {
+        let n = diesel::update(
+            webhook_endpoints::table
+                .filter(webhook_endpoints::store_id.eq(store))
+                .filter(webhook_endpoints::id.eq(id))
+                .filter(webhook_endpoints::deleted_at.is_null()),
+        )
+        .set(webhook_endpoints::active.eq(active))
+        .execute(conn)?;
+        Ok(n == 1)
+    })
+}
+
+/// Deletes endpoint `id`: nothing more is sent to it.
+pub fn delete(conn: &mut Conn, store: StoreId, id: i64) -> QueryResult<bool> {
+    crate::db::write_transaction(conn, |conn| {
+        let n = diesel::update(
+            webhook_endpoints::table
+                .filter(webhook_endpoints::store_id.eq(store))
+                .filter(webhook_endpoints::id.eq(id))
+                .filter(webhook_endpoints::deleted_at.is_null()),
+        )
+        .set(webhook_endpoints::deleted_at.eq(Some(now())))
+        .execute(conn)?;
+        diesel::update(
+            webhook_deliveries::table
+                .filter(webhook_deliveries::endpoint_id.eq(id))
+                .filter(webhook_deliveries::status.eq("pending")),
+        )
+        .set((
+            webhook_deliveries::status.eq("failed"),
+            webhook_deliveries::last_error.eq(Some("the endpoint was deleted")),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    })
+}
+
+/// The endpoint's latest deliveries with their event types, newest first.
+pub fn deliveries(
+    conn: &mut Conn,
+    endpoint: i64,
+    limit: i64,
+) -> QueryResult<Vec<(Delivery, String)>> {
+    webhook_deliveries::table
+        .inner_join(webhook_events::table)
+        .filter(webhook_deliveries::endpoint_id.eq(endpoint))
+        .order(webhook_deliveries::id.desc())
+        .limit(limit)
+        .select((Delivery::as_select(), webhook_events::event_type))
+        .load(conn)
+}
+
+/// The next delivery of the endpoint that is due, the oldest first, and
+/// never one whose object has an earlier delivery still pending (events of
+/// one object arrive in order).
+pub fn next_due(conn: &mut Conn, endpoint: i64) -> QueryResult<Option<(Delivery, Event)>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let at = now();
+    let due: Option<Id> = crate::on_backend!(conn, c => diesel::sql_query(
+        "SELECT d.id FROM webhook_deliveries d WHERE d.endpoint_id = $1 AND d.status = 'pending' \
+         AND d.next_try_at <= $2 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e \
+           WHERE e.endpoint_id = d.endpoint_id AND e.status = 'pending' \
+           AND e.object_key = d.object_key AND e.id < d.id) \
+         ORDER BY d.id LIMIT 1",
+    )
+    .bind::<BigInt, _>(endpoint)
+    .bind::<Timestamp, _>(at)
+    .get_result(c)
+    .optional())?;
+    let Some(Id { id }) = due else {
+        return Ok(None);
+    };
+    webhook_deliveries::table
+        .inner_join(webhook_events::table)
+        .filter(webhook_deliveries::id.eq(id))
+        .select((Delivery::as_select(), Event::as_select()))
+        .first(conn)
+        .optional()
+}
+
+/// When the endpoint's next pending delivery is due, if any is pending.
+pub fn next_try(conn: &mut Conn, endpoint: i64) -> QueryResult<Option<NaiveDateTime>> {
+    webhook_deliveries::table
+        .filter(webhook_deliveries::endpoint_id.eq(endpoint))
+        .filter(webhook_deliveries::status.eq("pending"))
+        .select(diesel::dsl::min(webhook_deliveries::next_try_at))
+        .first(conn)
+}
+
+/// Keeps the body an event is sent with (the first time it is sent).
+pub fn set_payload(conn: &mut Conn, event: i64, payload: &str) -> QueryResult<()> {
+    diesel::update(
+        webhook_events::table
+            .filter(webhook_events::id.eq(event))
+            .filter(webhook_events::payload.is_null()),
+    )
+    .set(webhook_events::payload.eq(Some(payload)))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// What one try of a delivery gave.
+pub enum Outcome<'a> {
+    Delivered {
+        status: i64,
+    },
+    /// Try again at `next`, or give up (`next` None: marked failed).
+    Failed {
+        status: Option<i64>,
+        error: &'a str,
+        next: Option<NaiveDateTime>,
+    },
+}
+
+/// Writes a try's outcome.
+pub fn attempted(conn: &mut Conn, delivery: i64, outcome: Outcome<'_>) -> QueryResult<()> {
+    let row = webhook_deliveries::table.filter(webhook_deliveries::id.eq(delivery));
+    match outcome {
+        Outcome::Delivered { status } => diesel::update(row)
+            .set((
+                webhook_deliveries::status.eq("delivered"),
+                webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+                webhook_deliveries::last_status.eq(Some(status)),
+                webhook_deliveries::last_error.eq(None::<String>),
+                webhook_deliveries::delivered_at.eq(Some(now())),
+            ))
+            .execute(conn)?,
+        Outcome::Failed {
+            status,
+            error,
+            next,
+        } => diesel::update(row)
+            .set((
+                webhook_deliveries::status.eq(if next.is_some() { "pending" } else { "failed" }),
+                webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+                webhook_deliveries::last_status.eq(status),
+                webhook_deliveries::last_error.eq(Some(error)),
+                webhook_deliveries::next_try_at.eq(next.unwrap_or_else(now)),
+            ))
+            .execute(conn)?,
+    };
+    Ok(())
+}
+
+/// Sends delivery `id` of the store's endpoint again, now (Resend); `false`
+/// when it is not the store's.
+pub fn resend(conn: &mut Conn, store: StoreId, endpoint: i64, id: i64) -> QueryResult<bool> {
+    crate::db::write_transaction(conn, |conn| {
+        find(conn, store, endpoint)?;
+        let n = diesel::update(
+            webhook_deliveries::table
+                .filter(webhook_deliveries::id.eq(id))
+                .filter(webhook_deliveries::endpoint_id.eq(endpoint)),
+        )
+        .set((
+            webhook_deliveries::status.eq("pending"),
+            webhook_deliveries::next_try_at.eq(now()),
+            // A fresh 24 hours of retries.
+            webhook_deliveries::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+        if n == 1 {
+            ensure_job(conn, store, endpoint)?;
+        }
+        Ok(n == 1)
+    })
+}
+
+/// Deliveries by status, for tests and operations.
+pub fn count_by_status(conn: &mut Conn, status: &str) -> QueryResult<i64> {
+    webhook_deliveries::table
+        .filter(webhook_deliveries::status.eq(status))
+        .count()
+        .get_result(conn)
+}

@@ -1,0 +1,486 @@
+//! Several server processes on one database (SPEC 11), and crashes: these
+//! tests spawn the real binary (`env!("CARGO_BIN_EXE_promodesk")`) on
+//! 127.0.0.1, twice on one PostgreSQL database or one SQLite file, and kill
+//! it by its PID (`kill -9`).
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::helpers::{Client, Database, Db, OWNER_EMAIL, PASSWORD, STORE};
+
+/// Codes in the large set of these tests: four batches of 50,000, so that
+/// a test can act while the first batches are committed and the last are
+/// not.
+const LARGE: i64 = 200_000;
+
+/// Seconds a job stays claimed without a sign of life in these tests (the
+/// default is 30), so that a takeover after `kill -9` comes quickly.
+const LEASE_SECONDS: &str = "4";
+
+/// The server binary in a process of its own, killed (SIGKILL) when
+/// dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    async fn start(database: &Database) -> Server {
+        Server::start_with(database, &[]).await
+    }
+
+    /// `start` with more environment variables.
+    async fn start_with(database: &Database, env: &[(&str, &str)]) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let child = Command::new(env!("CARGO_BIN_EXE_promodesk"))
+            .env("DATABASE_URL", &database.url)
+            .env("BIND", format!("127.0.0.1:{port}"))
+            .env("JOB_LEASE_SECONDS", LEASE_SECONDS)
+            .env("RUST_LOG", "warn")
+            .env("WEBHOOK_ALLOW_PRIVATE", "1")
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the server binary");
+        let server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(60) {
+            if let Ok(r) = reqwest::get(format!("{}/healthz", server.base)).await
+                && r.status() == 200
+            {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the server binary did not start");
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `kill -9`: no shutdown, no lease given back.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// A logged-in client of this process (the session key is kept in the
+    /// database, so any process's login works on every other).
+    async fn owner(&self) -> Client {
+        let client = Client::new(&self.base);
+        client.login(OWNER_EMAIL, PASSWORD).await.assert_status(303);
+        client
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The set's `(status, generated, total_codes)`.
+fn set_state(database: &Database, set: i64) -> (String, i64, i64) {
+    let status = database
+        .text(&format!(
+            "SELECT status AS t FROM coupon_sets WHERE id = {set}"
+        ))
+        .expect("the set");
+    let generated = database.count(&format!(
+        "SELECT generated AS n FROM coupon_sets WHERE id = {set}"
+    ));
+    let total = database.count(&format!(
+        "SELECT total_codes AS n FROM coupon_sets WHERE id = {set}"
+    ));
+    (status, generated, total)
+}
+
+/// Waits until the set has committed at least `at_least` codes of its run
+/// (and is still generating).
+async fn wait_for_progress(database: &Database, set: i64, at_least: i64) {
+    let started = Instant::now();
+    loop {
+        let (status, generated, _) = set_state(database, set);
+        assert_eq!(status, "generating", "the set ended before the test acted");
+        if generated >= at_least {
+            assert!(generated < LARGE, "the run was already complete");
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no progress: {generated} codes"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until the set no longer generates; returns its state.
+async fn wait_until_done(database: &Database, set: i64) -> (String, i64, i64) {
+    let started = Instant::now();
+    loop {
+        let state = set_state(database, set);
+        if state.0 != "generating" {
+            return state;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(240),
+            "the set is still generating: {state:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A server with the owner, store `acme` and coupon SUMMER10; returns the
+/// coupon's id.
+async fn first_server(database: &Database) -> (Server, Client, i64) {
+    let server = Server::start(database).await;
+    let owner = Client::new(&server.base);
+    owner.setup_owner().await;
+    let coupon = owner.create_coupon(STORE, &[]).await.created_id();
+    (server, owner, coupon)
+}
+
+async fn large_set(owner: &Client, coupon: i64) -> i64 {
+    owner
+        .create_set(STORE, coupon, "Large", &LARGE.to_string(), "", "10")
+        .await
+        .created_id()
+}
+
+/// Defect: a second process starting mid-generation marked the set failed
+/// and deleted the committed batches while the first kept inserting.
+async fn a_second_process_leaves_a_running_generation_alone(db: Db) {
+    let Some(database) = Database::fresh(db) else {
+        return;
+    };
+    let (_a, owner, coupon) = first_server(&database).await;
+    let set = large_set(&owner, coupon).await;
+    wait_for_progress(&database, set, 1).await;
+    let b = Server::start(&database).await;
+    // Both serve the set's page while it generates.
+    let page = b
+        .owner()
+        .await
+        .get(&format!("/admin/s/acme/coupon-sets/{set}"))
+        .await;
+    page.assert_status(200);
+    let (status, generated, total) = wait_until_done(&database, set).await;
+    assert_eq!(
+        (status.as_str(), generated, total),
+        ("ready", LARGE, LARGE),
+        "error: {:?}",
+        database.text(&format!(
+            "SELECT COALESCE(error, '') AS t FROM coupon_sets WHERE id = {set}"
+        ))
+    );
+    assert_eq!(
+        database.count(&format!(
+            "SELECT COUNT(*) AS n FROM set_codes WHERE set_id = {set}"
+        )),
+        LARGE
+    );
+    assert_eq!(
+        database
+            .text(&format!(
+                "SELECT COALESCE(error, '') AS t FROM coupon_sets WHERE id = {set}"
+            ))
+            .as_deref(),
+        Some("")
+    );
+    assert_eq!(
+        database.count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'done'"),
+        1,
+        "the large run's job is done"
+    );
+}
+
+/// Defect: archiving or deleting the coupon (or deleting the set) while
+/// its set generated left unused codes that the run kept adding.
+async fn ending_the_coupon_or_set_mid_generation_leaves_no_unused_code(db: Db, action: &str) {
+    let Some(database) = Database::fresh(db) else {
+        return;
+    };
+    let (_a, owner, coupon) = first_server(&database).await;
+    let set = large_set(&owner, coupon).await;
+    wait_for_progress(&database, set, 1).await;
+    // The change comes through the other process.
+    let b = Server::start(&database).await;
+    let staff = b.owner().await;
+    let path = match action {
+        "delete set" => format!("/admin/s/acme/coupon-sets/{set}/delete"),
+        "archive" => format!("/admin/s/acme/coupons/{coupon}/archive"),
+        _ => format!("/admin/s/acme/coupons/{coupon}/delete"),
+    };
+    staff.post(&path, &[]).await.assert_status(303);
+    let unused =
+        format!("SELECT COUNT(*) AS n FROM set_codes WHERE set_id = {set} AND state = 'unused'");
+    assert_eq!(
+        database.count(&unused),
+        0,
+        "{action}: unused codes right after"
+    );
+    // The run that was going on writes nothing more.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(database.count(&unused), 0, "{action}: unused codes later");
+    assert_eq!(
+        database
+            .text(&format!(
+                "SELECT status AS t FROM jobs WHERE subject_id = {set} AND kind = 'generate_codes'"
+            ))
+            .as_deref(),
+        Some("cancelled")
+    );
+    let (status, _, total) = set_state(&database, set);
+    assert_eq!(status, "ready");
+    assert_eq!(total, 0, "{action}: the counters follow the codes");
+    let why = database
+        .text(&format!(
+            "SELECT COALESCE(error, '') AS t FROM coupon_sets WHERE id = {set}"
+        ))
+        .unwrap_or_default();
+    assert!(why.starts_with("Generation stopped"), "{why}");
+    if action == "archive" {
+        // Unarchiving brings no code back.
+        staff
+            .post(&format!("/admin/s/acme/coupons/{coupon}/unarchive"), &[])
+            .await
+            .assert_status(303);
+        assert_eq!(database.count(&unused), 0);
+    }
+}
+
+/// How a crash test ends the first process.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Then {
+    /// `kill -9`, then start it again.
+    Restart,
+    /// A second process runs beside it from the start; `kill -9` the first.
+    SecondProcess,
+}
+
+/// Checkouts against `base` until `stop`: each client alternates the
+/// coupon's own code, a promotion code, and set codes of its own (each
+/// used once). Returns the receipt ids of every checkout answered 303.
+async fn storm(
+    bases: Vec<String>,
+    set_codes: Vec<String>,
+    product: i64,
+    stop: Arc<AtomicBool>,
+) -> Vec<String> {
+    const CLIENTS: usize = 8;
+    let set_codes = Arc::new(set_codes);
+    let mut tasks = Vec::new();
+    for i in 0..CLIENTS {
+        let base = bases[i % bases.len()].clone();
+        let set_codes = set_codes.clone();
+        let stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            let buyer = Client::new(&base);
+            let quantity = format!("quantity_{product}");
+            let mut placed = Vec::new();
+            let mut own = set_codes.iter().skip(i).step_by(CLIENTS);
+            let mut n = 0;
+            while !stop.load(Ordering::SeqCst) {
+                n += 1;
+                let code = match n % 3 {
+                    0 => "SUMMER10".to_string(),
+                    1 => "STORM".to_string(),
+                    _ => match own.next() {
+                        Some(code) => code.clone(),
+                        None => "STORM".to_string(),
+                    },
+                };
+                let email = format!("storm{i}x{n}@example.com");
+                let Ok(page) = buyer
+                    .try_post(
+                        "/acme/checkout",
+                        &[("email", &email), ("coupon", &code), (&quantity, "1")],
+                    )
+                    .await
+                else {
+                    // The server is gone (killed): this client is done.
+                    break;
+                };
+                if page.status == 303 {
+                    placed.push(page.location_tail());
+                }
+            }
+            placed
+        }));
+    }
+    let mut placed = Vec::new();
+    for task in tasks {
+        placed.extend(task.await.expect("a storm client"));
+    }
+    placed
+}
+
+/// `kill -9` in the middle of a redemption storm and a large generation:
+/// afterwards every counter equals the orders, every order answered 303
+/// exists, and the set ends with exactly its count (no run twice at once:
+/// two runs would each add their remaining codes).
+async fn kill_9_mid_storm_and_generation_loses_nothing(db: Db, then: Then) {
+    let Some(database) = Database::fresh(db) else {
+        return;
+    };
+    let (mut a, owner, coupon) = first_server(&database).await;
+    let product = owner
+        .create_product(STORE, "Storm tee", "20.00", "USD", "one_time")
+        .await;
+    owner
+        .create_promo(STORE, coupon, &[("code", "STORM")])
+        .await
+        .assert_status(303);
+    let small = owner
+        .create_set(STORE, coupon, "Storm", "300", "", "10")
+        .await
+        .created_id();
+    let codes: Vec<String> = database.sql().texts(&format!(
+        "SELECT code AS t FROM set_codes WHERE set_id = {small} ORDER BY id"
+    ));
+    assert_eq!(codes.len(), 300);
+    let b = match then {
+        Then::SecondProcess => Some(Server::start(&database).await),
+        Then::Restart => None,
+    };
+    let mut bases = vec![a.base.clone()];
+    bases.extend(b.as_ref().map(|b| b.base.clone()));
+    let set = large_set(&owner, coupon).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let storm = tokio::spawn(storm(bases, codes, product, stop.clone()));
+    wait_for_progress(&database, set, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let killed = a.pid();
+    a.kill();
+    let restarted = match then {
+        Then::Restart => Some(Server::start(&database).await),
+        Then::SecondProcess => None,
+    };
+    assert_ne!(
+        restarted.as_ref().map(Server::pid),
+        Some(killed),
+        "a new process"
+    );
+    // The survivor keeps serving for a moment, then the storm ends.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::SeqCst);
+    let placed = storm.await.expect("the storm");
+    assert!(!placed.is_empty(), "the storm placed orders");
+
+    let (status, generated, total) = wait_until_done(&database, set).await;
+    assert_eq!((status.as_str(), generated, total), ("ready", LARGE, LARGE));
+    assert_eq!(
+        database.count(&format!(
+            "SELECT COUNT(*) AS n FROM set_codes WHERE set_id = {set}"
+        )),
+        LARGE
+    );
+    assert_eq!(
+        database.count(&format!(
+            "SELECT COUNT(DISTINCT normal) AS n FROM set_codes WHERE set_id = {set}"
+        )),
+        LARGE
+    );
+    let attempts = database.count(&format!(
+        "SELECT attempts AS n FROM jobs WHERE subject_id = {set} AND kind = 'generate_codes'"
+    ));
+    assert!(attempts >= 2, "the job was taken over: {attempts} claims");
+
+    // Counters equal the orders.
+    let orders = database.count("SELECT COUNT(*) AS n FROM orders");
+    assert_eq!(
+        database.count(&format!(
+            "SELECT times_redeemed AS n FROM coupons WHERE id = {coupon}"
+        )),
+        orders
+    );
+    assert_eq!(
+        database.count("SELECT times_redeemed AS n FROM promotion_codes WHERE code = 'STORM'"),
+        database.count(
+            "SELECT COUNT(*) AS n FROM orders WHERE promotion_code_id = \
+             (SELECT id FROM promotion_codes WHERE code = 'STORM')"
+        )
+    );
+    let used = database.count(&format!(
+        "SELECT COUNT(*) AS n FROM set_codes WHERE set_id = {small} AND state = 'used'"
+    ));
+    assert_eq!(
+        database.count(&format!(
+            "SELECT used_codes AS n FROM coupon_sets WHERE id = {small}"
+        )),
+        used
+    );
+    assert_eq!(
+        database.count("SELECT COUNT(*) AS n FROM orders WHERE set_code_id IS NOT NULL"),
+        used
+    );
+    for public_id in &placed {
+        assert_eq!(
+            database.count(&format!(
+                "SELECT COUNT(*) AS n FROM orders WHERE public_id = '{public_id}'"
+            )),
+            1,
+            "order {public_id} was answered 303"
+        );
+    }
+    drop(restarted);
+    drop(b);
+}
+
+/// The outbox survives a crash: an event committed by a process that then
+/// dies before sending it (here it has no worker at all) is delivered by
+/// the next process.
+async fn kill_9_between_commit_and_delivery_still_delivers(db: Db) {
+    let Some(database) = Database::fresh(db) else {
+        return;
+    };
+    let mut a = Server::start_with(&database, &[("NO_WORKER", "1")]).await;
+    let owner = Client::new(&a.base);
+    owner.setup_owner().await;
+    let receiver = crate::webhooks::Receiver::start(vec![]).await;
+    let (_, secret) = crate::webhooks::add_endpoint(&owner, &receiver.url, &[]).await;
+    owner.create_coupon(STORE, &[]).await.assert_status(303);
+    assert_eq!(
+        database.count("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'"),
+        1,
+        "committed with the coupon, not sent"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(receiver.received().is_empty());
+    a.kill();
+    let _b = Server::start(&database).await;
+    let got = receiver.wait_for(1).await;
+    assert_eq!(got[0].event_type(), "coupon.created");
+    assert!(crate::webhooks::verifies(
+        &secret,
+        &got[0].signature,
+        &got[0].body
+    ));
+}
+
+crate::db_fn_tests! {
+    kill_9_between_commit_and_delivery_still_delivers =>
+        kill_9_between_commit_and_delivery_still_delivers();
+    a_second_process_leaves_a_running_generation_alone =>
+        a_second_process_leaves_a_running_generation_alone();
+    archiving_the_coupon_mid_generation_ends_every_code =>
+        ending_the_coupon_or_set_mid_generation_leaves_no_unused_code("archive");
+    deleting_the_coupon_mid_generation_ends_every_code =>
+        ending_the_coupon_or_set_mid_generation_leaves_no_unused_code("delete");
+    deleting_the_set_mid_generation_ends_every_code =>
+        ending_the_coupon_or_set_mid_generation_leaves_no_unused_code("delete set");
+    kill_9_and_restart_mid_storm_and_generation_loses_nothing =>
+        kill_9_mid_storm_and_generation_loses_nothing(super::Then::Restart);
+    kill_9_beside_a_second_process_loses_nothing =>
+        kill_9_mid_storm_and_generation_loses_nothing(super::Then::SecondProcess);
+}
