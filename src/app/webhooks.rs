@@ -165,7 +165,7 @@ pub fn deliver(
             )?,
             failed => {
                 let (status, error) = match failed {
-                    Ok(status) => (Some(i64::from(status)), format!("answered {status}")),
+                    Ok(status) => (Some(i64::from(status)), String::new()),
                     Err(e) => (None, e),
                 };
                 let next = now() + rules::retry_delay(delivery.attempts + 1, settings.retry_base);

@@ -380,7 +380,7 @@ pub fn attempted(conn: &mut Conn, delivery: i64, outcome: Outcome<'_>) -> QueryR
                 webhook_deliveries::status.eq(if next.is_some() { "pending" } else { "failed" }),
                 webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
                 webhook_deliveries::last_status.eq(status),
-                webhook_deliveries::last_error.eq(Some(error)),
+                webhook_deliveries::last_error.eq((!error.is_empty()).then_some(error)),
                 webhook_deliveries::next_try_at.eq(next.unwrap_or_else(now)),
             ))
             .execute(conn)?,
