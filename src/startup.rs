@@ -7,7 +7,7 @@ use actix_session::config::CookieContentSecurity;
 use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::{DefaultHeaders, Logger};
+use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpServer, web};
 
 use crate::app::jobs::Jobs;
@@ -133,7 +133,10 @@ impl Application {
                         .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
                         .add(("Permissions-Policy", PERMISSIONS_POLICY)),
                 )
-                .wrap(Logger::new("%r %s %Dms"))
+                .wrap(actix_web::middleware::from_fn(access_log))
+                // Outermost: the request's span (request_id) is open while
+                // every other middleware and the handler log.
+                .wrap(tracing_actix_web::TracingLogger::default())
                 .app_data(web::Data::new(state.clone()))
                 .app_data(web::Data::new(limits.clone()))
                 .configure(routes)
@@ -357,6 +360,26 @@ fn api_scope() -> actix_web::Scope<
         }))
         .app_data(web::PathConfig::default().error_handler(|_, _| api::ApiError::NotFound.into()))
         .wrap(actix_web::middleware::from_fn(api::limits::limit))
+}
+
+/// One log line per request (method, path, status, milliseconds), logged
+/// inside the request's span, so it carries the request id.
+async fn access_log(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let path = req.path().to_string();
+    let res = next.call(req).await?;
+    tracing::info!(
+        %method,
+        path,
+        status = res.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    Ok(res)
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

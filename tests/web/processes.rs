@@ -468,6 +468,65 @@ async fn kill_9_between_commit_and_delivery_still_delivers(db: Db) {
     ));
 }
 
+/// `LOG_FORMAT=json`: one JSON object a line, and each request's line
+/// names its request id (different requests, different ids).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_a_request_id() {
+    let database = Database::fresh(Db::Sqlite).expect("SQLite");
+    let log = tempfile::NamedTempFile::new().expect("a log file");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let child = Command::new(env!("CARGO_BIN_EXE_promodesk"))
+        .env("DATABASE_URL", &database.url)
+        .env("BIND", format!("127.0.0.1:{port}"))
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(log.reopen().expect("the log file"))
+        .spawn()
+        .expect("start the server binary");
+    let mut server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let started = Instant::now();
+    while reqwest::get(format!("{}/healthz", server.base))
+        .await
+        .is_err()
+    {
+        assert!(started.elapsed() < Duration::from_secs(60), "no start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for _ in 0..2 {
+        let page = reqwest::get(format!("{}/admin/login", server.base))
+            .await
+            .expect("a page");
+        assert!(page.status().is_success(), "{}", page.status());
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.kill();
+    let text = std::fs::read_to_string(log.path()).expect("the log");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let ids: Vec<String> = lines
+        .iter()
+        .filter(|l| l["fields"]["path"] == "/admin/login")
+        .map(|l| {
+            l["span"]["request_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 2, "{text}");
+    assert!(ids.iter().all(|id| id.len() >= 32), "{ids:?}");
+    assert_ne!(ids[0], ids[1]);
+}
+
 crate::db_fn_tests! {
     kill_9_between_commit_and_delivery_still_delivers =>
         kill_9_between_commit_and_delivery_still_delivers();
