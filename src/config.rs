@@ -73,6 +73,11 @@ pub struct Config {
     )]
     pub webhook_retry_base_ms: u64,
 
+    /// A bearer token `/metrics` asks for (unset: `/metrics` is open; keep
+    /// it off the public network then).
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// What to do instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -133,6 +138,7 @@ impl Config {
             job_lease_seconds: 30,
             webhook_allow_private: true,
             webhook_retry_base_ms: 10_000,
+            metrics_token: None,
             command: None,
         }
     }

@@ -111,6 +111,7 @@ impl Application {
             trusted_proxy: config.trusted_proxy,
             guards: std::sync::Arc::new(crate::web::client::Guards::new(config.guess_limit)),
             jobs: jobs.clone(),
+            metrics_token: config.metrics_token.clone(),
         };
         let limits = api::limits::ApiLimits::new(config.api_rate_limit);
         let secure = config.secure_cookies;
@@ -224,6 +225,7 @@ route_group!(config top_routes, TOP_ROUTES, [
     get "/" => stores::picker::root,
     get "/healthz" => health::healthz,
     get "/readyz" => health::readyz,
+    get "/metrics" => health::metrics,
     get "/static/{path:.*}" => assets::serve,
 ]);
 
@@ -371,7 +373,16 @@ async fn access_log(
     let started = std::time::Instant::now();
     let method = req.method().clone();
     let path = req.path().to_string();
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_string());
     let res = next.call(req).await?;
+    crate::metrics::request(
+        method.as_str(),
+        &route,
+        res.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     tracing::info!(
         %method,
         path,

@@ -267,6 +267,12 @@ pub fn place<'a>(
         };
         match db::orders::place(conn, checkout.store.id(), &order) {
             Ok(id) => {
+                crate::metrics::redeemed(match order.applied.map(|a| &a.via) {
+                    None => "none",
+                    Some(crate::domain::redemption::Via::Promotion(_)) => "promotion_code",
+                    Some(crate::domain::redemption::Via::SetCode { .. }) => "set_code",
+                    Some(_) => "coupon",
+                });
                 return Ok(Placed::Ordered {
                     store: checkout.store,
                     id,
@@ -280,6 +286,9 @@ pub fn place<'a>(
             }
             Err(db::orders::PlaceError::Db(e)) => return Err(e),
         }
+    }
+    if let Some(refusal) = &outcome.refusal {
+        crate::metrics::refused(refusal.key());
     }
     if let Some(refusal) = &outcome.refusal
         && keep_refusal()

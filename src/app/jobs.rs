@@ -195,3 +195,18 @@ fn give_up(conn: &mut Conn, job: &Claimed, lease: &Lease, why: &str) -> Result<(
         .map(|_| ()),
     }
 }
+
+/// Pending jobs by kind `(kind, pending, seconds the oldest due one has
+/// waited)` and webhook deliveries by status, for `/metrics`.
+#[allow(clippy::type_complexity)]
+pub fn queue(conn: &mut Conn) -> Result<(Vec<(String, i64, i64)>, Vec<(String, i64)>), DbError> {
+    let at = now();
+    let jobs = jobs::queue(conn)?
+        .into_iter()
+        .map(|(kind, n, oldest)| {
+            let age = oldest.map_or(0, |t| (at - t).num_seconds().max(0));
+            (kind, n, age)
+        })
+        .collect();
+    Ok((jobs, crate::db::webhooks::counts(conn)?))
+}

@@ -272,3 +272,16 @@ pub fn of_subject(conn: &mut Conn, kind: JobKind, subject: i64) -> QueryResult<V
         .select(JobRow::as_select())
         .load(conn)
 }
+
+/// Pending jobs by kind: how many, and when the oldest became due.
+pub fn queue(conn: &mut Conn) -> QueryResult<Vec<(String, i64, Option<NaiveDateTime>)>> {
+    jobs::table
+        .filter(jobs::status.eq(JobStatus::Pending.as_str()))
+        .group_by(jobs::kind)
+        .select((
+            jobs::kind,
+            diesel::dsl::count_star(),
+            diesel::dsl::min(jobs::run_at),
+        ))
+        .load(conn)
+}

@@ -14,6 +14,16 @@ use super::{Conn, now};
 use crate::domain::ids::StoreId;
 use crate::domain::webhook::wants;
 
+/// Endpoint `$id` of store `$store`, not deleted.
+macro_rules! live_endpoint {
+    ($store:expr, $id:expr) => {
+        webhook_endpoints::table
+            .filter(webhook_endpoints::store_id.eq($store))
+            .filter(webhook_endpoints::id.eq($id))
+            .filter(webhook_endpoints::deleted_at.is_null())
+    };
+}
+
 /// What an event is about, as `(kind, id)`: its object as the API shows it
 /// is made from this when the event is first sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,8 +180,8 @@ fn ensure_job(conn: &mut Conn, store: StoreId, endpoint: i64) -> QueryResult<()>
     Ok(())
 }
 
-/// Queues a delivery job for every endpoint with pending deliveries and no
-/// pending job (a delivery recorded while its job was finishing); returns
+/// Queues a delivery job for every active endpoint with pending deliveries
+/// and no pending job (a delivery recorded while its job was finishing); returns
 /// how many were queued.
 pub fn sweep(conn: &mut Conn) -> QueryResult<usize> {
     let at = now();
@@ -179,7 +189,8 @@ pub fn sweep(conn: &mut Conn) -> QueryResult<usize> {
         "INSERT INTO jobs (kind, store_id, subject_id, status, run_at, attempts, created_at) \
          SELECT DISTINCT 'deliver_webhooks', e.store_id, e.id, 'pending', $1, 0, $1 \
          FROM webhook_endpoints e JOIN webhook_deliveries d ON d.endpoint_id = e.id \
-         WHERE d.status = 'pending' ON CONFLICT DO NOTHING",
+         WHERE d.status = 'pending' AND e.active AND e.deleted_at IS NULL \
+         ON CONFLICT DO NOTHING",
     )
     .bind::<Timestamp, _>(at)
     .execute(c))
@@ -197,10 +208,7 @@ pub fn list(conn: &mut Conn, store: StoreId) -> QueryResult<Vec<Endpoint>> {
 
 /// Endpoint `id` of the store (not deleted).
 pub fn find(conn: &mut Conn, store: StoreId, id: i64) -> QueryResult<Endpoint> {
-    webhook_endpoints::table
-        .filter(webhook_endpoints::store_id.eq(store))
-        .filter(webhook_endpoints::id.eq(id))
-        .filter(webhook_endpoints::deleted_at.is_null())
+    live_endpoint!(store, id)
         .select(Endpoint::as_select())
         .first(conn)
 }
@@ -240,14 +248,9 @@ pub fn create(
 /// Turns endpoint `id` on or off; `false` when it is not the store's.
 pub fn set_active(conn: &mut Conn, store: StoreId, id: i64, active: bool) -> QueryResult<bool> {
     crate::db::write_transaction(conn, |conn| {
-        let n = diesel::update(
-            webhook_endpoints::table
-                .filter(webhook_endpoints::store_id.eq(store))
-                .filter(webhook_endpoints::id.eq(id))
-                .filter(webhook_endpoints::deleted_at.is_null()),
-        )
-        .set(webhook_endpoints::active.eq(active))
-        .execute(conn)?;
+        let n = diesel::update(live_endpoint!(store, id))
+            .set(webhook_endpoints::active.eq(active))
+            .execute(conn)?;
         Ok(n == 1)
     })
 }
@@ -255,14 +258,13 @@ pub fn set_active(conn: &mut Conn, store: StoreId, id: i64, active: bool) -> Que
 /// Deletes endpoint `id`: nothing more is sent to it.
 pub fn delete(conn: &mut Conn, store: StoreId, id: i64) -> QueryResult<bool> {
     crate::db::write_transaction(conn, |conn| {
-        let n = diesel::update(
-            webhook_endpoints::table
-                .filter(webhook_endpoints::store_id.eq(store))
-                .filter(webhook_endpoints::id.eq(id))
-                .filter(webhook_endpoints::deleted_at.is_null()),
-        )
-        .set(webhook_endpoints::deleted_at.eq(Some(now())))
-        .execute(conn)?;
+        let n = diesel::update(live_endpoint!(store, id))
+            .set(webhook_endpoints::deleted_at.eq(Some(now())))
+            .execute(conn)?;
+        if n == 0 {
+            // Not this store's: touch nothing of it.
+            return Ok(false);
+        }
         diesel::update(
             webhook_deliveries::table
                 .filter(webhook_deliveries::endpoint_id.eq(id))
@@ -412,10 +414,10 @@ pub fn resend(conn: &mut Conn, store: StoreId, endpoint: i64, id: i64) -> QueryR
     })
 }
 
-/// Deliveries by status, for tests and operations.
-pub fn count_by_status(conn: &mut Conn, status: &str) -> QueryResult<i64> {
+/// Deliveries by status (for `/metrics`).
+pub fn counts(conn: &mut Conn) -> QueryResult<Vec<(String, i64)>> {
     webhook_deliveries::table
-        .filter(webhook_deliveries::status.eq(status))
-        .count()
-        .get_result(conn)
+        .group_by(webhook_deliveries::status)
+        .select((webhook_deliveries::status, diesel::dsl::count_star()))
+        .load(conn)
 }

@@ -42,6 +42,8 @@ pub struct AppState {
     pub guards: std::sync::Arc<client::Guards>,
     /// This process as a job runner (its lease name, its worker's wake-up).
     pub jobs: crate::app::jobs::Jobs,
+    /// `METRICS_TOKEN`: `/metrics` answers only with it as a bearer token.
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {

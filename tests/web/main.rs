@@ -14,6 +14,7 @@ mod coupons;
 mod csrf;
 mod hardening;
 mod members;
+mod operations;
 mod processes;
 mod products;
 mod promotion_codes;

@@ -33,6 +33,12 @@ impl Server {
 
     /// `start` with more environment variables.
     async fn start_with(database: &Database, env: &[(&str, &str)]) -> Server {
+        Server::spawn(database, env, Stdio::inherit()).await
+    }
+
+    /// Starts the binary with `env` and its log going to `stderr`, and
+    /// waits until it answers.
+    async fn spawn(database: &Database, env: &[(&str, &str)], stderr: Stdio) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -45,7 +51,7 @@ impl Server {
             .env("WEBHOOK_ALLOW_PRIVATE", "1")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("start the server binary");
         let server = Server {
@@ -474,31 +480,13 @@ async fn kill_9_between_commit_and_delivery_still_delivers(db: Db) {
 async fn json_logs_carry_a_request_id() {
     let database = Database::fresh(Db::Sqlite).expect("SQLite");
     let log = tempfile::NamedTempFile::new().expect("a log file");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port");
-    let child = Command::new(env!("CARGO_BIN_EXE_promodesk"))
-        .env("DATABASE_URL", &database.url)
-        .env("BIND", format!("127.0.0.1:{port}"))
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(log.reopen().expect("the log file"))
-        .spawn()
-        .expect("start the server binary");
-    let mut server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let started = Instant::now();
-    while reqwest::get(format!("{}/healthz", server.base))
-        .await
-        .is_err()
-    {
-        assert!(started.elapsed() < Duration::from_secs(60), "no start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let stderr = log.reopen().expect("the log file").into();
+    let mut server = Server::spawn(
+        &database,
+        &[("LOG_FORMAT", "json"), ("RUST_LOG", "info")],
+        stderr,
+    )
+    .await;
     for _ in 0..2 {
         let page = reqwest::get(format!("{}/admin/login", server.base))
             .await

@@ -378,7 +378,41 @@ async fn the_endpoints_page_is_the_owners(db: Db) {
         .assert_status(403);
 }
 
+/// Another store's endpoint is out of reach: deleting it by id from this
+/// store is a 404 and leaves its deliveries alone.
+async fn another_stores_endpoint_is_untouched(db: Db) {
+    let Some(app) = app(db).await else { return };
+    app.create_store("Beta Goods", "beta")
+        .await
+        .assert_status(303);
+    // Beta's receiver keeps failing, so its delivery stays pending.
+    let receiver = Receiver::start(vec![500; 50]).await;
+    let mut fields = vec![("url", receiver.url.as_str())];
+    fields.push(("events", "coupon.created"));
+    let page = app.post("/admin/s/beta/webhooks", &fields).await;
+    page.assert_status(200);
+    let beta_endpoint = app.count("SELECT MAX(id) AS n FROM webhook_endpoints");
+    app.create_coupon("beta", &[]).await.assert_status(303);
+    receiver.wait_for(1).await;
+    app.post(
+        &format!("/admin/s/{STORE}/webhooks/{beta_endpoint}/delete"),
+        &[],
+    )
+    .await
+    .assert_status(404);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'"),
+        1,
+        "beta's delivery is still pending"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM webhook_endpoints WHERE deleted_at IS NULL"),
+        1
+    );
+}
+
 crate::db_fn_tests! {
+    another_stores_endpoint_is_untouched => another_stores_endpoint_is_untouched();
     events_are_signed_and_retried_until_delivered => events_are_signed_and_retried_until_delivered();
     only_committed_changes_send_events => only_committed_changes_send_events();
     events_of_one_object_keep_their_order => events_of_one_object_keep_their_order();
