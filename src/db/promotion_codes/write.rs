@@ -1,7 +1,6 @@
 //! Promotion code writes: one transaction each under the store's code lock,
 //! every change logged.
 
-use crate::db::webhooks::Subject;
 use diesel::prelude::*;
 
 use super::{Promotion, find};
@@ -123,12 +122,7 @@ pub fn create(
             ""
         };
         log(conn, id, user, "created", detail)?;
-        crate::db::webhooks::record(
-            conn,
-            store,
-            "promotion_code.created",
-            Subject::PromotionCode(id.0),
-        )?;
+        event(conn, store, "promotion_code.created", id)?;
         Ok(id)
     })
 }
@@ -184,12 +178,7 @@ pub fn update(
             return Err(PromoWriteError::Permanent);
         }
         log(conn, id, user, "edited", "")?;
-        crate::db::webhooks::record(
-            conn,
-            store,
-            "promotion_code.updated",
-            Subject::PromotionCode(id.0),
-        )?;
+        event(conn, store, "promotion_code.updated", id)?;
         Ok(())
     })
 }
@@ -235,12 +224,7 @@ pub fn set_active(
             if active { "reactivated" } else { "deactivated" },
             "",
         )?;
-        crate::db::webhooks::record(
-            conn,
-            store,
-            "promotion_code.updated",
-            Subject::PromotionCode(id.0),
-        )?;
+        event(conn, store, "promotion_code.updated", id)?;
         Ok(promo)
     })
 }
@@ -256,12 +240,7 @@ pub fn delete(
     crate::db::write_transaction(conn, |conn| {
         let promo = find(conn, store, id)?;
         let target = promotion_codes::table.filter(promotion_codes::id.eq(id));
-        crate::db::webhooks::record(
-            conn,
-            store,
-            "promotion_code.deleted",
-            Subject::PromotionCode(id.0),
-        )?;
+        event(conn, store, "promotion_code.deleted", id)?;
         if promo.row.times_redeemed == 0 && !crate::db::orders::any_for_promotion(conn, id)? {
             diesel::delete(target).execute(conn)?;
             Ok(false)
@@ -278,4 +257,15 @@ pub fn delete(
             Ok(true)
         }
     })
+}
+
+/// Records webhook event `kind` about promotion code `id`, in the caller's
+/// transaction.
+fn event(conn: &mut Conn, store: StoreId, kind: &str, id: PromotionCodeId) -> QueryResult<()> {
+    crate::db::webhooks::record(
+        conn,
+        store,
+        kind,
+        crate::db::webhooks::Subject::PromotionCode(id.0),
+    )
 }

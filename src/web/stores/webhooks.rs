@@ -26,6 +26,22 @@ pub struct EndpointRow {
     pub created: String,
 }
 
+impl EndpointRow {
+    fn new(e: crate::db::webhooks::Endpoint, tz: chrono_tz::Tz) -> EndpointRow {
+        EndpointRow {
+            id: e.id,
+            url: e.url,
+            events: if e.events.is_empty() {
+                "every event".into()
+            } else {
+                e.events.replace(' ', ", ")
+            },
+            active: e.active,
+            created: time::display(e.created_at, tz),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "stores/webhooks.html")]
 struct ListPage {
@@ -55,20 +71,7 @@ async fn render_list(
     let store = access.store.id();
     let rows = crate::web::db(&access.state, move |conn| use_case::list(conn, store)).await?;
     let tz = access.store.timezone.tz();
-    let endpoints = rows
-        .into_iter()
-        .map(|e| EndpointRow {
-            id: e.id,
-            url: e.url,
-            events: if e.events.is_empty() {
-                "every event".into()
-            } else {
-                e.events.replace(' ', ", ")
-            },
-            active: e.active,
-            created: time::display(e.created_at, tz),
-        })
-        .collect();
+    let endpoints = rows.into_iter().map(|e| EndpointRow::new(e, tz)).collect();
     let page = ListPage {
         layout: access.layout(Section::Webhooks)?,
         base: access.base_path(),
@@ -182,17 +185,7 @@ pub async fn show(
     let page = EndpointPage {
         layout: access.layout(Section::Webhooks)?,
         base: access.base_path(),
-        endpoint: EndpointRow {
-            id: endpoint.id,
-            url: endpoint.url,
-            events: if endpoint.events.is_empty() {
-                "every event".into()
-            } else {
-                endpoint.events.replace(' ', ", ")
-            },
-            active: endpoint.active,
-            created: time::display(endpoint.created_at, tz),
-        },
+        endpoint: EndpointRow::new(endpoint, tz),
         deliveries,
     };
     render_status(StatusCode::OK, &page)
