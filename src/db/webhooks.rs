@@ -104,15 +104,24 @@ pub struct Delivery {
     pub created_at: NaiveDateTime,
 }
 
-/// Does the store have an active endpoint?
-pub fn listening(conn: &mut Conn, store: StoreId) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        webhook_endpoints::table
-            .filter(webhook_endpoints::store_id.eq(store))
-            .filter(webhook_endpoints::deleted_at.is_null())
-            .filter(webhook_endpoints::active.eq(true)),
-    ))
-    .get_result(conn)
+/// The store's active endpoints and the events each wants: read once per
+/// transaction that may record several events.
+pub struct Listeners(Vec<(i64, String)>);
+
+impl Listeners {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+pub fn listeners(conn: &mut Conn, store: StoreId) -> QueryResult<Listeners> {
+    webhook_endpoints::table
+        .filter(webhook_endpoints::store_id.eq(store))
+        .filter(webhook_endpoints::deleted_at.is_null())
+        .filter(webhook_endpoints::active.eq(true))
+        .select((webhook_endpoints::id, webhook_endpoints::events))
+        .load(conn)
+        .map(Listeners)
 }
 
 /// Records event `event_type` about `subject` for every active endpoint of
@@ -123,16 +132,23 @@ pub fn record(
     event_type: &str,
     subject: Subject,
 ) -> QueryResult<()> {
-    let endpoints: Vec<(i64, String)> = webhook_endpoints::table
-        .filter(webhook_endpoints::store_id.eq(store))
-        .filter(webhook_endpoints::deleted_at.is_null())
-        .filter(webhook_endpoints::active.eq(true))
-        .select((webhook_endpoints::id, webhook_endpoints::events))
-        .load(conn)?;
-    let endpoints: Vec<i64> = endpoints
-        .into_iter()
+    let listeners = listeners(conn, store)?;
+    record_to(conn, &listeners, store, event_type, subject)
+}
+
+/// `record` with the store's listeners already read.
+pub fn record_to(
+    conn: &mut Conn,
+    listeners: &Listeners,
+    store: StoreId,
+    event_type: &str,
+    subject: Subject,
+) -> QueryResult<()> {
+    let endpoints: Vec<i64> = listeners
+        .0
+        .iter()
         .filter(|(_, events)| wants(events, event_type))
-        .map(|(id, _)| id)
+        .map(|(id, _)| *id)
         .collect();
     if endpoints.is_empty() {
         return Ok(());

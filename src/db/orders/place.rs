@@ -204,9 +204,14 @@ fn use_set_code(
 
 /// `coupon.exhausted` and `promotion_code.exhausted` when this order used
 /// the last redemption (only read for a store with webhook endpoints).
-fn report_exhausted(conn: &mut Conn, store: StoreId, applied: &Applied) -> QueryResult<()> {
+fn report_exhausted(
+    conn: &mut Conn,
+    listeners: &crate::db::webhooks::Listeners,
+    store: StoreId,
+    applied: &Applied,
+) -> QueryResult<()> {
     use crate::db::webhooks::{self, Subject};
-    if !webhooks::listening(conn, store)? {
+    if listeners.is_empty() {
         return Ok(());
     }
     let (used, max): (i64, Option<i64>) = coupons::table
@@ -214,8 +219,9 @@ fn report_exhausted(conn: &mut Conn, store: StoreId, applied: &Applied) -> Query
         .select((coupons::times_redeemed, coupons::max_redemptions))
         .first(conn)?;
     if max.is_some_and(|m| used >= m) {
-        webhooks::record(
+        webhooks::record_to(
             conn,
+            listeners,
             store,
             "coupon.exhausted",
             Subject::Coupon(applied.coupon_id.0),
@@ -230,8 +236,9 @@ fn report_exhausted(conn: &mut Conn, store: StoreId, applied: &Applied) -> Query
             ))
             .first(conn)?;
         if max.is_some_and(|m| used >= m) {
-            webhooks::record(
+            webhooks::record_to(
                 conn,
+                listeners,
                 store,
                 "promotion_code.exhausted",
                 Subject::PromotionCode(p.id.0),
@@ -315,8 +322,10 @@ pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<OrderI
         }
         // The event too (the outbox): it commits with the order or not at
         // all, and is written before the shared rows are locked.
-        crate::db::webhooks::record(
+        let listeners = crate::db::webhooks::listeners(conn, store)?;
+        crate::db::webhooks::record_to(
             conn,
+            &listeners,
             store,
             "redemption.succeeded",
             crate::db::webhooks::Subject::Redemption(id.0),
@@ -333,7 +342,7 @@ pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<OrderI
             use_set_code(conn, code, set, id, at)?;
         }
         if let Some(applied) = applied {
-            report_exhausted(conn, store, applied)?;
+            report_exhausted(conn, &listeners, store, applied)?;
         }
         if let Some(applied) = applied.filter(|a| a.once_per_customer) {
             diesel::insert_into(coupon_customer_redemptions::table)
