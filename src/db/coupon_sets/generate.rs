@@ -15,12 +15,11 @@ use diesel::prelude::*;
 use crate::db::schema::{coupon_sets, coupons, promotion_codes, set_codes};
 use crate::db::{Conn, DbError, upper};
 use crate::domain::code::normal_form;
-use crate::domain::codegen::random_codes;
+use crate::domain::codegen::{leads_for, random_codes_in};
 use crate::domain::ids::{CouponSetId, JobId, StoreId};
 
-/// Codes per batch (one transaction, one multi-row INSERT per 2,000 rows).
+/// Codes per batch (one transaction).
 pub const BATCH: usize = 50_000;
-const INSERT_ROWS: usize = 2_000;
 
 /// A generation opened by `create` or `add_codes`: its job, and what the
 /// caller reports (the count).
@@ -40,6 +39,7 @@ struct Work {
     generation: i64,
     prefix: String,
     length: usize,
+    requested: u64,
 }
 
 /// How a run ended.
@@ -76,7 +76,8 @@ fn rng_error(e: getrandom::Error) -> DbError {
     DbError::QueryBuilderError(format!("no randomness: {e}").into())
 }
 
-/// Texts among `normals` that a coupon or promotion code of the store holds.
+/// Texts among `normals` that a live coupon or promotion code of the store
+/// holds (what `bulk::add` skips; imports say why).
 pub(super) fn held_elsewhere(
     conn: &mut Conn,
     store: StoreId,
@@ -84,6 +85,7 @@ pub(super) fn held_elsewhere(
 ) -> QueryResult<HashSet<String>> {
     let mut held: HashSet<String> = promotion_codes::table
         .filter(promotion_codes::store_id.eq(store))
+        .filter(promotion_codes::deleted_at.is_null())
         .filter(promotion_codes::normal.eq_any(normals))
         .select(promotion_codes::normal)
         .load::<String>(conn)?
@@ -102,50 +104,40 @@ pub(super) fn held_elsewhere(
 /// Adds up to `n` codes in one transaction under the job's lease; returns
 /// how many were added (fewer when a drawn text was taken: the caller draws
 /// again).
-fn batch(conn: &mut Conn, lease: &Lease, work: &Work, n: usize) -> Result<usize, BatchError> {
-    let mut drawn: Vec<(String, String)> = Vec::with_capacity(n);
-    let mut seen = HashSet::with_capacity(n);
-    while drawn.len() < n {
-        for random in random_codes(n - drawn.len(), work.length).map_err(rng_error)? {
-            let code = format!("{}{random}", work.prefix);
-            let normal = normal_form(&code);
-            if seen.insert(normal.clone()) {
-                drawn.push((code, normal));
-            }
-        }
-    }
+fn batch(
+    conn: &mut Conn,
+    lease: &Lease,
+    work: &Work,
+    done: u64,
+    n: usize,
+) -> Result<usize, BatchError> {
+    // The batch's own slice of the index (see `leads_for`).
+    let leads = leads_for(done, n as u64, work.requested);
     // In index order: the unique index on (store, normal) then grows along
     // one path instead of touching a random page per code.
-    drawn.sort_unstable_by(|a, b| a.1.cmp(&b.1));
+    let mut drawn: Vec<(String, String)> = Vec::with_capacity(n);
+    while drawn.len() < n {
+        let wanted = n - drawn.len();
+        for random in random_codes_in(wanted, work.length, leads.clone()).map_err(rng_error)? {
+            let code = format!("{}{random}", work.prefix);
+            let normal = normal_form(&code);
+            drawn.push((code, normal));
+        }
+        drawn.sort_unstable_by(|a, b| a.1.cmp(&b.1));
+        drawn.dedup_by(|a, b| a.1 == b.1);
+    }
     crate::db::write_transaction(conn, |conn| {
-        // First: the job row (lock order job → codes → set, as a cancel).
+        // First: the job row (lock order job → store → codes → set; a cancel
+        // takes the job before the codes, and never the store).
         if !jobs::hold(conn, lease)? {
             return Err(BatchError::Lost);
         }
-        let mut added = 0;
-        for chunk in drawn.chunks(INSERT_ROWS) {
-            let normals: Vec<String> = chunk.iter().map(|(_, n)| n.clone()).collect();
-            let held = held_elsewhere(conn, work.store, &normals)?;
-            let rows: Vec<_> = chunk
-                .iter()
-                .filter(|(_, normal)| !held.contains(normal))
-                .map(|(code, normal)| {
-                    (
-                        set_codes::store_id.eq(work.store),
-                        set_codes::set_id.eq(work.set),
-                        set_codes::code.eq(code),
-                        set_codes::normal.eq(normal),
-                        set_codes::state.eq(SetCodeState::Unused.as_str()),
-                        set_codes::generation.eq(work.generation),
-                    )
-                })
-                .collect();
-            // A text another set holds is skipped by the unique index.
-            added += crate::on_backend!(conn, c => diesel::insert_into(set_codes::table)
-                .values(&rows)
-                .on_conflict_do_nothing()
-                .execute(c))?;
-        }
+        // Then the store's code lock, as every code writer (`db::codes`):
+        // no promotion code can take a text between the check and the
+        // insert.
+        crate::db::codes::lock_store(conn, work.store)?;
+        // Taken texts are skipped (`bulk::add`): the caller draws again.
+        let added = super::bulk::add(conn, work.store, work.set, work.generation, &drawn)?;
         diesel::update(coupon_sets::table.find(work.set))
             .set((
                 coupon_sets::generated.eq(coupon_sets::generated + added as i64),
@@ -200,6 +192,7 @@ fn run_batches(
         generation: row.generation,
         prefix: row.prefix.clone(),
         length: row.code_length as usize,
+        requested: row.requested.max(0) as u64,
     };
     let mut generated = row.generated;
     let mut fruitless = 0;
@@ -210,7 +203,7 @@ fn run_batches(
                 return Ok(Ended::Stopped);
             }
             let n = (row.requested - generated).min(BATCH as i64) as usize;
-            match batch(conn, lease, &work, n) {
+            match batch(conn, lease, &work, generated.max(0) as u64, n) {
                 Ok(0) => {
                     fruitless += 1;
                     if fruitless > 20 {

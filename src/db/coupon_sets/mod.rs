@@ -2,6 +2,7 @@
 //! (create, add, delete, archive with the coupon) in `write`, the code
 //! generator in `generate`.
 
+mod bulk;
 pub mod generate;
 mod write;
 

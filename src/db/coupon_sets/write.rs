@@ -276,6 +276,7 @@ pub fn import(
                     .push((code.line, code.text, "duplicate of an earlier line".into()));
             }
         }
+        let mut rows = Vec::with_capacity(fresh.len());
         for chunk in fresh.chunks(1_000) {
             let normals: Vec<String> = chunk.iter().map(|c| c.normal.clone()).collect();
             let in_sets: std::collections::HashMap<String, (i64, i64)> = set_codes::table
@@ -286,7 +287,6 @@ pub fn import(
                 .into_iter()
                 .collect();
             let elsewhere = super::generate::held_elsewhere(conn, store, &normals)?;
-            let mut rows = Vec::new();
             for code in chunk {
                 if let Some(&(code_id, set_id)) = in_sets.get(&code.normal) {
                     let reason = if set_id == id.0 && code_id > file_start {
@@ -304,23 +304,13 @@ pub fn import(
                         "already a coupon or promotion code".into(),
                     ));
                 } else {
-                    rows.push((
-                        set_codes::store_id.eq(store),
-                        set_codes::set_id.eq(id),
-                        set_codes::code.eq(code.text.clone()),
-                        set_codes::normal.eq(code.normal.clone()),
-                        set_codes::state.eq(SetCodeState::Unused.as_str()),
-                        set_codes::generation.eq(set.generation),
-                    ));
+                    rows.push((code.text.clone(), code.normal.clone()));
                 }
             }
-            if !rows.is_empty() {
-                report.added += crate::on_backend!(conn, c => diesel::insert_into(set_codes::table)
-                    .values(&rows)
-                    .on_conflict_do_nothing()
-                    .execute(c))?;
-            }
         }
+        // In index order, in one go.
+        rows.sort_unstable_by(|a: &(String, String), b| a.1.cmp(&b.1));
+        report.added = super::bulk::add(conn, store, id, set.generation, &rows)?;
         diesel::update(coupon_sets::table.find(id))
             .set(coupon_sets::total_codes.eq(coupon_sets::total_codes + report.added as i64))
             .execute(conn)?;
