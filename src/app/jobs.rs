@@ -3,8 +3,8 @@
 //! runs the use case its kind names. The worker thread that calls it lives
 //! in `crate::worker`; any server process (or `promodesk worker`) runs one.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
@@ -19,7 +19,7 @@ use crate::domain::status::JobKind;
 pub const MAX_ATTEMPTS: i64 = 10;
 
 /// This process as a job runner: its name in `jobs.claimed_by`, the length
-/// of its leases, a wake-up for its worker and a stop flag. Cheap to clone.
+/// of its leases and a stop flag. Cheap to clone.
 #[derive(Clone)]
 pub struct Jobs {
     inner: Arc<Inner>,
@@ -29,7 +29,6 @@ struct Inner {
     holder: String,
     webhooks: super::webhooks::Settings,
     lease: Duration,
-    wake: (Mutex<bool>, Condvar),
     stop: AtomicBool,
 }
 
@@ -47,7 +46,6 @@ impl Jobs {
                 holder: format!("{host}:{}:{}", std::process::id(), hex::encode(random)),
                 webhooks,
                 lease,
-                wake: (Mutex::new(false), Condvar::new()),
                 stop: AtomicBool::new(false),
             }),
         }
@@ -80,25 +78,15 @@ impl Jobs {
         }
     }
 
-    /// Tells this process's worker that a job is due.
+    /// Tells this process's workers that a job is due.
     pub fn wake(&self) {
-        let (flag, cond) = &self.inner.wake;
-        *flag
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = true;
-        cond.notify_all();
+        jobs::signal();
     }
 
-    /// Waits up to `timeout` for `wake` (or `stop`).
+    /// Waits up to `timeout` for `wake`, for a transaction that queued work
+    /// (`db::jobs::queued`), or for `stop`.
     pub fn wait(&self, timeout: Duration) {
-        let (flag, cond) = &self.inner.wake;
-        let guard = flag
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (mut guard, _) = cond
-            .wait_timeout_while(guard, timeout, |woken| !*woken && !self.stopping())
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *guard = false;
+        jobs::wait_for_signal(timeout, &|| self.stopping());
     }
 
     /// Asks the worker to stop after its current step (its lease is given

@@ -111,9 +111,16 @@ pub fn resend(conn: &mut Conn, store: StoreId, endpoint: i64, id: i64) -> Result
     webhooks::resend(conn, store, endpoint, id)
 }
 
-/// The `deliver_webhooks` job of `endpoint`: sends its due deliveries one
-/// by one under `lease`, then sleeps until the next retry is due (or ends
-/// when nothing is pending).
+/// Deliveries sent between two writes of their outcomes.
+const DELIVERY_BATCH: i64 = 100;
+
+/// The delivery job of `endpoint`: sends its due deliveries, a batch at a
+/// time (at most one per object, in order: see `db::webhooks::next_due`),
+/// then writes the batch's outcomes (and the bodies sent for the first
+/// time) in one transaction under the lease. A process that dies before
+/// that write leaves the batch pending, to be sent again: delivery is at
+/// least once. The job ends when nothing is due (rescheduled for the next
+/// retry if one is waiting).
 pub fn deliver(
     conn: &mut Conn,
     lease: &Lease,
@@ -140,45 +147,85 @@ pub fn deliver(
                 return Ok(Ended::Finished);
             }
         };
-        let Some((delivery, event)) = webhooks::next_due(conn, endpoint)? else {
+        let batch = webhooks::next_due(conn, endpoint, DELIVERY_BATCH)?;
+        if batch.is_empty() {
             match webhooks::next_try(conn, endpoint)? {
-                Some(at) => jobs::reschedule(conn, lease, at)?,
-                None => jobs::finish(conn, lease, JobStatus::Done, None)?,
+                Some(at) => {
+                    jobs::reschedule(conn, lease, at)?;
+                }
+                None => {
+                    jobs::finish(conn, lease, JobStatus::Done, None)?;
+                    // A delivery recorded since `next_due` found this job
+                    // still pending and queued none: queue it now rather
+                    // than at the next sweep.
+                    if webhooks::next_try(conn, endpoint)?.is_some() {
+                        webhooks::ensure_job(conn, StoreId(target.store_id), endpoint)?;
+                        jobs::signal();
+                    }
+                }
             };
             return Ok(Ended::Finished);
-        };
-        let body = match &event.payload {
-            Some(body) => body.clone(),
-            None => {
-                let body = event_body(conn, &event, settings)?;
-                webhooks::set_payload(conn, event.id, &body)?;
-                body
+        }
+        let mut tried = Vec::with_capacity(batch.len());
+        let mut held = std::time::Instant::now();
+        for (delivery, event) in batch {
+            if stop() {
+                break;
             }
-        };
-        match send(&client, &target, &body, settings) {
-            Ok(status) if (200..300).contains(&status) => webhooks::attempted(
-                conn,
-                delivery.id,
-                Outcome::Delivered {
-                    status: i64::from(status),
-                },
-            )?,
-            failed => {
-                let (status, error) = match failed {
-                    Ok(status) => (Some(i64::from(status)), String::new()),
-                    Err(e) => (None, e),
-                };
-                let next = now() + rules::retry_delay(delivery.attempts + 1, settings.retry_base);
-                let within = next <= delivery.created_at + RETRY_FOR;
-                webhooks::attempted(
-                    conn,
-                    delivery.id,
-                    Outcome::Failed {
-                        status,
-                        error: &error,
-                        next: within.then_some(next),
-                    },
-                )?;
+            // A slow receiver (10 s a try) must not outlast the lease.
+            if held.elapsed() * 3 > lease.length.to_std().unwrap_or(Duration::from_secs(30)) {
+                if !jobs::hold(conn, lease)? {
+                    return Ok(Ended::Lost);
+                }
+                held = std::time::Instant::now();
+            }
+            let (body, fresh) = match &event.payload {
+                Some(body) => (body.clone(), false),
+                None => (event_body(conn, &event, settings)?, true),
+            };
+            let result = send(&client, &target, &body, settings);
+            tried.push((delivery, event.id, fresh.then_some(body), result));
+        }
+        let kept = db::write_transaction(conn, |conn| {
+            if !jobs::hold(conn, lease)? {
+                return Ok::<_, DbError>(false);
+            }
+            for (delivery, event, body, result) in &tried {
+                if let Some(body) = body {
+                    webhooks::set_payload(conn, *event, body)?;
+                }
+                webhooks::attempted(conn, delivery.id, outcome(delivery, result, settings))?;
+            }
+            Ok(true)
+        })?;
+        if !kept {
+            return Ok(Ended::Lost);
+        }
+    }
+}
+
+/// What a try's result means for its delivery: delivered on 2xx, else
+/// tried again later with a growing wait, for 24 hours from its event.
+fn outcome<'a>(
+    delivery: &Delivery,
+    result: &'a Result<u16, String>,
+    settings: &Settings,
+) -> Outcome<'a> {
+    match result {
+        Ok(status) if (200..300).contains(status) => Outcome::Delivered {
+            status: i64::from(*status),
+        },
+        failed => {
+            let (status, error) = match failed {
+                Ok(status) => (Some(i64::from(*status)), ""),
+                Err(e) => (None, e.as_str()),
+            };
+            let next = now() + rules::retry_delay(delivery.attempts + 1, settings.retry_base);
+            let within = next <= delivery.created_at + RETRY_FOR;
+            Outcome::Failed {
+                status,
+                error,
+                next: within.then_some(next),
             }
         }
     }

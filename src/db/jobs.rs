@@ -21,6 +21,52 @@ use super::{Conn, now};
 use crate::domain::ids::{JobId, StoreId};
 use crate::domain::status::{JobKind, JobStatus};
 
+/// This process's wake-up for its workers: a counter bumped when a
+/// transaction that queued work commits (`queued` inside it, the signal
+/// from `db::write_transaction` after the commit), so a worker starts at
+/// once instead of at its next poll. Other processes find the job when they
+/// next poll.
+static SIGNAL: (std::sync::Mutex<u64>, std::sync::Condvar) =
+    (std::sync::Mutex::new(0), std::sync::Condvar::new());
+
+thread_local! {
+    static QUEUED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Notes that the current transaction queued work (or made some due).
+pub fn queued() {
+    QUEUED.with(|q| q.set(true));
+}
+
+/// Called by `db::write_transaction` when its transaction ends: wakes the
+/// workers if it committed work.
+pub(super) fn transaction_ended(committed: bool) {
+    if QUEUED.with(|q| q.replace(false)) && committed {
+        signal();
+    }
+}
+
+/// Wakes every worker of this process.
+pub fn signal() {
+    let (count, cond) = &SIGNAL;
+    *count
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
+    cond.notify_all();
+}
+
+/// Waits up to `timeout` for a `signal`, or until `stop` says so.
+pub fn wait_for_signal(timeout: std::time::Duration, stop: &dyn Fn() -> bool) {
+    let (count, cond) = &SIGNAL;
+    let guard = count
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let seen = *guard;
+    let _ = cond
+        .wait_timeout_while(guard, timeout, |now| *now == seen && !stop())
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+}
+
 /// A claimed job's lease: which job, who holds it, for how long each
 /// extension lasts.
 #[derive(Debug, Clone)]
@@ -97,6 +143,9 @@ pub fn enqueue(
             jobs::created_at.eq(at),
         ))
         .execute(conn)?;
+    if holder.is_none() {
+        queued();
+    }
     Ok(JobId(super::last_insert_id(conn)?))
 }
 

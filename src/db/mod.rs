@@ -218,10 +218,13 @@ where
     }
     match f(conn) {
         Ok(value) => {
-            <Conn as TransactionManager<Conn>>::commit_transaction(conn)?;
+            let committed = <Conn as TransactionManager<Conn>>::commit_transaction(conn);
+            jobs::transaction_ended(committed.is_ok());
+            committed?;
             Ok(value)
         }
         Err(e) => {
+            jobs::transaction_ended(false);
             <Conn as TransactionManager<Conn>>::rollback_transaction(conn)?;
             Err(e)
         }

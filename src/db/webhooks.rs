@@ -183,7 +183,7 @@ pub fn record_to(
 
 /// Queues the endpoint's delivery job unless one is pending already (the
 /// jobs' unique index on live jobs decides, whatever the concurrency).
-fn ensure_job(conn: &mut Conn, store: StoreId, endpoint: i64) -> QueryResult<()> {
+pub fn ensure_job(conn: &mut Conn, store: StoreId, endpoint: i64) -> QueryResult<()> {
     let at = now();
     crate::on_backend!(conn, c => diesel::sql_query(
         "INSERT INTO jobs (kind, store_id, subject_id, status, run_at, attempts, created_at) \
@@ -193,6 +193,8 @@ fn ensure_job(conn: &mut Conn, store: StoreId, endpoint: i64) -> QueryResult<()>
     .bind::<BigInt, _>(endpoint)
     .bind::<Timestamp, _>(at)
     .execute(c))?;
+    // Either way a delivery is due: this process's worker may look at once.
+    super::jobs::queued();
     Ok(())
 }
 
@@ -310,36 +312,34 @@ pub fn deliveries(
         .load(conn)
 }
 
-/// The next delivery of the endpoint that is due, the oldest first, and
-/// never one whose object has an earlier delivery still pending (events of
-/// one object arrive in order).
-pub fn next_due(conn: &mut Conn, endpoint: i64) -> QueryResult<Option<(Delivery, Event)>> {
+/// Up to `limit` deliveries of the endpoint that are due, the oldest
+/// first, and never one whose object has an earlier delivery still pending
+/// (events of one object arrive in order; so at most one per object).
+pub fn next_due(conn: &mut Conn, endpoint: i64, limit: i64) -> QueryResult<Vec<(Delivery, Event)>> {
     #[derive(QueryableByName)]
     struct Id {
         #[diesel(sql_type = BigInt)]
         id: i64,
     }
     let at = now();
-    let due: Option<Id> = crate::on_backend!(conn, c => diesel::sql_query(
+    let due: Vec<Id> = crate::on_backend!(conn, c => diesel::sql_query(
         "SELECT d.id FROM webhook_deliveries d WHERE d.endpoint_id = $1 AND d.status = 'pending' \
          AND d.next_try_at <= $2 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e \
            WHERE e.endpoint_id = d.endpoint_id AND e.status = 'pending' \
            AND e.object_key = d.object_key AND e.id < d.id) \
-         ORDER BY d.id LIMIT 1",
+         ORDER BY d.id LIMIT $3",
     )
     .bind::<BigInt, _>(endpoint)
     .bind::<Timestamp, _>(at)
-    .get_result(c)
-    .optional())?;
-    let Some(Id { id }) = due else {
-        return Ok(None);
-    };
+    .bind::<BigInt, _>(limit)
+    .load(c))?;
+    let ids: Vec<i64> = due.into_iter().map(|d| d.id).collect();
     webhook_deliveries::table
         .inner_join(webhook_events::table)
-        .filter(webhook_deliveries::id.eq(id))
+        .filter(webhook_deliveries::id.eq_any(&ids))
+        .order(webhook_deliveries::id)
         .select((Delivery::as_select(), Event::as_select()))
-        .first(conn)
-        .optional()
+        .load(conn)
 }
 
 /// When the endpoint's next pending delivery is due, if any is pending.
