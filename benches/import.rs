@@ -30,17 +30,7 @@ async fn run(label: &str, database_url: &str) {
     let customer = tokio::spawn({
         let (base, importing) = (base.clone(), Arc::clone(&importing));
         async move {
-            let http = reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client");
-            let page = http
-                .get(format!("{base}/bench"))
-                .send()
-                .await
-                .expect("store page");
-            let token = common::csrf_of(&page.text().await.expect("body"));
+            let (http, token) = common::customer(&base).await;
             let quantity = format!("quantity_{product}");
             let mut times = Vec::new();
             while importing.load(Ordering::Relaxed) {

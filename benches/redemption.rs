@@ -11,28 +11,23 @@
 //!
 //! `cargo bench --bench redemption` (PostgreSQL from TEST_POSTGRES_URL,
 //! default postgres://postgres@127.0.0.1:5432). Bounded: REDEMPTIONS
-//! checkouts or LIMIT seconds, whichever comes first.
+//! checkouts or `common::CHECKOUT_LIMIT` (60 s), whichever comes first.
+//!
+//! Then the same unlimited run with a webhook endpoint subscribed to
+//! `redemption.succeeded` (a local receiver), to show what the outbox costs
+//! a redemption, with the commit-to-delivery delay of its events; and on
+//! PostgreSQL the real binary as one process, then two on one database,
+//! each given half of the customers (no load balancer).
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const REDEMPTIONS: usize = 10_000;
 /// Concurrent customers; each level runs on a fresh database.
 const LEVELS: [usize; 2] = [8, 32];
-const LIMIT: Duration = Duration::from_secs(60);
 /// The limit path: this many uses, raced by twice as many checkouts.
 const LIMITED: usize = 2_000;
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
 
 /// Creates the 10%-off coupon LIMITED with `max` uses.
 async fn limited_coupon(bench: &common::Bench, max: usize) {
@@ -60,83 +55,6 @@ async fn limited_coupon(bench: &common::Bench, max: usize) {
         .await
         .expect("coupon");
     assert_eq!(created.status(), 303, "the LIMITED coupon was not created");
-}
-
-/// What a run came to: the latency of each placed order, and the refusals.
-struct Outcome {
-    placed: Vec<Duration>,
-    refused: usize,
-    elapsed: Duration,
-}
-
-/// `concurrency` customers check out `attempts` times in all with `code`;
-/// a checkout answers 303 (placed) or, when `may_refuse`, 422.
-async fn checkouts(
-    bench: &common::Bench,
-    product: i64,
-    code: &'static str,
-    concurrency: usize,
-    attempts: usize,
-    may_refuse: bool,
-) -> Outcome {
-    let quantity = format!("quantity_{product}");
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let base = bench.base.clone();
-            let quantity = quantity.clone();
-            let next = Arc::clone(&next);
-            tokio::spawn(async move {
-                let http = client();
-                let page = http
-                    .get(format!("{base}/bench"))
-                    .send()
-                    .await
-                    .expect("store page");
-                let token = common::csrf_of(&page.text().await.expect("body"));
-                let (mut placed, mut refused) = (Vec::new(), 0);
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= attempts || started.elapsed() > LIMIT {
-                        break;
-                    }
-                    let email = format!("{code}-customer{i}@example.com");
-                    let begun = Instant::now();
-                    let response = http
-                        .post(format!("{base}/bench/checkout"))
-                        .form(&[
-                            ("csrf_token", token.as_str()),
-                            ("email", email.as_str()),
-                            ("coupon", code),
-                            (quantity.as_str(), "1"),
-                        ])
-                        .send()
-                        .await
-                        .expect("checkout");
-                    match response.status().as_u16() {
-                        303 => placed.push(begun.elapsed()),
-                        422 if may_refuse => refused += 1,
-                        other => panic!("checkout {i} with {code} answered {other}"),
-                    }
-                }
-                (placed, refused)
-            })
-        })
-        .collect();
-    let mut outcome = Outcome {
-        placed: Vec::new(),
-        refused: 0,
-        elapsed: Duration::ZERO,
-    };
-    for task in tasks {
-        let (placed, refused) = task.await.expect("task");
-        outcome.placed.extend(placed);
-        outcome.refused += refused;
-    }
-    outcome.elapsed = started.elapsed();
-    outcome.placed.sort();
-    outcome
 }
 
 /// The coupon's redemption count on its list row, and its paid orders in
@@ -167,7 +85,7 @@ async fn verify(bench: &common::Bench, code: &str, expected: usize) -> String {
     format!("{expected} redemptions on the coupon's page, {paid} paid orders")
 }
 
-fn print(label: &str, path: &str, outcome: &Outcome, concurrency: usize, verified: &str) {
+fn print(label: &str, path: &str, outcome: &common::Outcome, concurrency: usize, verified: &str) {
     let times = &outcome.placed;
     println!(
         "{label:<11} {path:<9} {} redemptions in {:.2} s = {:>6.0}/s   median {:>6.2} ms   p99 {:>6.2} ms   max {:>6.2} ms   ({concurrency} concurrent customers)   verified: {verified}",
@@ -180,14 +98,30 @@ fn print(label: &str, path: &str, outcome: &Outcome, concurrency: usize, verifie
     );
 }
 
-async fn run(label: &str, bench: common::Bench, concurrency: usize) {
+async fn run(label: &str, bench: common::Bench, concurrency: usize) -> f64 {
     let product = common::catalog(&bench.base, &bench.client).await;
-    let open = checkouts(&bench, product, "BENCH10", concurrency, REDEMPTIONS, false).await;
+    let open = common::checkouts(
+        &bench.base,
+        product,
+        "BENCH10",
+        concurrency,
+        REDEMPTIONS,
+        false,
+    )
+    .await;
     let verified = verify(&bench, "BENCH10", open.placed.len()).await;
     print(label, "unlimited", &open, concurrency, &verified);
 
     limited_coupon(&bench, LIMITED).await;
-    let limited = checkouts(&bench, product, "LIMITED", concurrency, 2 * LIMITED, true).await;
+    let limited = common::checkouts(
+        &bench.base,
+        product,
+        "LIMITED",
+        concurrency,
+        2 * LIMITED,
+        true,
+    )
+    .await;
     assert_eq!(
         (limited.placed.len(), limited.refused),
         (LIMITED, LIMITED),
@@ -201,21 +135,138 @@ async fn run(label: &str, bench: common::Bench, concurrency: usize) {
         concurrency,
         &format!("{verified}, {} refused", limited.refused),
     );
+    rate(&open)
+}
+
+fn rate(outcome: &common::Outcome) -> f64 {
+    outcome.placed.len() as f64 / outcome.elapsed.as_secs_f64()
+}
+
+/// The unlimited run on a fresh database with a webhook endpoint: every
+/// order also writes its event and delivery in its transaction, and this
+/// process's worker delivers them meanwhile. Verified: every order's event
+/// arrived, signed; compared with `off`, the run without webhooks.
+async fn with_webhooks(label: &str, bench: common::Bench, concurrency: usize, off: f64) {
+    let product = common::catalog(&bench.base, &bench.client).await;
+    let receiver = common::Receiver::start().await;
+    common::add_endpoint(&bench.base, &bench.client, &receiver).await;
+    let open = common::checkouts(
+        &bench.base,
+        product,
+        "BENCH10",
+        concurrency,
+        REDEMPTIONS,
+        false,
+    )
+    .await;
+    let placed = open.placed.len();
+    let mut verified = verify(&bench, "BENCH10", placed).await;
+    let arrived = receiver.wait_for(placed, Duration::from_secs(300)).await;
+    assert_eq!(arrived, placed, "every order's event arrives");
+    assert_eq!(receiver.unsigned(), 0, "every delivery is signed");
+    let url = bench.database_url.clone();
+    let delays = tokio::task::spawn_blocking(move || common::delivery_delays(&url, &receiver))
+        .await
+        .expect("delays");
+    assert_eq!(delays.len(), placed, "a delay for each order");
+    verified.push_str(&format!(
+        ", {arrived} events delivered and signed; commit to delivery median {:.1} ms, p99 {:.1} ms",
+        common::percentile(&delays, 50.0).as_secs_f64() * 1000.0,
+        common::percentile(&delays, 99.0).as_secs_f64() * 1000.0,
+    ));
+    print(label, "webhooks", &open, concurrency, &verified);
+    let on = rate(&open);
+    println!(
+        "{label:<11} webhooks on: {on:.0}/s against {off:.0}/s off = {:+.1}% ({concurrency} concurrent customers)",
+        (on / off - 1.0) * 100.0
+    );
+}
+
+/// The real binary on one PostgreSQL database: one process with every
+/// customer, then two processes each given half of them. Orders per second
+/// for both, verified against the paid orders in the database.
+async fn processes(concurrency: usize) {
+    let mut rates = Vec::new();
+    for count in [1usize, 2] {
+        let Some(pg) = common::postgres_db("processes") else {
+            return;
+        };
+        let first = common::serve(&pg.url).await;
+        let owner = common::setup_store(&first.base).await;
+        let product = common::catalog(&first.base, &owner).await;
+        let mut servers = vec![first];
+        while servers.len() < count {
+            servers.push(common::serve(&pg.url).await);
+        }
+        let started = std::time::Instant::now();
+        let runs = servers.iter().map(|server| {
+            common::checkouts(
+                &server.base,
+                product,
+                "BENCH10",
+                concurrency / count,
+                REDEMPTIONS / count,
+                false,
+            )
+        });
+        let outcomes = futures_util::future::join_all(runs).await;
+        let elapsed = started.elapsed();
+        let placed: usize = outcomes.iter().map(|o| o.placed.len()).sum();
+        let url = pg.url.clone();
+        let paid = tokio::task::spawn_blocking(move || {
+            common::count(
+                &url,
+                "SELECT COUNT(*) AS n FROM orders WHERE status = 'paid'",
+            )
+        })
+        .await
+        .expect("count");
+        assert_eq!(paid, placed as i64, "every placed order is in the database");
+        let mut all: Vec<Duration> = outcomes.into_iter().flat_map(|o| o.placed).collect();
+        all.sort();
+        let per_second = placed as f64 / elapsed.as_secs_f64();
+        println!(
+            "PostgreSQL  {count} process{} {placed} redemptions in {:.2} s = {per_second:>6.0}/s   median {:>6.2} ms   p99 {:>6.2} ms   ({concurrency} concurrent customers, {} per process)   verified: {paid} paid orders",
+            if count == 1 { "  " } else { "es" },
+            elapsed.as_secs_f64(),
+            common::percentile(&all, 50.0).as_secs_f64() * 1000.0,
+            common::percentile(&all, 99.0).as_secs_f64() * 1000.0,
+            concurrency / count,
+        );
+        rates.push(per_second);
+    }
+    println!(
+        "PostgreSQL  2 processes against 1: {:+.1}% orders/s (both on this one machine, with PostgreSQL)",
+        (rates[1] / rates[0] - 1.0) * 100.0
+    );
 }
 
 #[tokio::main]
 async fn main() {
     for concurrency in LEVELS {
-        run("SQLite", common::start().await, concurrency).await;
+        let off = run("SQLite", common::start().await, concurrency).await;
+        with_webhooks("SQLite", common::start().await, concurrency, off).await;
     }
     for concurrency in LEVELS {
-        if let Some(pg) = common::postgres_db("redeem") {
-            run(
-                "PostgreSQL",
-                common::start_at(pg.url.clone(), None).await,
-                concurrency,
-            )
-            .await;
-        }
+        let Some(pg) = common::postgres_db("redeem") else {
+            break;
+        };
+        let off = run(
+            "PostgreSQL",
+            common::start_at(pg.url.clone(), None).await,
+            concurrency,
+        )
+        .await;
+        let Some(pg) = common::postgres_db("webhooks") else {
+            break;
+        };
+        with_webhooks(
+            "PostgreSQL",
+            common::start_at(pg.url.clone(), None).await,
+            concurrency,
+            off,
+        )
+        .await;
     }
+    processes(32).await;
 }

@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use promodesk::config::Config;
@@ -233,6 +235,11 @@ impl Server {
 }
 
 pub async fn serve(database_url: &str) -> Server {
+    serve_with(database_url, &[]).await
+}
+
+/// `serve` with more environment variables (e.g. `NO_WORKER`).
+pub async fn serve_with(database_url: &str, env: &[(&str, &str)]) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -241,6 +248,7 @@ pub async fn serve(database_url: &str) -> Server {
         .env("DATABASE_URL", database_url)
         .env("BIND", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -274,6 +282,116 @@ pub fn count(database_url: &str, sql: &str) -> i64 {
     let rows: Vec<Count> = promodesk::on_backend!(&mut *conn, c => diesel::sql_query(sql).load(c))
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
     rows.first().map_or(0, |r| r.n)
+}
+
+/// A customer of store `bench` at `base`: a client with its session
+/// cookie, and the CSRF token of the store's page.
+pub async fn customer(base: &str) -> (reqwest::Client, String) {
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let page = http
+        .get(format!("{base}/bench"))
+        .send()
+        .await
+        .expect("store page");
+    let token = csrf_of(&page.text().await.expect("body"));
+    (http, token)
+}
+
+/// How long a run of `checkouts` may last.
+pub const CHECKOUT_LIMIT: Duration = Duration::from_secs(60);
+
+/// What a run came to: the latency of each placed order, and the refusals.
+pub struct Outcome {
+    pub placed: Vec<Duration>,
+    pub refused: usize,
+    pub elapsed: Duration,
+}
+
+/// `concurrency` customers check out `attempts` times in all with `code`
+/// in store `bench` at `base` (at most `CHECKOUT_LIMIT`); a checkout answers
+/// 303 (placed) or, when `may_refuse`, 422.
+pub async fn checkouts(
+    base: &str,
+    product: i64,
+    code: &'static str,
+    concurrency: usize,
+    attempts: usize,
+    may_refuse: bool,
+) -> Outcome {
+    let quantity = format!("quantity_{product}");
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let base = base.to_string();
+            let quantity = quantity.clone();
+            let next = Arc::clone(&next);
+            tokio::spawn(async move {
+                let (http, token) = customer(&base).await;
+                let (mut placed, mut refused) = (Vec::new(), 0);
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= attempts || started.elapsed() > CHECKOUT_LIMIT {
+                        break;
+                    }
+                    let email = format!("{code}-customer{i}@example.com");
+                    let begun = Instant::now();
+                    let response = http
+                        .post(format!("{base}/bench/checkout"))
+                        .form(&[
+                            ("csrf_token", token.as_str()),
+                            ("email", email.as_str()),
+                            ("coupon", code),
+                            (quantity.as_str(), "1"),
+                        ])
+                        .send()
+                        .await
+                        .expect("checkout");
+                    match response.status().as_u16() {
+                        303 => placed.push(begun.elapsed()),
+                        422 if may_refuse => refused += 1,
+                        other => panic!("checkout {i} with {code} answered {other}"),
+                    }
+                }
+                (placed, refused)
+            })
+        })
+        .collect();
+    let mut outcome = Outcome {
+        placed: Vec::new(),
+        refused: 0,
+        elapsed: Duration::ZERO,
+    };
+    for task in tasks {
+        let (placed, refused) = task.await.expect("task");
+        outcome.placed.extend(placed);
+        outcome.refused += refused;
+    }
+    outcome.elapsed = started.elapsed();
+    outcome.placed.sort();
+    outcome
+}
+
+/// Two-number rows of a query (`SELECT … AS a, … AS b`), read straight
+/// from the database.
+pub fn pairs(database_url: &str, sql: &str) -> Vec<(i64, i64)> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Pair {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        a: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        b: i64,
+    }
+    let pool = promodesk::db::open(database_url, 1).expect("open the database");
+    let mut conn = pool.get().expect("a connection");
+    let rows: Vec<Pair> = promodesk::on_backend!(&mut *conn, c => diesel::sql_query(sql).load(c))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows.into_iter().map(|r| (r.a, r.b)).collect()
 }
 
 /// The hidden CSRF token of a page.
@@ -401,4 +519,208 @@ impl Drop for PostgresDb {
         let _ = diesel::sql_query(format!("DROP DATABASE \"{}\" WITH (FORCE)", self.name))
             .execute(&mut self.admin);
     }
+}
+
+/// A webhook receiver on loopback (HTTP/1.1 with keep-alive, answers 200 at
+/// once): for each `redemption.succeeded` it keeps the order id and when it
+/// came (microseconds since the Unix epoch), and it counts requests whose
+/// `Promodesk-Signature` does not verify with the endpoint's secret.
+pub struct Receiver {
+    pub url: String,
+    got: Arc<std::sync::Mutex<Vec<(i64, i64)>>>,
+    bad: Arc<AtomicUsize>,
+    secret: Arc<std::sync::Mutex<String>>,
+}
+
+pub fn epoch_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port for the receiver");
+        let url = format!("http://{}/hooks", listener.local_addr().expect("address"));
+        let receiver = Receiver {
+            url,
+            got: Arc::default(),
+            bad: Arc::default(),
+            secret: Arc::default(),
+        };
+        let (got, bad, secret) = (
+            receiver.got.clone(),
+            receiver.bad.clone(),
+            receiver.secret.clone(),
+        );
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let (got, bad, secret) = (got.clone(), bad.clone(), secret.clone());
+                tokio::spawn(async move {
+                    let mut data: Vec<u8> = Vec::new();
+                    let mut buf = vec![0u8; 65536];
+                    loop {
+                        // One request: its head, then Content-Length bytes.
+                        let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") else {
+                            match socket.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => data.extend_from_slice(&buf[..n]),
+                            }
+                            continue;
+                        };
+                        let head = String::from_utf8_lossy(&data[..end]).to_string();
+                        let header = |name: &str| {
+                            head.lines().find_map(|l| {
+                                let (k, v) = l.split_once(':')?;
+                                k.trim()
+                                    .eq_ignore_ascii_case(name)
+                                    .then(|| v.trim().to_string())
+                            })
+                        };
+                        let length: usize = header("content-length")
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(0);
+                        while data.len() < end + 4 + length {
+                            match socket.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => data.extend_from_slice(&buf[..n]),
+                            }
+                        }
+                        let at = epoch_micros();
+                        let body =
+                            String::from_utf8_lossy(&data[end + 4..end + 4 + length]).to_string();
+                        data.drain(..end + 4 + length);
+                        let key = secret.lock().expect("secret").clone();
+                        let signature = header("promodesk-signature").unwrap_or_default();
+                        if !signed(&key, &signature, &body) {
+                            bad.fetch_add(1, Ordering::Relaxed);
+                        }
+                        let event: serde_json::Value =
+                            serde_json::from_str(&body).unwrap_or_default();
+                        if event["type"] == "redemption.succeeded"
+                            && let Some(order) = event["data"]["object"]["order_id"].as_i64()
+                        {
+                            got.lock().expect("got").push((order, at));
+                        }
+                        let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+                        if socket.write_all(reply).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        receiver
+    }
+
+    /// The endpoint's secret, once the endpoint is made.
+    pub fn set_secret(&self, secret: &str) {
+        *self.secret.lock().expect("secret") = secret.to_string();
+    }
+
+    /// (order id, arrival in epoch microseconds) of every event so far.
+    pub fn received(&self) -> Vec<(i64, i64)> {
+        self.got.lock().expect("got").clone()
+    }
+
+    /// Requests whose signature did not verify.
+    pub fn unsigned(&self) -> usize {
+        self.bad.load(Ordering::Relaxed)
+    }
+
+    /// Waits until events for `n` distinct orders came (at most `limit`);
+    /// returns how many distinct orders arrived.
+    pub async fn wait_for(&self, n: usize, limit: Duration) -> usize {
+        let started = Instant::now();
+        loop {
+            let distinct: std::collections::HashSet<i64> =
+                self.received().into_iter().map(|(o, _)| o).collect();
+            if distinct.len() >= n || started.elapsed() > limit {
+                return distinct.len();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Does `signature` (`t=…,v1=…`) sign `body` with `secret`?
+fn signed(secret: &str, signature: &str, body: &str) -> bool {
+    use hmac::{Hmac, Mac};
+    let Some((t, v1)) = signature
+        .strip_prefix("t=")
+        .and_then(|rest| rest.split_once(",v1="))
+    else {
+        return false;
+    };
+    let Ok(mut mac) = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret.as_bytes()) else {
+        return false;
+    };
+    mac.update(format!("{t}.{body}").as_bytes());
+    hex::decode(v1).is_ok_and(|sig| mac.verify_slice(&sig).is_ok())
+}
+
+/// Adds a webhook endpoint for `redemption.succeeded` to store `bench` on
+/// the owner's page and gives its secret to the receiver.
+pub async fn add_endpoint(base: &str, owner: &reqwest::Client, receiver: &Receiver) {
+    let page = owner
+        .get(format!("{base}/admin/s/bench/webhooks"))
+        .send()
+        .await
+        .expect("webhooks page");
+    let token = csrf_of(&page.text().await.expect("body"));
+    let created = owner
+        .post(format!("{base}/admin/s/bench/webhooks"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("url", receiver.url.as_str()),
+            ("events", "redemption.succeeded"),
+        ])
+        .send()
+        .await
+        .expect("endpoint");
+    assert_eq!(created.status(), 200, "the endpoint was not added");
+    let body = created.text().await.expect("body");
+    let secret = body
+        .split("data-field=\"secret\"")
+        .nth(1)
+        .and_then(|rest| rest.split_once('>'))
+        .and_then(|(_, rest)| rest.split('<').next())
+        .expect("the secret, shown once");
+    receiver.set_secret(secret.trim());
+}
+
+/// Commit-to-delivery delays of the receiver's events: arrival minus the
+/// event's `created_at` (written in the order's transaction, on the same
+/// clock), first arrival of each order, sorted.
+pub fn delivery_delays(database_url: &str, receiver: &Receiver) -> Vec<Duration> {
+    let created = if database_url.starts_with("postgres") {
+        "CAST(EXTRACT(EPOCH FROM created_at) * 1000000 AS BIGINT)"
+    } else {
+        "CAST((julianday(created_at) - 2440587.5) * 86400000000.0 AS INTEGER)"
+    };
+    let made: std::collections::HashMap<i64, i64> = pairs(
+        database_url,
+        &format!(
+            "SELECT object_id AS a, {created} AS b FROM webhook_events \
+             WHERE type = 'redemption.succeeded'"
+        ),
+    )
+    .into_iter()
+    .collect();
+    let mut first = std::collections::HashMap::new();
+    for (order, at) in receiver.received() {
+        first.entry(order).or_insert(at);
+    }
+    let mut delays: Vec<Duration> = first
+        .iter()
+        .filter_map(|(order, at)| {
+            let made = made.get(order)?;
+            Some(Duration::from_micros((at - made).max(0) as u64))
+        })
+        .collect();
+    delays.sort();
+    delays
 }

@@ -515,7 +515,65 @@ async fn json_logs_carry_a_request_id() {
     assert_ne!(ids[0], ids[1]);
 }
 
+/// Graceful shutdown: SIGTERM mid-generation gives the job's lease back
+/// after the last committed batch and the process exits 0; a process
+/// started right after resumes the run at once, although the stopped
+/// process's lease (10 minutes here) has not run out, and finishes it with
+/// exactly its count.
+async fn sigterm_gives_the_lease_back(db: Db) {
+    let Some(database) = Database::fresh(db) else {
+        return;
+    };
+    let mut a = Server::start_with(&database, &[("JOB_LEASE_SECONDS", "600")]).await;
+    let owner = Client::new(&a.base);
+    owner.setup_owner().await;
+    let coupon = owner.create_coupon(STORE, &[]).await.created_id();
+    let set = large_set(&owner, coupon).await;
+    wait_for_progress(&database, set, 1).await;
+    let sent = Command::new("kill")
+        .args(["-TERM", &a.pid().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(sent.success());
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(status) = a.child.try_wait().expect("the process") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the process did not stop within 30 s of SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(exit.success(), "a graceful stop exits 0: {exit:?}");
+    let (status, generated, total) = set_state(&database, set);
+    assert_eq!(status, "generating", "the run was stopped, not ended");
+    assert!(
+        generated < LARGE && generated == total,
+        "{generated} / {total}"
+    );
+    assert_eq!(
+        database.count(
+            "SELECT COUNT(*) AS n FROM jobs WHERE status = 'pending' \
+             AND claimed_by IS NULL AND lease_until IS NULL"
+        ),
+        1,
+        "the lease was given back"
+    );
+    let _b = Server::start_with(&database, &[("JOB_LEASE_SECONDS", "600")]).await;
+    let (status, generated, total) = wait_until_done(&database, set).await;
+    assert_eq!((status.as_str(), generated, total), ("ready", LARGE, LARGE));
+    assert_eq!(
+        database.count(&format!(
+            "SELECT COUNT(DISTINCT normal) AS n FROM set_codes WHERE set_id = {set}"
+        )),
+        LARGE
+    );
+}
+
 crate::db_fn_tests! {
+    sigterm_gives_the_lease_back => sigterm_gives_the_lease_back();
     kill_9_between_commit_and_delivery_still_delivers =>
         kill_9_between_commit_and_delivery_still_delivers();
     a_second_process_leaves_a_running_generation_alone =>
