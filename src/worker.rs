@@ -28,11 +28,12 @@ fn work(runner: &Jobs, pool: &Pool) {
     tracing::info!(worker = runner.holder(), "job worker started");
     let mut swept = std::time::Instant::now();
     while !runner.stopping() {
+        let seen = crate::db::jobs::signals();
         let mut conn = match pool.get() {
             Ok(conn) => conn,
             Err(e) => {
                 tracing::warn!(error = %e, "job worker: no database connection");
-                runner.wait(POLL);
+                runner.wait(seen, POLL);
                 continue;
             }
         };
@@ -45,7 +46,7 @@ fn work(runner: &Jobs, pool: &Pool) {
         match run_next(&mut conn, runner) {
             Ok(Ran::Idle) => {
                 drop(conn);
-                runner.wait(POLL);
+                runner.wait(seen, POLL);
             }
             Ok(Ran::Job { id, ended }) => {
                 tracing::info!(job = id.0, ended, "job ran");
@@ -53,7 +54,7 @@ fn work(runner: &Jobs, pool: &Pool) {
             Err(e) => {
                 tracing::warn!(error = %e, "job worker: cannot claim or end a job");
                 drop(conn);
-                runner.wait(POLL);
+                runner.wait(seen, POLL);
             }
         }
     }

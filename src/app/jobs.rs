@@ -84,9 +84,10 @@ impl Jobs {
     }
 
     /// Waits up to `timeout` for `wake`, for a transaction that queued work
-    /// (`db::jobs::queued`), or for `stop`.
-    pub fn wait(&self, timeout: Duration) {
-        jobs::wait_for_signal(timeout, &|| self.stopping());
+    /// (`db::jobs::queued`), or for `stop`, counting from `seen`
+    /// (`db::jobs::signals`, read before the worker last looked for work).
+    pub fn wait(&self, seen: u64, timeout: Duration) {
+        jobs::wait_for_signal(seen, timeout, &|| self.stopping());
     }
 
     /// Asks the worker to stop after its current step (its lease is given

@@ -55,13 +55,23 @@ pub fn signal() {
     cond.notify_all();
 }
 
-/// Waits up to `timeout` for a `signal`, or until `stop` says so.
-pub fn wait_for_signal(timeout: std::time::Duration, stop: &dyn Fn() -> bool) {
+/// How many signals this process has seen so far: read before looking for
+/// work and passed to `wait_for_signal`, so that a signal sent while the
+/// worker looked is not missed.
+pub fn signals() -> u64 {
+    *SIGNAL
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Waits up to `timeout` for a signal after the `seen`-th, or until `stop`
+/// says so.
+pub fn wait_for_signal(seen: u64, timeout: std::time::Duration, stop: &dyn Fn() -> bool) {
     let (count, cond) = &SIGNAL;
     let guard = count
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let seen = *guard;
     let _ = cond
         .wait_timeout_while(guard, timeout, |now| *now == seen && !stop())
         .unwrap_or_else(std::sync::PoisonError::into_inner);
