@@ -111,11 +111,18 @@ pub fn resend(conn: &mut Conn, store: StoreId, endpoint: i64, id: i64) -> Result
     webhooks::resend(conn, store, endpoint, id)
 }
 
-/// Deliveries sent between two writes of their outcomes.
+/// Deliveries sent between two writes of their outcomes (at most).
 const DELIVERY_BATCH: i64 = 100;
+/// A batch stops sending after this long, to write its outcomes.
+const BATCH_TIME: Duration = Duration::from_secs(5);
+
+/// A try: the delivery, its event, the body if sent for the first time,
+/// and the answer.
+type Tried = (Delivery, i64, Option<String>, Result<u16, String>);
 
 /// The delivery job of `endpoint`: sends its due deliveries, a batch at a
-/// time (at most one per object, in order: see `db::webhooks::next_due`),
+/// time (at most one per object, in order: see `db::webhooks::next_due`;
+/// a batch ends early after a failed try or `BATCH_TIME`),
 /// then writes the batch's outcomes (and the bodies sent for the first
 /// time) in one transaction under the lease. A process that dies before
 /// that write leaves the batch pending, to be sent again: delivery is at
@@ -167,9 +174,16 @@ pub fn deliver(
             return Ok(Ended::Finished);
         }
         let mut tried = Vec::with_capacity(batch.len());
-        let mut held = std::time::Instant::now();
+        let begun = std::time::Instant::now();
+        let mut held = begun;
         for (delivery, event) in batch {
-            if stop() {
+            // Outcomes are written soon: after a failure (the endpoint is
+            // likely down: the rest waits for the next round rather than
+            // failing too) and after a few seconds of a slow receiver.
+            let failed = tried.last().is_some_and(
+                |t: &Tried| !matches!(t.3, Ok(status) if (200..300).contains(&status)),
+            );
+            if stop() || failed || begun.elapsed() > BATCH_TIME {
                 break;
             }
             // A slow receiver (10 s a try) must not outlast the lease.
