@@ -31,23 +31,13 @@ async fn run(label: &str, database_url: &str) {
         let (base, importing) = (base.clone(), Arc::clone(&importing));
         async move {
             let (http, token) = common::customer(&base).await;
-            let quantity = format!("quantity_{product}");
             let mut times = Vec::new();
             while importing.load(Ordering::Relaxed) {
                 let email = format!("customer{}@example.com", times.len());
                 let begun = Instant::now();
-                let response = http
-                    .post(format!("{base}/bench/checkout"))
-                    .form(&[
-                        ("csrf_token", token.as_str()),
-                        ("email", email.as_str()),
-                        ("coupon", "BENCH10"),
-                        (quantity.as_str(), "1"),
-                    ])
-                    .send()
-                    .await
-                    .expect("checkout");
-                assert_eq!(response.status(), 303, "a checkout was not placed");
+                let status =
+                    common::checkout(&http, &base, &token, &email, "BENCH10", product).await;
+                assert_eq!(status, 303, "a checkout was not placed");
                 times.push(begun.elapsed());
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }

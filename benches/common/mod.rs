@@ -301,6 +301,31 @@ pub async fn customer(base: &str) -> (reqwest::Client, String) {
     (http, token)
 }
 
+/// One checkout in store `bench` by `customer`'s client: one unit of
+/// `product` with `code`; returns the answer's status.
+pub async fn checkout(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    email: &str,
+    code: &str,
+    product: i64,
+) -> u16 {
+    let quantity = format!("quantity_{product}");
+    http.post(format!("{base}/bench/checkout"))
+        .form(&[
+            ("csrf_token", token),
+            ("email", email),
+            ("coupon", code),
+            (quantity.as_str(), "1"),
+        ])
+        .send()
+        .await
+        .expect("checkout")
+        .status()
+        .as_u16()
+}
+
 /// How long a run of `checkouts` may last.
 pub const CHECKOUT_LIMIT: Duration = Duration::from_secs(60);
 
@@ -322,13 +347,11 @@ pub async fn checkouts(
     attempts: usize,
     may_refuse: bool,
 ) -> Outcome {
-    let quantity = format!("quantity_{product}");
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let tasks: Vec<_> = (0..concurrency)
         .map(|_| {
             let base = base.to_string();
-            let quantity = quantity.clone();
             let next = Arc::clone(&next);
             tokio::spawn(async move {
                 let (http, token) = customer(&base).await;
@@ -340,18 +363,7 @@ pub async fn checkouts(
                     }
                     let email = format!("{code}-customer{i}@example.com");
                     let begun = Instant::now();
-                    let response = http
-                        .post(format!("{base}/bench/checkout"))
-                        .form(&[
-                            ("csrf_token", token.as_str()),
-                            ("email", email.as_str()),
-                            ("coupon", code),
-                            (quantity.as_str(), "1"),
-                        ])
-                        .send()
-                        .await
-                        .expect("checkout");
-                    match response.status().as_u16() {
+                    match checkout(&http, &base, &token, &email, code, product).await {
                         303 => placed.push(begun.elapsed()),
                         422 if may_refuse => refused += 1,
                         other => panic!("checkout {i} with {code} answered {other}"),
