@@ -264,6 +264,7 @@ pub fn place<'a>(
             external_id: extra.external_id,
             metadata: extra.metadata,
             then: extra.then,
+            buckets: crate::domain::velocity::Buckets::at(db::now(), checkout.store.timezone.tz()),
         };
         match db::orders::place(conn, checkout.store.id(), &order) {
             Ok(id) => {
@@ -279,12 +280,15 @@ pub fn place<'a>(
                     public_id: order.public_id,
                 });
             }
-            Err(db::orders::PlaceError::Refused(refusal)) => {
-                outcome.refusal = Some(refusal);
+            Err(db::orders::PlaceError::Db(e)) => return Err(e),
+            Err(refused) => {
+                outcome.refusal = Some(match refused {
+                    db::orders::PlaceError::Refused(refusal) => refusal,
+                    _ => Refusal::CodePaused,
+                });
                 outcome.applied = None;
                 outcome.quote = pricing::quote(&cart.lines, cart.currency, None).ok();
             }
-            Err(db::orders::PlaceError::Db(e)) => return Err(e),
         }
     }
     if let Some(refusal) = &outcome.refusal {

@@ -122,6 +122,12 @@ pub fn change(
     db::coupons::apply(conn, store.id(), id, action, user)
 }
 
+/// Resumes coupon `id` after its velocity limit paused it; `false` when it
+/// was not paused.
+pub fn resume(conn: &mut Conn, store: &Store, user: Actor, id: CouponId) -> Result<bool, DbError> {
+    db::velocity::resume(conn, store.id(), db::velocity::Code::Coupon(id), user)
+}
+
 /// The form pre-filled with a stored coupon.
 pub fn input_of(c: &Coupon, applies_to: &[ProductId], tz: Tz) -> CouponInput {
     let (discount_type, percent_off, amount_off, currency) = match c.discount {
@@ -158,6 +164,8 @@ pub fn input_of(c: &Coupon, applies_to: &[ProductId], tz: Tz) -> CouponInput {
         applies_to: applies_to.iter().map(|p| p.0.to_string()).collect(),
         once_per_customer: c.once_per_customer.then(|| "on".into()),
         confirm_full_discount: None,
+        velocity_limit: c.velocity.map(|v| v.limit.to_string()).unwrap_or_default(),
+        velocity_window: c.velocity.map_or("day", |v| v.window.as_str()).into(),
     }
 }
 

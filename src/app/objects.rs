@@ -69,6 +69,11 @@ pub struct CouponObject {
     pub redeem_by: Option<String>,
     pub applies_to: Vec<i64>,
     pub once_per_customer: bool,
+    pub velocity_limit: Option<i64>,
+    /// `hour` or `day`, with `velocity_limit`.
+    pub velocity_window: Option<&'static str>,
+    /// When its velocity limit paused it (state `paused`).
+    pub paused_at: Option<String>,
     pub state: &'static str,
     pub share_url: String,
     pub created_at: String,
@@ -102,6 +107,9 @@ impl CouponObject {
             redeem_by: time_opt(c.redeem_by),
             applies_to: applies_to.iter().map(|p| p.0).collect(),
             once_per_customer: c.once_per_customer,
+            velocity_limit: c.velocity.map(|v| v.limit),
+            velocity_window: c.velocity.map(|v| v.window.as_str()),
+            paused_at: time_opt(c.paused_at),
             state,
             share_url,
             created_at: time(c.created_at),
@@ -125,6 +133,11 @@ pub struct PromotionCodeObject {
     pub max_redemptions: Option<i64>,
     pub times_redeemed: i64,
     pub remaining: Option<i64>,
+    pub velocity_limit: Option<i64>,
+    pub velocity_window: Option<&'static str>,
+    pub paused_at: Option<String>,
+    /// The code this one replaced when it was rotated.
+    pub rotated_from: Option<i64>,
     pub active: bool,
     pub state: &'static str,
     pub share_url: String,
@@ -134,8 +147,13 @@ pub struct PromotionCodeObject {
 impl PromotionCodeObject {
     pub fn new(p: Promotion, share_url: String) -> PromotionCodeObject {
         let state = p.state(crate::db::now()).as_str();
+        let velocity = p.row.velocity();
         let row = p.row;
         PromotionCodeObject {
+            velocity_limit: velocity.map(|v| v.limit),
+            velocity_window: velocity.map(|v| v.window.as_str()),
+            paused_at: time_opt(row.paused_at),
+            rotated_from: row.rotated_from_id,
             object: "promotion_code",
             id: row.id,
             coupon_id: row.coupon_id,

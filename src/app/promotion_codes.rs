@@ -43,6 +43,12 @@ pub fn clash_message(clash: &Clash) -> String {
     }
 }
 
+fn rotated_message(code: &str) -> String {
+    format!(
+        "This code was rotated: {code} replaced it. It stays inactive so that the leaked text cannot be used again."
+    )
+}
+
 /// A write refusal, as a message beside its field.
 fn refused(e: PromoWriteError) -> PromoError {
     let (field, message) = match e {
@@ -75,6 +81,7 @@ fn refused(e: PromoWriteError) -> PromoError {
             "coupon_id",
             "The coupon cannot be redeemed right now.".into(),
         ),
+        PromoWriteError::Rotated(code) => ("active", rotated_message(&code)),
         PromoWriteError::Db(e) => return PromoError::Db(e),
     };
     let mut errors = FormErrors::default();
@@ -166,12 +173,75 @@ pub fn set_active(
                 "Its coupon cannot be redeemed right now (archived, scheduled, expired or exhausted): fix the coupon first.".to_string()
             }
             PromoWriteError::Taken(clash) => clash_message(&clash),
+            PromoWriteError::Rotated(code) => rotated_message(&code),
             PromoWriteError::Db(DbError::NotFound) => return PromoError::NotFound,
             other => return refused(other),
         };
         let mut errors = FormErrors::default();
         errors.add("active", message);
         PromoError::Invalid(errors)
+    })
+}
+
+/// Rotates promotion code `id` (SPEC section 12): a new random code with
+/// the same coupon, restrictions and remaining uses replaces it; returns
+/// the new code's id. The refusal's message is under `active`.
+pub fn rotate(
+    conn: &mut Conn,
+    store: &Store,
+    user: Actor,
+    id: PromotionCodeId,
+) -> Result<PromotionCodeId, PromoError> {
+    db::promotion_codes::rotate(conn, store.id(), id, user).map_err(|e| match e {
+        PromoWriteError::Db(DbError::NotFound) => PromoError::NotFound,
+        PromoWriteError::Ended(state) => {
+            let mut errors = FormErrors::default();
+            errors.add(
+                "active",
+                format!(
+                    "This code is {} for good: there is nothing left to rotate.",
+                    state.label().to_lowercase()
+                ),
+            );
+            PromoError::Invalid(errors)
+        }
+        other => refused(other),
+    })
+}
+
+/// Resumes promotion code `id` after its velocity limit paused it; `false`
+/// when it was not paused.
+pub fn resume(
+    conn: &mut Conn,
+    store: &Store,
+    user: Actor,
+    id: PromotionCodeId,
+) -> Result<bool, PromoError> {
+    find(conn, store, id)?;
+    Ok(db::velocity::resume(
+        conn,
+        store.id(),
+        db::velocity::Code::PromotionCode(id),
+        user,
+    )?)
+}
+
+/// The codes a rotation links a code to: `(id, code)` of the one it
+/// replaced and of the one that replaced it.
+#[derive(Debug, Clone, Default)]
+pub struct Rotation {
+    pub from: Option<(i64, String)>,
+    pub to: Option<(i64, String)>,
+}
+
+pub fn rotation(conn: &mut Conn, store: &Store, promo: &Promotion) -> Result<Rotation, DbError> {
+    let from = match promo.row.rotated_from_id {
+        Some(id) => db::promotion_codes::code_of(conn, store.id(), PromotionCodeId(id))?,
+        None => None,
+    };
+    Ok(Rotation {
+        from,
+        to: db::promotion_codes::rotated_to(conn, promo.id())?,
     })
 }
 
@@ -215,6 +285,11 @@ pub fn input_of(promo: &Promotion, tz: chrono_tz::Tz) -> PromoInput {
             .max_redemptions
             .map(|m| m.to_string())
             .unwrap_or_default(),
+        velocity_limit: row
+            .velocity()
+            .map(|v| v.limit.to_string())
+            .unwrap_or_default(),
+        velocity_window: row.velocity().map_or("day", |v| v.window.as_str()).into(),
         active: row.active.then(|| "on".into()),
     }
 }

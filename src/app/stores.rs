@@ -63,3 +63,11 @@ pub fn membership(
 ) -> Result<Option<(Store, crate::domain::role::Role)>, DbError> {
     db::stores::find_for_member(conn, slug, user)
 }
+
+/// The store's paused codes (velocity limits tripped), for its overview.
+pub fn paused_codes(
+    conn: &mut Conn,
+    store: &Store,
+) -> Result<Vec<db::velocity::PausedCode>, DbError> {
+    db::velocity::paused_codes(conn, store.id(), 20)
+}

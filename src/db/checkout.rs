@@ -28,6 +28,8 @@ fn applied(
     tz: Tz,
 ) -> QueryResult<Applied> {
     let applies_to = super::coupons::applies_to(conn, coupon.id)?;
+    let velocity_limited =
+        coupon.velocity.is_some() || matches!(&via, Via::Promotion(p) if p.velocity_limited);
     Ok(Applied {
         code,
         coupon_id: coupon.id,
@@ -48,6 +50,7 @@ fn applied(
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| coupon.discount.describe()),
         via,
+        velocity_limited,
     })
 }
 
@@ -135,6 +138,7 @@ impl CodeBook for Book<'_> {
                 .minimum_amount
                 .zip(p.row.minimum_amount_currency.as_deref())
                 .and_then(|(amount, c)| CurrencyCode::parse(c).ok().map(|c| (amount, c))),
+            velocity_limited: p.row.velocity().is_some(),
         };
         applied(
             self.conn,

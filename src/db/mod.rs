@@ -24,6 +24,7 @@ pub mod settings;
 pub mod setup;
 pub mod stores;
 pub mod users;
+pub mod velocity;
 pub mod webhooks;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};

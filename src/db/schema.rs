@@ -269,6 +269,11 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        velocity_limit -> Nullable<BigInt>,
+        velocity_window -> Nullable<Text>,
+        velocity_bucket -> Nullable<BigInt>,
+        velocity_count -> BigInt,
+        paused_at -> Nullable<Timestamp>,
     }
 }
 
@@ -309,6 +314,12 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        velocity_limit -> Nullable<BigInt>,
+        velocity_window -> Nullable<Text>,
+        velocity_bucket -> Nullable<BigInt>,
+        velocity_count -> BigInt,
+        paused_at -> Nullable<Timestamp>,
+        rotated_from_id -> Nullable<BigInt>,
     }
 }
 

@@ -13,6 +13,7 @@ use super::ids::ProductId;
 use super::money::CurrencyCode;
 use super::product::Billing;
 use super::time::parse_local;
+use super::velocity::Velocity;
 
 pub const NAME_MAX: usize = 40;
 
@@ -34,6 +35,8 @@ pub struct CouponInput {
     pub applies_to: Vec<String>,
     pub once_per_customer: Option<String>,
     pub confirm_full_discount: Option<String>,
+    pub velocity_limit: String,
+    pub velocity_window: String,
 }
 
 /// What the rules need to know about a product of the store.
@@ -85,6 +88,7 @@ pub struct CouponDraft {
     pub redeem_by: Option<NaiveDateTime>,
     pub applies_to: Vec<ProductId>,
     pub once_per_customer: bool,
+    pub velocity: Option<Velocity>,
 }
 
 const LOCKED: &str = "Locked after the first redemption: discount terms cannot change once a customer has used the coupon.";
@@ -281,6 +285,8 @@ pub fn check(input: &CouponInput, ctx: &CouponContext) -> Result<CouponDraft, Fo
     let max_redemptions = check_max(input, ctx, &mut errors);
     let (starts_at, redeem_by) = check_dates(input, ctx, &mut errors);
     let chosen = check_products(input, ctx, &mut errors);
+    let velocity =
+        super::velocity::check(&input.velocity_limit, &input.velocity_window, &mut errors);
 
     if duration == Some(Duration::Forever)
         && !chosen.is_empty()
@@ -314,6 +320,7 @@ pub fn check(input: &CouponInput, ctx: &CouponContext) -> Result<CouponDraft, Fo
             redeem_by,
             applies_to: chosen.iter().map(|p| p.id).collect(),
             once_per_customer: input.once_per_customer.is_some(),
+            velocity,
         }),
         _ => Err(errors),
     }

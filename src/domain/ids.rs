@@ -38,19 +38,21 @@ id_type!(
 pub enum Actor {
     Staff(UserId),
     ApiKey(ApiKeyId),
+    /// Promodesk itself (the velocity tripwire).
+    System,
 }
 
 impl Actor {
     pub fn user(self) -> Option<i64> {
         match self {
             Actor::Staff(u) => Some(u.0),
-            Actor::ApiKey(_) => None,
+            Actor::ApiKey(_) | Actor::System => None,
         }
     }
 
     pub fn api_key(self) -> Option<i64> {
         match self {
-            Actor::Staff(_) => None,
+            Actor::Staff(_) | Actor::System => None,
             Actor::ApiKey(k) => Some(k.0),
         }
     }

@@ -25,4 +25,5 @@ pub mod store;
 pub mod text;
 pub mod throttle;
 pub mod time;
+pub mod velocity;
 pub mod webhook;

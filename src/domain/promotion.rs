@@ -28,6 +28,8 @@ pub struct PromoInput {
     pub minimum_amount_currency: String,
     pub expires_at: String,
     pub max_redemptions: String,
+    pub velocity_limit: String,
+    pub velocity_window: String,
     pub active: Option<String>,
 }
 
@@ -113,6 +115,7 @@ pub struct PromoDraft {
     pub minimum: Option<Minimum>,
     pub expires_at: Option<NaiveDateTime>,
     pub max_redemptions: Option<i64>,
+    pub velocity: Option<super::velocity::Velocity>,
     pub active: bool,
 }
 
@@ -229,6 +232,9 @@ pub fn check(input: &PromoInput, ctx: &PromoContext) -> Result<PromoDraft, FormE
         },
     };
 
+    let velocity =
+        super::velocity::check(&input.velocity_limit, &input.velocity_window, &mut errors);
+
     match coupon_id {
         Some(coupon_id) if errors.is_empty() => Ok(PromoDraft {
             coupon_id,
@@ -238,6 +244,7 @@ pub fn check(input: &PromoInput, ctx: &PromoContext) -> Result<PromoDraft, FormE
             minimum,
             expires_at,
             max_redemptions,
+            velocity,
             active: input.active.is_some(),
         }),
         _ => Err(errors),
@@ -248,6 +255,8 @@ pub fn check(input: &PromoInput, ctx: &PromoContext) -> Result<PromoDraft, FormE
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromoState {
     Active,
+    /// Tripped its velocity limit (SPEC section 12) until staff resume it.
+    Paused,
     Inactive,
     Expired,
     Exhausted,
@@ -255,8 +264,9 @@ pub enum PromoState {
 }
 
 impl PromoState {
-    pub const ALL: [PromoState; 5] = [
+    pub const ALL: [PromoState; 6] = [
         PromoState::Active,
+        PromoState::Paused,
         PromoState::Inactive,
         PromoState::Expired,
         PromoState::Exhausted,
@@ -266,6 +276,7 @@ impl PromoState {
     pub fn as_str(self) -> &'static str {
         match self {
             PromoState::Active => "active",
+            PromoState::Paused => "paused",
             PromoState::Inactive => "inactive",
             PromoState::Expired => "expired",
             PromoState::Exhausted => "exhausted",
@@ -276,6 +287,7 @@ impl PromoState {
     pub fn label(self) -> &'static str {
         match self {
             PromoState::Active => "Active",
+            PromoState::Paused => "Paused",
             PromoState::Inactive => "Inactive",
             PromoState::Expired => "Expired",
             PromoState::Exhausted => "Exhausted",
@@ -292,6 +304,7 @@ impl PromoState {
 #[derive(Debug, Clone, Copy)]
 pub struct PromoFacts {
     pub active: bool,
+    pub paused: bool,
     pub expires_at: Option<NaiveDateTime>,
     pub times_redeemed: i64,
     pub max_redemptions: Option<i64>,
@@ -316,6 +329,8 @@ impl PromoFacts {
             PromoState::Inactive
         } else if !self.coupon_redeemable {
             PromoState::CouponInvalid
+        } else if self.paused {
+            PromoState::Paused
         } else {
             PromoState::Active
         }
@@ -472,6 +487,7 @@ mod tests {
         let now = chrono::Utc::now().naive_utc();
         let base = PromoFacts {
             active: true,
+            paused: false,
             expires_at: None,
             times_redeemed: 0,
             max_redemptions: None,
@@ -485,6 +501,20 @@ mod tests {
         };
         assert_eq!(off.state(now), PromoState::Inactive);
         assert!(!off.permanently_inactive(now));
+        let paused = PromoFacts {
+            paused: true,
+            ..base
+        };
+        assert_eq!(paused.state(now), PromoState::Paused);
+        assert!(!paused.permanently_inactive(now));
+        assert_eq!(
+            PromoFacts {
+                active: false,
+                ..paused
+            }
+            .state(now),
+            PromoState::Inactive
+        );
         let exhausted = PromoFacts {
             times_redeemed: 2,
             max_redemptions: Some(2),

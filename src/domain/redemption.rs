@@ -44,6 +44,9 @@ pub enum Refusal {
     NoEligibleProduct {
         recurring_only: bool,
     },
+    /// The code (or its coupon) tripped its velocity limit: staff must
+    /// resume it.
+    CodePaused,
 }
 
 impl Refusal {
@@ -67,6 +70,7 @@ impl Refusal {
             Refusal::MinimumAmount { .. } => "minimum_amount",
             Refusal::CurrencyMismatch { .. } => "currency_mismatch",
             Refusal::NoEligibleProduct { .. } => "no_eligible_product",
+            Refusal::CodePaused => "code_paused",
         }
     }
 
@@ -79,7 +83,9 @@ impl Refusal {
                     .into()
             }
             Refusal::CouponDeleted => "This coupon has been withdrawn and no longer works.".into(),
-            Refusal::CouponArchived => "This coupon is paused: it cannot be used right now.".into(),
+            Refusal::CouponArchived => {
+                "This coupon has been withdrawn for now: it cannot be used.".into()
+            }
             Refusal::CouponScheduled { starts } => {
                 format!("This coupon is not valid yet: it can be used from {starts}.")
             }
@@ -116,6 +122,9 @@ impl Refusal {
             Refusal::NoEligibleProduct {
                 recurring_only: false,
             } => "This code does not apply to any product in your order.".into(),
+            Refusal::CodePaused => {
+                "This code is paused: it cannot be used right now. Try again later.".into()
+            }
         }
     }
 
@@ -125,6 +134,7 @@ impl Refusal {
             CouponState::Active => None,
             CouponState::Deleted => Some(Refusal::CouponDeleted),
             CouponState::Archived => Some(Refusal::CouponArchived),
+            CouponState::Paused => Some(Refusal::CodePaused),
             CouponState::Scheduled => Some(Refusal::CouponScheduled { starts: starts() }),
             CouponState::Expired => Some(Refusal::CouponExpired),
             CouponState::Exhausted => Some(Refusal::CouponExhausted),
@@ -139,6 +149,7 @@ impl Refusal {
             PromoState::Inactive => Some(Refusal::PromotionInactive),
             PromoState::Expired => Some(Refusal::PromotionExpired),
             PromoState::Exhausted => Some(Refusal::PromotionExhausted),
+            PromoState::Paused => Some(Refusal::CodePaused),
         }
     }
 }
@@ -151,6 +162,8 @@ pub struct PromotionFacts {
     pub customer: Option<String>,
     pub first_time_transaction: bool,
     pub minimum: Option<(i64, CurrencyCode)>,
+    /// It has a velocity limit of its own.
+    pub velocity_limited: bool,
 }
 
 pub use super::status::SetCodeState;
@@ -182,6 +195,9 @@ pub struct Applied {
     /// "25% off" or the coupon's name: what the summary shows.
     pub label: String,
     pub via: Via,
+    /// The coupon or the promotion code has a velocity limit: placing the
+    /// order may trip it (and pause the code).
+    pub velocity_limited: bool,
 }
 
 /// What is known of the buyer. `email` is `None` on a preview without one:
@@ -502,6 +518,7 @@ mod tests {
             coupon: CouponFacts {
                 deleted: false,
                 archived: false,
+                paused: false,
                 starts_at: None,
                 redeem_by: None,
                 times_redeemed: 0,
@@ -518,6 +535,7 @@ mod tests {
             once_per_customer: false,
             label: "25% off".into(),
             via,
+            velocity_limited: false,
         }
     }
 
@@ -526,6 +544,7 @@ mod tests {
             id: PromotionCodeId(1),
             facts: PromoFacts {
                 active: true,
+                paused: false,
                 expires_at: None,
                 times_redeemed: 0,
                 max_redemptions: None,
@@ -535,6 +554,7 @@ mod tests {
             customer: None,
             first_time_transaction: false,
             minimum: None,
+            velocity_limited: false,
         }
     }
 

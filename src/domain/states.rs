@@ -7,6 +7,8 @@ use chrono::NaiveDateTime;
 pub enum CouponState {
     Deleted,
     Archived,
+    /// Tripped its velocity limit (SPEC section 12) until staff resume it.
+    Paused,
     Scheduled,
     Expired,
     Exhausted,
@@ -14,8 +16,9 @@ pub enum CouponState {
 }
 
 impl CouponState {
-    pub const ALL: [CouponState; 6] = [
+    pub const ALL: [CouponState; 7] = [
         CouponState::Active,
+        CouponState::Paused,
         CouponState::Scheduled,
         CouponState::Exhausted,
         CouponState::Expired,
@@ -27,6 +30,7 @@ impl CouponState {
         match self {
             CouponState::Deleted => "deleted",
             CouponState::Archived => "archived",
+            CouponState::Paused => "paused",
             CouponState::Scheduled => "scheduled",
             CouponState::Expired => "expired",
             CouponState::Exhausted => "exhausted",
@@ -38,6 +42,7 @@ impl CouponState {
         match self {
             CouponState::Deleted => "Deleted",
             CouponState::Archived => "Archived",
+            CouponState::Paused => "Paused",
             CouponState::Scheduled => "Scheduled",
             CouponState::Expired => "Expired",
             CouponState::Exhausted => "Exhausted",
@@ -55,6 +60,7 @@ impl CouponState {
 pub struct CouponFacts {
     pub deleted: bool,
     pub archived: bool,
+    pub paused: bool,
     pub starts_at: Option<NaiveDateTime>,
     pub redeem_by: Option<NaiveDateTime>,
     pub times_redeemed: i64,
@@ -67,6 +73,8 @@ impl CouponFacts {
             CouponState::Deleted
         } else if self.archived {
             CouponState::Archived
+        } else if self.paused {
+            CouponState::Paused
         } else if self.starts_at.is_some_and(|s| now < s) {
             CouponState::Scheduled
         } else if self.redeem_by.is_some_and(|r| now >= r) {
@@ -100,6 +108,7 @@ mod tests {
         let base = CouponFacts {
             deleted: false,
             archived: false,
+            paused: false,
             starts_at: None,
             redeem_by: None,
             times_redeemed: 0,
@@ -123,9 +132,14 @@ mod tests {
             ..expired
         };
         assert_eq!(scheduled.state(now), CouponState::Scheduled);
+        let paused = CouponFacts {
+            paused: true,
+            ..scheduled
+        };
+        assert_eq!(paused.state(now), CouponState::Paused);
         let archived = CouponFacts {
             archived: true,
-            ..scheduled
+            ..paused
         };
         assert_eq!(archived.state(now), CouponState::Archived);
         let deleted = CouponFacts {

@@ -39,9 +39,34 @@ pub fn clipped(raw: &str, max: usize) -> String {
         .collect()
 }
 
+/// A count with thousands separators: `1,004`.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_get_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1004), "1,004");
+        assert_eq!(thousands(-1_000_000), "-1,000,000");
+        assert_eq!(thousands(i64::MIN), "-9,223,372,036,854,775,808");
+    }
 
     #[test]
     fn control_characters_are_refused_everywhere_in_the_text() {

@@ -22,6 +22,8 @@ impl EventView {
                 who: match (e.user_email, e.api_key) {
                     (Some(email), _) => email,
                     (None, Some(key)) => format!("API key “{key}”"),
+                    // Only Promodesk itself pauses a code.
+                    (None, None) if e.action == "paused" => "Promodesk (velocity limit)".into(),
                     (None, None) => "a removed user or key".into(),
                 },
                 action: e.action,

@@ -184,7 +184,7 @@ db_tests! {
             ("NOPE", "jane@example.com", "unknown_code", "We do not know this code. Check it for typos.".into()),
             ("casecode", "jane@example.com", "case_sensitive", "Coupon codes are case-sensitive: check the capital and small letters of this code.".into()),
             ("GONE1", "jane@example.com", "coupon_deleted", "This coupon has been withdrawn and no longer works.".into()),
-            ("PAUSED1", "jane@example.com", "coupon_archived", "This coupon is paused: it cannot be used right now.".into()),
+            ("PAUSED1", "jane@example.com", "coupon_archived", "This coupon has been withdrawn for now: it cannot be used.".into()),
             ("LATER1", "jane@example.com", "coupon_scheduled", "This coupon is not valid yet: it can be used from".into()),
             ("OLD1", "jane@example.com", "coupon_expired", "This coupon has expired.".into()),
             ("FULL1", "jane@example.com", "coupon_exhausted", "This coupon has been fully redeemed: no uses are left.".into()),

@@ -130,6 +130,32 @@ fn paid(app: &TestApp, filter: &str) -> i64 {
 }
 
 db_tests! {
+    async fn sixty_four_racing_checkouts_against_a_velocity_limit_of_10_make_exactly_10_orders(app) {
+        let shop = shop(&app).await;
+        let coupon = app
+            .create_coupon("acme", &[("code", "SPIKE"), ("velocity_limit", "10"), ("velocity_window", "hour")])
+            .await
+            .created_id();
+        let promo_coupon = app.create_coupon("acme", &[("code", "SPIKEBASE")]).await.created_id();
+        app.create_promo("acme", promo_coupon, &[("code", "SPIKE-P"), ("velocity_limit", "10"), ("velocity_window", "day")])
+            .await
+            .assert_status(303);
+        for code in ["SPIKE", "SPIKE-P"] {
+            let tally = race(&app, shop.tee, rounds(64, emails(64, code))).await;
+            assert_eq!((tally.ordered, tally.refused), (10, 54), "{code}");
+            assert_eq!(paid(&app, &format!("code = '{code}'")), 10);
+        }
+        let page = app.get(&format!("/admin/s/acme/coupons/{coupon}")).await;
+        assert!(page.body.contains("data-state=\"paused\""), "{}", page.body);
+        assert_eq!(page.data_field("times_redeemed").as_deref(), Some("10"));
+        // Paused once, however many refusals raced to pause it.
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM coupon_events WHERE action = 'paused'"), 1);
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM promotion_code_events WHERE action = 'paused'"), 1);
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM promotion_codes WHERE code = 'SPIKE-P' AND paused_at IS NOT NULL AND times_redeemed = 10"), 1);
+        let refused = app.count("SELECT COUNT(*) AS n FROM checkout_attempts WHERE reason = 'code_paused'");
+        assert!(refused > 0, "the refusals say code_paused");
+    }
+
     async fn a_coupon_limit_of_100_holds_against_1000_concurrent_checkouts(app) {
         let shop = shop(&app).await;
         let coupon = app

@@ -21,4 +21,5 @@ mod promotion_codes;
 mod routes;
 mod rules;
 mod stores;
+mod velocity;
 mod webhooks;

@@ -175,6 +175,12 @@ fn rows(fx: &Fixture) -> Vec<Row> {
             &[],
         ),
         row(
+            "/admin/s/{store}/coupons/{id}/resume",
+            Manager,
+            format!("{s}/coupons/{}/resume", fx.coupon),
+            &[],
+        ),
+        row(
             "/admin/s/{store}/coupons/{id}/delete",
             Manager,
             format!("{s}/coupons/{}/delete", fx.doomed_coupon),
@@ -235,6 +241,18 @@ fn rows(fx: &Fixture) -> Vec<Row> {
             "/admin/s/{store}/promotion-codes/{id}/reactivate",
             Manager,
             format!("{s}/promotion-codes/{}/reactivate", fx.promo),
+            &[],
+        ),
+        row(
+            "/admin/s/{store}/promotion-codes/{id}/resume",
+            Manager,
+            format!("{s}/promotion-codes/{}/resume", fx.promo),
+            &[],
+        ),
+        row(
+            "/admin/s/{store}/promotion-codes/{id}/rotate",
+            Manager,
+            format!("{s}/promotion-codes/{}/rotate", fx.promo),
             &[],
         ),
         row(
@@ -436,6 +454,13 @@ async fn fixture(app: &TestApp) -> Fixture {
         .location_tail();
     let order = app.count(&format!(
         "SELECT id AS n FROM orders WHERE public_id = '{receipt}'"
+    ));
+    // Paused by a velocity limit, so that resuming them writes.
+    app.execute_sql(&format!(
+        "UPDATE coupons SET paused_at = created_at WHERE id = {coupon}"
+    ));
+    app.execute_sql(&format!(
+        "UPDATE promotion_codes SET paused_at = created_at WHERE id = {promo}"
     ));
     app.add_member(STORE, "spare@example.com", "viewer")
         .await

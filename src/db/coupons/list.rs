@@ -53,8 +53,13 @@ pub fn list(
     query = match q.state {
         None | Some(CouponState::Deleted) => query,
         Some(CouponState::Archived) => query.filter(coupons::archived_at.is_not_null()),
+        Some(CouponState::Paused) => query
+            .filter(coupons::archived_at.is_null())
+            .filter(coupons::paused_at.is_not_null()),
         Some(live) => {
-            let query = query.filter(coupons::archived_at.is_null());
+            let query = query
+                .filter(coupons::archived_at.is_null())
+                .filter(coupons::paused_at.is_null());
             match live {
                 CouponState::Scheduled => query.filter(coupons::starts_at.gt(now)),
                 CouponState::Expired => query.filter(started).filter(coupons::redeem_by.le(now)),

@@ -21,6 +21,7 @@ use crate::domain::discount::{Discount, Duration, Percent};
 use crate::domain::ids::{CouponId, ProductId, StoreId};
 use crate::domain::money::CurrencyCode;
 use crate::domain::states::{CouponFacts, CouponState};
+use crate::domain::velocity::Velocity;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = coupons)]
@@ -42,6 +43,9 @@ struct Row {
     archived_at: Option<NaiveDateTime>,
     deleted_at: Option<NaiveDateTime>,
     created_at: NaiveDateTime,
+    velocity_limit: Option<i64>,
+    velocity_window: Option<String>,
+    paused_at: Option<NaiveDateTime>,
 }
 
 /// A stored coupon, its terms as domain types.
@@ -60,6 +64,10 @@ pub struct Coupon {
     pub archived_at: Option<NaiveDateTime>,
     pub deleted_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    pub velocity: Option<Velocity>,
+    /// Tripped its velocity limit at this time; redeemable again once
+    /// staff resume it.
+    pub paused_at: Option<NaiveDateTime>,
 }
 
 impl Coupon {
@@ -67,6 +75,7 @@ impl Coupon {
         CouponFacts {
             deleted: self.deleted_at.is_some(),
             archived: self.archived_at.is_some(),
+            paused: self.paused_at.is_some(),
             starts_at: self.starts_at,
             redeem_by: self.redeem_by,
             times_redeemed: self.times_redeemed,
@@ -133,6 +142,8 @@ impl TryFrom<Row> for Coupon {
             archived_at: r.archived_at,
             deleted_at: r.deleted_at,
             created_at: r.created_at,
+            velocity: Velocity::from_stored(r.velocity_limit, r.velocity_window.as_deref()),
+            paused_at: r.paused_at,
         })
     }
 }

@@ -18,6 +18,12 @@ pub fn live() -> _ {
         .and(coupons::archived_at.is_null())
 }
 
+/// Not paused by its velocity limit.
+#[auto_type]
+pub fn not_paused() -> _ {
+    coupons::paused_at.is_null()
+}
+
 /// Past its `starts_at`, if it has one.
 #[auto_type]
 pub fn started(at: NaiveDateTime) -> _ {
@@ -42,10 +48,14 @@ pub fn not_exhausted() -> _ {
 #[auto_type]
 pub fn redeemable(at: NaiveDateTime) -> _ {
     let live: live = live();
+    let not_paused: not_paused = not_paused();
     let started: started = started(at);
     let not_expired: not_expired = not_expired(at);
     let not_exhausted: not_exhausted = not_exhausted();
-    live.and(started).and(not_expired).and(not_exhausted)
+    live.and(not_paused)
+        .and(started)
+        .and(not_expired)
+        .and(not_exhausted)
 }
 
 #[cfg(test)]
@@ -66,23 +76,26 @@ mod tests {
         let mut all = Vec::new();
         for deleted in [false, true] {
             for archived in [false, true] {
-                for starts_at in [None, Some(past), Some(future), Some(now)] {
-                    for redeem_by in [None, Some(past), Some(future), Some(now)] {
-                        for (times_redeemed, max_redemptions) in [
-                            (0, None),
-                            (3, None),
-                            (0, Some(3)),
-                            (2, Some(3)),
-                            (3, Some(3)),
-                        ] {
-                            all.push(CouponFacts {
-                                deleted,
-                                archived,
-                                starts_at,
-                                redeem_by,
-                                times_redeemed,
-                                max_redemptions,
-                            });
+                for paused in [false, true] {
+                    for starts_at in [None, Some(past), Some(future), Some(now)] {
+                        for redeem_by in [None, Some(past), Some(future), Some(now)] {
+                            for (times_redeemed, max_redemptions) in [
+                                (0, None),
+                                (3, None),
+                                (0, Some(3)),
+                                (2, Some(3)),
+                                (3, Some(3)),
+                            ] {
+                                all.push(CouponFacts {
+                                    deleted,
+                                    archived,
+                                    paused,
+                                    starts_at,
+                                    redeem_by,
+                                    times_redeemed,
+                                    max_redemptions,
+                                });
+                            }
                         }
                     }
                 }
@@ -120,6 +133,7 @@ mod tests {
                     coupons::redeem_by.eq(f.redeem_by),
                     coupons::archived_at.eq(f.archived.then_some(now)),
                     coupons::deleted_at.eq(f.deleted.then_some(now)),
+                    coupons::paused_at.eq(f.paused.then_some(now)),
                     coupons::once_per_customer.eq(false),
                     coupons::created_at.eq(now),
                     coupons::updated_at.eq(now),

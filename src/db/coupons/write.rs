@@ -149,6 +149,8 @@ pub fn insert(
                 coupons::once_per_customer.eq(draft.once_per_customer),
                 coupons::created_at.eq(at),
                 coupons::updated_at.eq(at),
+                coupons::velocity_limit.eq(draft.velocity.map(|v| v.limit)),
+                coupons::velocity_window.eq(draft.velocity.map(|v| v.window.as_str())),
             ))
             .execute(conn)
             .map_err(code_conflict)?;
@@ -186,6 +188,9 @@ fn changes(old: &Coupon, old_products: &[ProductId], new: &CouponDraft) -> Strin
     }
     if old.once_per_customer != new.once_per_customer {
         changed.push("once per customer");
+    }
+    if old.velocity != new.velocity {
+        changed.push("velocity limit");
     }
     if old_products != new.applies_to.as_slice() {
         changed.push("products");
@@ -249,6 +254,8 @@ pub fn update(
                 coupons::redeem_by.eq(draft.redeem_by),
                 coupons::once_per_customer.eq(draft.once_per_customer),
                 coupons::updated_at.eq(now()),
+                coupons::velocity_limit.eq(draft.velocity.map(|v| v.limit)),
+                coupons::velocity_window.eq(draft.velocity.map(|v| v.window.as_str())),
             ))
             .execute(conn)
             .map_err(code_conflict)?;
@@ -260,6 +267,9 @@ pub fn update(
                 }
                 _ => CouponWriteError::Locked,
             });
+        }
+        if old.velocity.map(|v| v.window) != draft.velocity.map(|v| v.window) {
+            crate::db::velocity::restart_window(conn, crate::db::velocity::Code::Coupon(id))?;
         }
         set_products(conn, id, &draft.applies_to)?;
         log(

@@ -16,12 +16,16 @@ use super::super::schema::{
     orders, promotion_codes, set_codes,
 };
 use super::super::{Conn, DbError, is_check_violation, is_unique_violation, last_insert_id, now};
+use crate::db::velocity::Code;
 use crate::domain::checkout::Cart;
 use crate::domain::email::Email;
+use crate::domain::ids::PromotionCodeId;
 use crate::domain::ids::{CustomerId, OrderId, StoreId};
 use crate::domain::pricing::Quote;
 use crate::domain::redemption::{Applied, Refusal, Via};
 use crate::domain::states::CouponState;
+use crate::domain::velocity::Buckets;
+use diesel::dsl::case_when;
 
 /// Everything an order records.
 pub struct NewOrder<'a> {
@@ -37,6 +41,8 @@ pub struct NewOrder<'a> {
     pub metadata: Option<&'a str>,
     /// Runs last, inside the order's transaction.
     pub then: Option<&'a Then<'a>>,
+    /// The velocity windows of the order's time (in the store's zone).
+    pub buckets: Buckets,
 }
 
 /// Work that commits with the order, or not at all.
@@ -46,6 +52,10 @@ pub type Then<'a> = dyn Fn(&mut Conn, OrderId) -> QueryResult<()> + 'a;
 pub enum PlaceError {
     #[error("the code does not apply: {0:?}")]
     Refused(Refusal),
+    /// This order would exceed the code's velocity limit (inside `place`
+    /// only: it answers `Refused(CodePaused)`, having paused the code).
+    #[error("the velocity limit of {0:?} is reached")]
+    Tripped(Code),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -107,61 +117,128 @@ fn exhausted_if(e: DbError, refusal: Refusal) -> PlaceError {
     }
 }
 
-/// One more redemption of the coupon, if it is active now.
+/// One more redemption of row `$id` of `$table` (coupons or promotion
+/// codes) where `$ready` holds and its velocity window has room: the
+/// window's counter starts again at 1 in a new window (`$buckets`).
+macro_rules! counted_redemption {
+    ($table:ident, $id:expr, $ready:expr, $buckets:expr) => {{
+        let b: Buckets = $buckets;
+        let bucket = || {
+            case_when(
+                $table::velocity_window.eq("hour"),
+                b.hour.into_sql::<diesel::sql_types::BigInt>(),
+            )
+            .otherwise(b.day.into_sql::<diesel::sql_types::BigInt>())
+            .nullable()
+        };
+        diesel::update(
+            $table::table
+                .filter($table::id.eq($id))
+                .filter($ready)
+                .filter(BoolExpressionMethods::or(
+                    $table::velocity_limit
+                        .is_null()
+                        .or($table::velocity_bucket.is_null())
+                        .or($table::velocity_bucket.ne(bucket())),
+                    $table::velocity_count.lt($table::velocity_limit.assume_not_null()),
+                )),
+        )
+        .set((
+            $table::times_redeemed.eq($table::times_redeemed + 1),
+            $table::velocity_count.eq(case_when(
+                $table::velocity_bucket.eq(bucket()),
+                $table::velocity_count + 1,
+            )
+            .otherwise(1i64.into_sql::<diesel::sql_types::BigInt>())),
+            $table::velocity_bucket.eq(bucket()),
+        ))
+    }};
+}
+
+/// One more redemption of the coupon, if it is active now and within its
+/// velocity limit.
 fn redeem_coupon(
     conn: &mut Conn,
     store: StoreId,
     applied: &Applied,
     at: NaiveDateTime,
+    buckets: Buckets,
 ) -> Result<(), PlaceError> {
     let id = applied.coupon_id.0;
-    let updated = diesel::update(
-        coupons::table
-            .filter(coupons::id.eq(id))
-            .filter(crate::db::coupons::redeemable::redeemable(at)),
-    )
-    .set(coupons::times_redeemed.eq(coupons::times_redeemed + 1))
-    .execute(conn)
-    .map_err(|e| exhausted_if(e, Refusal::CouponExhausted))?;
+    let ready = crate::db::coupons::redeemable::redeemable(at);
+    let updated = counted_redemption!(coupons, id, ready, buckets)
+        .execute(conn)
+        .map_err(|e| exhausted_if(e, Refusal::CouponExhausted))?;
     if updated == 1 {
         return Ok(());
     }
-    // Changed since it was read: say what it is now.
-    let state = super::super::coupons::find(conn, store, applied.coupon_id)
-        .map(|c| c.state(at))
-        .unwrap_or(CouponState::Exhausted);
+    // Changed since it was read, or its window is full: say what it is now.
+    let coupon = super::super::coupons::find(conn, store, applied.coupon_id)?;
+    let state = coupon.state(at);
+    if state == CouponState::Active && coupon.velocity.is_some() {
+        return Err(PlaceError::Tripped(Code::Coupon(applied.coupon_id)));
+    }
     Err(PlaceError::Refused(
         Refusal::for_coupon(state, || applied.starts_text.clone())
             .unwrap_or(Refusal::CouponExhausted),
     ))
 }
 
-/// One more redemption of the promotion code, if it is usable now.
-fn redeem_promotion(conn: &mut Conn, id: i64, at: NaiveDateTime) -> Result<(), PlaceError> {
-    let updated = diesel::update(
-        promotion_codes::table
-            .filter(promotion_codes::id.eq(id))
-            .filter(crate::db::promotion_codes::redeemable::usable(at)),
-    )
-    .set(promotion_codes::times_redeemed.eq(promotion_codes::times_redeemed + 1))
-    .execute(conn)
-    .map_err(|e| exhausted_if(e, Refusal::PromotionExhausted))?;
+/// One more redemption of the promotion code, if it is usable now and
+/// within its velocity limit.
+fn redeem_promotion(
+    conn: &mut Conn,
+    id: i64,
+    at: NaiveDateTime,
+    buckets: Buckets,
+) -> Result<(), PlaceError> {
+    let ready = crate::db::promotion_codes::redeemable::usable(at);
+    let updated = counted_redemption!(promotion_codes, id, ready, buckets)
+        .execute(conn)
+        .map_err(|e| exhausted_if(e, Refusal::PromotionExhausted))?;
     if updated == 1 {
         return Ok(());
     }
-    let (active, expires_at): (bool, Option<NaiveDateTime>) = promotion_codes::table
+    let (active, expires_at, paused_at, limited): (
+        bool,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+        Option<i64>,
+    ) = promotion_codes::table
         .filter(promotion_codes::id.eq(id))
-        .select((promotion_codes::active, promotion_codes::expires_at))
+        .select((
+            promotion_codes::active,
+            promotion_codes::expires_at,
+            promotion_codes::paused_at,
+            promotion_codes::velocity_limit,
+        ))
         .first(conn)?;
-    Err(PlaceError::Refused(
-        if expires_at.is_some_and(|e| at >= e) {
-            Refusal::PromotionExpired
-        } else if !active {
-            Refusal::PromotionInactive
-        } else {
-            Refusal::PromotionExhausted
-        },
-    ))
+    // Usable but refused: its velocity window is full.
+    if limited.is_some() && usable(conn, id, at)? {
+        return Err(PlaceError::Tripped(Code::PromotionCode(PromotionCodeId(
+            id,
+        ))));
+    }
+    Err(PlaceError::Refused(if paused_at.is_some() {
+        Refusal::CodePaused
+    } else if expires_at.is_some_and(|e| at >= e) {
+        Refusal::PromotionExpired
+    } else if !active {
+        Refusal::PromotionInactive
+    } else {
+        Refusal::PromotionExhausted
+    }))
+}
+
+/// Is the promotion code itself redeemable at `at` (velocity aside)?
+fn usable(conn: &mut Conn, id: i64, at: NaiveDateTime) -> QueryResult<bool> {
+    let found: Option<i64> = promotion_codes::table
+        .filter(promotion_codes::id.eq(id))
+        .filter(crate::db::promotion_codes::redeemable::usable(at))
+        .select(promotion_codes::id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
 }
 
 /// Marks the set code used by this order, if it is still unused.
@@ -248,10 +325,41 @@ fn report_exhausted(
     Ok(())
 }
 
-/// Places the order in one transaction, or changes nothing.
+/// Places the order in one transaction, or changes nothing — except that
+/// the order that would exceed a velocity limit pauses its code, in the
+/// same transaction (the order's own writes roll back to a savepoint).
 pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<OrderId, PlaceError> {
     let at = now();
-    super::super::write_transaction(conn, |conn| {
+    let limited = order.applied.is_some_and(|a| a.velocity_limited);
+    let placed = super::super::write_transaction(conn, |conn| {
+        if !limited {
+            // A limit set since the code was read: refused, and the next
+            // try (which knows of the limit) pauses the code.
+            return write_order(conn, store, order, at).map(Ok);
+        }
+        match conn.transaction(|conn| write_order(conn, store, order, at)) {
+            Err(PlaceError::Tripped(code)) => {
+                crate::db::velocity::pause(conn, store, code, at)?;
+                Ok(Err(Refusal::CodePaused))
+            }
+            other => other.map(Ok),
+        }
+    });
+    match placed {
+        Ok(placed) => placed.map_err(PlaceError::Refused),
+        Err(PlaceError::Tripped(_)) => Err(PlaceError::Refused(Refusal::CodePaused)),
+        Err(e) => Err(e),
+    }
+}
+
+/// The order's writes, in the caller's transaction.
+fn write_order(
+    conn: &mut Conn,
+    store: StoreId,
+    order: &NewOrder,
+    at: NaiveDateTime,
+) -> Result<OrderId, PlaceError> {
+    {
         let applied = order.applied;
         let first_time = matches!(
             applied.map(|a| &a.via),
@@ -333,9 +441,9 @@ pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<OrderI
         // The shared rows last, so their locks are held for the shortest
         // time: every order of a coupon waits for the one before it.
         if let Some(applied) = applied {
-            redeem_coupon(conn, store, applied, at)?;
+            redeem_coupon(conn, store, applied, at, order.buckets)?;
             if let Via::Promotion(p) = &applied.via {
-                redeem_promotion(conn, p.id.0, at)?;
+                redeem_promotion(conn, p.id.0, at, order.buckets)?;
             }
         }
         if let Some((code, set)) = set_code {
@@ -361,7 +469,7 @@ pub fn place(conn: &mut Conn, store: StoreId, order: &NewOrder) -> Result<OrderI
                 })?;
         }
         Ok(id)
-    })
+    }
 }
 
 /// Keeps a checkout refused because of its code, for staff.

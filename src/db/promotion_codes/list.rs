@@ -1,7 +1,7 @@
 //! The promotion code list: filters by state and coupon, search by normal
 //! form prefix, keyset pagination (newest first, or by code when searching).
 
-use super::redeemable::{not_exhausted, not_expired, usable};
+use super::redeemable::{not_exhausted, not_expired, usable, working};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -57,6 +57,7 @@ pub fn list(
         .is_not_null()
         .or(coupons::starts_at.gt(now))
         .or(coupons::redeem_by.le(now))
+        .or(coupons::paused_at.is_not_null())
         .or(coupons::times_redeemed.ge(coupons::max_redemptions.assume_not_null()));
     query = match q.state {
         None => query,
@@ -75,6 +76,10 @@ pub fn list(
                     .filter(not_expired)
                     .filter(not_exhausted)
                     .filter(promotion_codes::active.eq(false)),
+                PromoState::Paused => query
+                    .filter(working(now))
+                    .filter(promotion_codes::paused_at.is_not_null())
+                    .filter(crate::db::coupons::redeemable::redeemable(now)),
                 _ => query
                     .filter(usable(now))
                     .filter(crate::db::coupons::redeemable::redeemable(now)),

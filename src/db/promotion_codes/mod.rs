@@ -3,10 +3,10 @@
 
 mod list;
 pub mod redeemable;
-mod write;
+pub(crate) mod write;
 
 pub use list::{PromoListPage, PromoListQuery, list};
-pub use write::{PromoWriteError, create, delete, set_active, update};
+pub use write::{PromoWriteError, create, delete, rotate, rotated_to, set_active, update};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -17,6 +17,7 @@ use super::{Conn, DbError};
 use crate::db::coupons::Coupon;
 use crate::domain::ids::{CouponId, PromotionCodeId, StoreId};
 use crate::domain::promotion::{PromoFacts, PromoState};
+use crate::domain::velocity::Velocity;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = promotion_codes)]
@@ -35,6 +36,17 @@ pub struct PromoRow {
     pub active: bool,
     pub deleted_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    pub velocity_limit: Option<i64>,
+    pub velocity_window: Option<String>,
+    pub paused_at: Option<NaiveDateTime>,
+    /// The code this one replaced when it was rotated.
+    pub rotated_from_id: Option<i64>,
+}
+
+impl PromoRow {
+    pub fn velocity(&self) -> Option<Velocity> {
+        Velocity::from_stored(self.velocity_limit, self.velocity_window.as_deref())
+    }
 }
 
 /// A promotion code with the coupon it points at.
@@ -53,6 +65,7 @@ impl Promotion {
         let coupon_state = self.coupon.state(now);
         PromoFacts {
             active: self.row.active,
+            paused: self.row.paused_at.is_some(),
             expires_at: self.row.expires_at,
             times_redeemed: self.row.times_redeemed,
             max_redemptions: self.row.max_redemptions,
@@ -99,6 +112,20 @@ pub fn find(conn: &mut Conn, store: StoreId, id: PromotionCodeId) -> QueryResult
     with_coupons(conn, store, vec![row])?
         .pop()
         .ok_or(DbError::NotFound)
+}
+
+/// `(id, code)` of a promotion code of the store, deleted ones included.
+pub fn code_of(
+    conn: &mut Conn,
+    store: StoreId,
+    id: PromotionCodeId,
+) -> QueryResult<Option<(i64, String)>> {
+    promotion_codes::table
+        .filter(promotion_codes::store_id.eq(store))
+        .filter(promotion_codes::id.eq(id))
+        .select((promotion_codes::id, promotion_codes::code))
+        .first(conn)
+        .optional()
 }
 
 /// The codes of one coupon, newest first (for the coupon's page).

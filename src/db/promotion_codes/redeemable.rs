@@ -27,10 +27,10 @@ pub fn not_exhausted() -> _ {
         .or(promotion_codes::times_redeemed.lt(promotion_codes::max_redemptions.assume_not_null()))
 }
 
-/// Not deleted, switched on, not expired, uses left: the code itself may be
-/// redeemed at `at` (its coupon must be `redeemable` too).
+/// Not deleted, switched on, not expired, uses left: the code itself works
+/// at `at`, paused or not.
 #[auto_type]
-pub fn usable(at: NaiveDateTime) -> _ {
+pub fn working(at: NaiveDateTime) -> _ {
     let not_expired: not_expired = not_expired(at);
     let not_exhausted: not_exhausted = not_exhausted();
     promotion_codes::deleted_at
@@ -38,4 +38,12 @@ pub fn usable(at: NaiveDateTime) -> _ {
         .and(promotion_codes::active.eq(true))
         .and(not_expired)
         .and(not_exhausted)
+}
+
+/// Working and not paused by its velocity limit: the code itself may be
+/// redeemed at `at` (its coupon must be `redeemable` too).
+#[auto_type]
+pub fn usable(at: NaiveDateTime) -> _ {
+    let working: working = working(at);
+    working.and(promotion_codes::paused_at.is_null())
 }

@@ -8,8 +8,10 @@ use crate::db::codes::{Clash, lock_store, promotion_clash};
 use crate::db::schema::{promotion_code_events, promotion_codes};
 use crate::db::{Conn, DbError, now};
 use crate::domain::codegen::random_code;
+use crate::domain::email::Email;
 use crate::domain::ids::{Actor, CouponId, PromotionCodeId, StoreId};
-use crate::domain::promotion::{GENERATED_LEN, PromoCode, PromoDraft, PromoState};
+use crate::domain::money::CurrencyCode;
+use crate::domain::promotion::{GENERATED_LEN, Minimum, PromoCode, PromoDraft, PromoState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PromoWriteError {
@@ -27,11 +29,14 @@ pub enum PromoWriteError {
     CouponInvalid,
     #[error("no free code could be generated")]
     NoFreeCode,
+    /// Rotated: this code replaced it, and both must not work at once.
+    #[error("the code was rotated to {0}")]
+    Rotated(String),
     #[error(transparent)]
     Db(#[from] DbError),
 }
 
-fn log(
+pub(crate) fn log(
     conn: &mut Conn,
     id: PromotionCodeId,
     user: Actor,
@@ -79,6 +84,128 @@ fn choose_code(
     Err(PromoWriteError::NoFreeCode)
 }
 
+/// Writes the row of a new promotion code.
+fn insert(
+    conn: &mut Conn,
+    store: StoreId,
+    draft: &PromoDraft,
+    code: &PromoCode,
+    rotated_from: Option<PromotionCodeId>,
+) -> QueryResult<PromotionCodeId> {
+    let at = now();
+    diesel::insert_into(promotion_codes::table)
+        .values((
+            (
+                promotion_codes::store_id.eq(store),
+                promotion_codes::coupon_id.eq(draft.coupon_id),
+                promotion_codes::code.eq(&code.text),
+                promotion_codes::normal.eq(&code.normal),
+                promotion_codes::customer_email.eq(draft.customer.as_ref().map(|c| c.as_str())),
+                promotion_codes::first_time_transaction.eq(draft.first_time_transaction),
+                promotion_codes::minimum_amount.eq(draft.minimum.as_ref().map(|m| m.amount)),
+                promotion_codes::minimum_amount_currency
+                    .eq(draft.minimum.as_ref().map(|m| m.currency.code())),
+                promotion_codes::expires_at.eq(draft.expires_at),
+                promotion_codes::max_redemptions.eq(draft.max_redemptions),
+                promotion_codes::times_redeemed.eq(0),
+                promotion_codes::active.eq(draft.active),
+            ),
+            (
+                promotion_codes::created_at.eq(at),
+                promotion_codes::updated_at.eq(at),
+                promotion_codes::velocity_limit.eq(draft.velocity.map(|v| v.limit)),
+                promotion_codes::velocity_window.eq(draft.velocity.map(|v| v.window.as_str())),
+                promotion_codes::rotated_from_id.eq(rotated_from),
+            ),
+        ))
+        .execute(conn)?;
+    Ok(PromotionCodeId(crate::db::last_insert_id(conn)?))
+}
+
+/// The code that replaced `id` when it was rotated, if it was.
+pub fn rotated_to(conn: &mut Conn, id: PromotionCodeId) -> QueryResult<Option<(i64, String)>> {
+    promotion_codes::table
+        .filter(promotion_codes::rotated_from_id.eq(id))
+        .select((promotion_codes::id, promotion_codes::code))
+        .first(conn)
+        .optional()
+}
+
+/// Rotates a code that may leak or has leaked (SPEC section 12): a new
+/// code with a fresh random text takes its coupon, restrictions, velocity
+/// limit and the uses it has left; the old one is deactivated for good.
+/// Returns the new code's id.
+pub fn rotate(
+    conn: &mut Conn,
+    store: StoreId,
+    id: PromotionCodeId,
+    user: Actor,
+) -> Result<PromotionCodeId, PromoWriteError> {
+    crate::db::write_transaction(conn, |conn| {
+        lock_store(conn, store)?;
+        let old = find(conn, store, id)?;
+        let at = now();
+        if old.facts(at).permanently_inactive(at) {
+            return Err(PromoWriteError::Ended(old.state(at)));
+        }
+        if let Some((_, code)) = rotated_to(conn, id)? {
+            return Err(PromoWriteError::Rotated(code));
+        }
+        let row = &old.row;
+        let customer = match row.customer_email.as_deref().map(Email::parse) {
+            Some(Ok(email)) => Some(email),
+            Some(Err(e)) => return Err(DbError::DeserializationError(e.into()).into()),
+            None => None,
+        };
+        let minimum = row
+            .minimum_amount
+            .zip(row.minimum_amount_currency.as_deref())
+            .and_then(|(amount, c)| {
+                CurrencyCode::parse(c)
+                    .ok()
+                    .map(|currency| Minimum { amount, currency })
+            });
+        let draft = PromoDraft {
+            coupon_id: row.coupon_id,
+            code: None,
+            customer,
+            first_time_transaction: row.first_time_transaction,
+            minimum,
+            expires_at: row.expires_at,
+            // What is left; never exhausted here (checked above).
+            max_redemptions: row.max_redemptions.map(|m| m - row.times_redeemed),
+            velocity: row.velocity(),
+            active: true,
+        };
+        let code = choose_code(conn, store, &draft)?;
+        diesel::update(promotion_codes::table.filter(promotion_codes::id.eq(id)))
+            .set((
+                promotion_codes::active.eq(false),
+                promotion_codes::paused_at.eq(None::<chrono::NaiveDateTime>),
+                promotion_codes::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        let new = insert(conn, store, &draft, &code, Some(id))?;
+        log(
+            conn,
+            id,
+            user,
+            "rotated",
+            &format!("replaced by {}", code.text),
+        )?;
+        log(
+            conn,
+            new,
+            user,
+            "created",
+            &format!("rotated from {}", row.code),
+        )?;
+        event(conn, store, "promotion_code.updated", id)?;
+        event(conn, store, "promotion_code.created", new)?;
+        Ok(new)
+    })
+}
+
 /// Creates a promotion code; returns its id.
 pub fn create(
     conn: &mut Conn,
@@ -95,27 +222,7 @@ pub fn create(
             },
         )?;
         let code = choose_code(conn, store, draft)?;
-        let at = now();
-        diesel::insert_into(promotion_codes::table)
-            .values((
-                promotion_codes::store_id.eq(store),
-                promotion_codes::coupon_id.eq(draft.coupon_id),
-                promotion_codes::code.eq(&code.text),
-                promotion_codes::normal.eq(&code.normal),
-                promotion_codes::customer_email.eq(draft.customer.as_ref().map(|c| c.as_str())),
-                promotion_codes::first_time_transaction.eq(draft.first_time_transaction),
-                promotion_codes::minimum_amount.eq(draft.minimum.as_ref().map(|m| m.amount)),
-                promotion_codes::minimum_amount_currency
-                    .eq(draft.minimum.as_ref().map(|m| m.currency.code())),
-                promotion_codes::expires_at.eq(draft.expires_at),
-                promotion_codes::max_redemptions.eq(draft.max_redemptions),
-                promotion_codes::times_redeemed.eq(0),
-                promotion_codes::active.eq(draft.active),
-                promotion_codes::created_at.eq(at),
-                promotion_codes::updated_at.eq(at),
-            ))
-            .execute(conn)?;
-        let id = PromotionCodeId(crate::db::last_insert_id(conn)?);
+        let id = insert(conn, store, draft, &code, None)?;
         let detail = if draft.code.is_none() {
             "generated code"
         } else {
@@ -172,10 +279,18 @@ pub fn update(
             promotion_codes::expires_at.eq(draft.expires_at),
             promotion_codes::max_redemptions.eq(draft.max_redemptions),
             promotion_codes::updated_at.eq(now()),
+            promotion_codes::velocity_limit.eq(draft.velocity.map(|v| v.limit)),
+            promotion_codes::velocity_window.eq(draft.velocity.map(|v| v.window.as_str())),
         ))
         .execute(conn)?;
         if updated == 0 {
             return Err(PromoWriteError::Permanent);
+        }
+        if current.row.velocity().map(|v| v.window) != draft.velocity.map(|v| v.window) {
+            crate::db::velocity::restart_window(
+                conn,
+                crate::db::velocity::Code::PromotionCode(id),
+            )?;
         }
         log(conn, id, user, "edited", "")?;
         event(conn, store, "promotion_code.updated", id)?;
@@ -203,6 +318,9 @@ pub fn set_active(
             }
             if !facts.coupon_redeemable {
                 return Err(PromoWriteError::CouponInvalid);
+            }
+            if let Some((_, code)) = rotated_to(conn, id)? {
+                return Err(PromoWriteError::Rotated(code));
             }
             let restricted = promo.row.customer_email.is_some();
             if let Some(clash) =

@@ -56,6 +56,10 @@ pub struct CouponBody {
     pub once_per_customer: Option<bool>,
     #[serde(default)]
     pub confirm_full_discount: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    pub velocity_limit: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    pub velocity_window: Option<Option<String>>,
 }
 
 /// An RFC 3339 time as the form's local time in the store's zone.
@@ -135,6 +139,12 @@ impl CouponBody {
         if let Some(confirm) = self.confirm_full_discount {
             input.confirm_full_discount = confirm.then(|| "on".into());
         }
+        if let Some(limit) = self.velocity_limit {
+            input.velocity_limit = text(limit);
+        }
+        if let Some(window) = self.velocity_window {
+            input.velocity_window = window.unwrap_or_default();
+        }
         if errors.is_empty() {
             Ok(())
         } else {
@@ -165,7 +175,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let state = params.state(
         CouponState::parse,
-        "Use active, scheduled, expired, exhausted, archived or deleted.",
+        "Use active, paused, scheduled, expired, exhausted, archived or deleted.",
     )?;
     let query = ListQuery {
         state,
@@ -263,4 +273,18 @@ pub async fn unarchive(api: Api<Write>, path: web::Path<String>) -> Result<HttpR
 /// `DELETE /api/v1/coupons/{id}`: the coupon as it was, `state: "deleted"`.
 pub async fn delete(api: Api<Write>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     change(api, path, Lifecycle::Delete).await
+}
+
+/// `POST /api/v1/coupons/{id}/resume`: a coupon its velocity limit paused
+/// may be redeemed again.
+pub async fn resume(api: Api<Write>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = CouponId(path_id(&path)?);
+    let coupon = api
+        .db(move |conn, store| {
+            object(conn, store, id)?;
+            use_case::resume(conn, store, store.actor(), id)?;
+            object(conn, store, id)
+        })
+        .await?;
+    Ok(super::ok(&coupon))
 }

@@ -351,6 +351,8 @@ api_routes! {
         body None, answer 200 "Coupon";
     post "/coupons/{id}/unarchive" => coupons::unarchive, "write", "Unarchives a coupon.",
         body None, answer 200 "Coupon";
+    post "/coupons/{id}/resume" => coupons::resume, "write", "Resumes a coupon its velocity limit paused; its window counts from 0 again.",
+        body None, answer 200 "Coupon";
     get "/promotion_codes" => promotion_codes::list, "read", "Lists promotion codes (filters: state, coupon, q).",
         body None, answer 200 "PromotionCodeList";
     post "/promotion_codes" => promotion_codes::create, "write", "Creates a promotion code for a coupon.",
@@ -361,6 +363,10 @@ api_routes! {
         body Some("PromotionCodeRequest"), answer 200 "PromotionCode";
     delete "/promotion_codes/{id}" => promotion_codes::delete, "write", "Deletes a promotion code (a redeemed one is kept for order history).",
         body None, answer 200 "Deleted";
+    post "/promotion_codes/{id}/resume" => promotion_codes::resume, "write", "Resumes a code its velocity limit paused; its window counts from 0 again.",
+        body None, answer 200 "PromotionCode";
+    post "/promotion_codes/{id}/rotate" => promotion_codes::rotate, "write", "Replaces a (leaked) code by a new random one with the same coupon, restrictions and remaining uses; the old one stops for good.",
+        body None, answer 201 "PromotionCode";
     get "/coupon_sets" => coupon_sets::list, "read", "Lists coupon sets (filter: coupon).",
         body None, answer 200 "CouponSetList";
     post "/coupon_sets" => coupon_sets::create, "write", "Creates a set of single-use codes; a large count answers 202 while it generates.",

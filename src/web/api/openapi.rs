@@ -136,6 +136,9 @@ fn schemas() -> Value {
             ("redeem_by", "time?"),
             ("applies_to", "[integer]"),
             ("once_per_customer", "boolean"),
+            ("velocity_limit", "integer?"),
+            ("velocity_window", "string?"),
+            ("paused_at", "time?"),
             ("state", "string"),
             ("share_url", "string"),
             ("created_at", "time"),
@@ -158,6 +161,8 @@ fn schemas() -> Value {
             ("applies_to", "[integer]"),
             ("once_per_customer", "boolean"),
             ("confirm_full_discount", "boolean"),
+            ("velocity_limit", "integer?"),
+            ("velocity_window", "string?"),
         ]),
     );
     add(
@@ -171,6 +176,8 @@ fn schemas() -> Value {
             ("minimum_amount_currency", "string?"),
             ("expires_at", "time?"),
             ("max_redemptions", "integer?"),
+            ("velocity_limit", "integer?"),
+            ("velocity_window", "string?"),
             ("active", "boolean"),
         ]),
     );
@@ -200,6 +207,10 @@ fn schemas() -> Value {
             ("max_redemptions", "integer?"),
             ("times_redeemed", "integer"),
             ("remaining", "integer?"),
+            ("velocity_limit", "integer?"),
+            ("velocity_window", "string?"),
+            ("paused_at", "time?"),
+            ("rotated_from", "integer?"),
             ("active", "boolean"),
             ("state", "string"),
             ("share_url", "string"),

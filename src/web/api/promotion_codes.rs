@@ -37,6 +37,10 @@ pub struct PromoBody {
     pub expires_at: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     pub max_redemptions: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    pub velocity_limit: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    pub velocity_window: Option<Option<String>>,
     #[serde(default)]
     pub active: Option<bool>,
 }
@@ -74,6 +78,12 @@ impl PromoBody {
         if let Some(m) = self.max_redemptions {
             input.max_redemptions = m.map(|m| m.to_string()).unwrap_or_default();
         }
+        if let Some(limit) = self.velocity_limit {
+            input.velocity_limit = limit.map(|l| l.to_string()).unwrap_or_default();
+        }
+        if let Some(window) = self.velocity_window {
+            input.velocity_window = window.unwrap_or_default();
+        }
         if let Some(active) = self.active {
             input.active = active.then(|| "on".into());
         }
@@ -110,7 +120,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let state = params.state(
         PromoState::parse,
-        "Use active, inactive, expired, exhausted or coupon_invalid.",
+        "Use active, paused, inactive, expired, exhausted or coupon_invalid.",
     )?;
     let query = PromoListQuery {
         state,
@@ -182,7 +192,9 @@ pub async fn update(
         || body.minimum_amount.is_some()
         || body.minimum_amount_currency.is_some()
         || body.expires_at.is_some()
-        || body.max_redemptions.is_some();
+        || body.max_redemptions.is_some()
+        || body.velocity_limit.is_some()
+        || body.velocity_window.is_some();
     let promo = api
         .db(move |conn, store| {
             let (tz, actor) = (store.timezone.tz(), store.actor());
@@ -210,4 +222,31 @@ pub async fn delete(api: Api<Write>, path: web::Path<String>) -> Result<HttpResp
         "id": id.0,
         "deleted": true,
     })))
+}
+
+/// `POST /api/v1/promotion_codes/{id}/resume`: a code its velocity limit
+/// paused may be redeemed again.
+pub async fn resume(api: Api<Write>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = PromotionCodeId(path_id(&path)?);
+    let promo = api
+        .db(move |conn, store| {
+            use_case::resume(conn, store, store.actor(), id).map_err(error)?;
+            object(conn, store, id)
+        })
+        .await?;
+    Ok(super::ok(&promo))
+}
+
+/// `POST /api/v1/promotion_codes/{id}/rotate`: a new random code with the
+/// same coupon, restrictions and remaining uses replaces this one; answers
+/// the new code (201), whose `rotated_from` is this one.
+pub async fn rotate(api: Api<Write>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = PromotionCodeId(path_id(&path)?);
+    let promo = api
+        .db(move |conn, store| {
+            let new = use_case::rotate(conn, store, store.actor(), id).map_err(error)?;
+            object(conn, store, new)
+        })
+        .await?;
+    Ok(super::created(&promo))
 }

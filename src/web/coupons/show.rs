@@ -153,3 +153,29 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     lifecycle(access, path.1, Lifecycle::Delete).await
 }
+
+/// Resumes a coupon its velocity limit paused.
+pub async fn resume(
+    access: StoreAccess<Manager>,
+    path: web::Path<(String, i64)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.clone();
+    let user = access.actor();
+    let id = CouponId(path.1);
+    let resumed = crate::web::db(&access.state, move |conn| {
+        crate::app::coupons::resume(conn, &store, user, id)
+    })
+    .await?;
+    let message = if resumed {
+        "Coupon resumed: it can be redeemed again, and its velocity window counts from 0."
+    } else {
+        "The coupon was not paused."
+    };
+    flash(&access.session, FlashKind::Success, message)?;
+    Ok(see_other(&format!(
+        "{}/coupons/{}",
+        access.base_path(),
+        id.0
+    )))
+}

@@ -30,6 +30,9 @@ pub struct CouponView {
     pub once_per_customer: bool,
     pub created_at: String,
     pub locked: bool,
+    /// "10 per hour", or `None` without a velocity limit.
+    pub velocity: Option<String>,
+    pub paused_at: Option<String>,
 }
 
 impl CouponView {
@@ -61,11 +64,17 @@ impl CouponView {
             once_per_customer: c.once_per_customer,
             created_at: time::display(c.created_at, tz),
             locked: c.times_redeemed > 0,
+            velocity: c.velocity.map(|v| v.describe()),
+            paused_at: c.paused_at.map(|t| time::display(t, tz)),
         }
     }
 
     pub fn is(&self, state: CouponState) -> bool {
         self.state == state.as_str()
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.is(CouponState::Paused)
     }
 
     /// A banner for states that stop redemptions.
@@ -87,12 +96,27 @@ impl CouponView {
             CouponState::Archived => {
                 "Archived: no new redemptions until you unarchive it.".to_string()
             }
+            CouponState::Paused => paused_banner(
+                &self.code,
+                self.velocity.as_deref(),
+                self.paused_at.as_deref(),
+                "it, its promotion codes or its set codes",
+            ),
             CouponState::Deleted => {
                 "Deleted: kept for order history; its code is free for a new coupon.".to_string()
             }
         };
         Some(text)
     }
+}
+
+/// What a paused code's banner says: when and why it stopped.
+pub fn paused_banner(code: &str, velocity: Option<&str>, at: Option<&str>, what: &str) -> String {
+    let limit = velocity.map_or(String::new(), |v| format!(" of {v}"));
+    let at = at.map_or(String::new(), |t| format!(" at {t}"));
+    format!(
+        "Paused: {code} reached its velocity limit{limit}{at}, which may mean it has leaked. Customers cannot redeem {what} until you resume it."
+    )
 }
 
 /// "10 of 100 used · 90 remaining", or "3 used · {unlimited}".

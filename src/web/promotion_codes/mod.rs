@@ -33,6 +33,9 @@ pub struct PromoView {
     pub active: bool,
     pub permanent: bool,
     pub created_at: String,
+    /// "10 per hour", or `None` without a velocity limit.
+    pub velocity: Option<String>,
+    pub paused_at: Option<String>,
 }
 
 impl PromoView {
@@ -83,7 +86,21 @@ impl PromoView {
             active: row.active,
             permanent: facts.permanently_inactive(now),
             created_at: time::display(row.created_at, tz),
+            velocity: row.velocity().map(|v| v.describe()),
+            paused_at: row.paused_at.map(|t| time::display(t, tz)),
         }
+    }
+
+    /// The paused banner, when its velocity limit paused it.
+    pub fn paused_banner(&self) -> Option<String> {
+        (self.state == crate::domain::promotion::PromoState::Paused.as_str()).then(|| {
+            crate::web::coupons::view::paused_banner(
+                &self.code,
+                self.velocity.as_deref(),
+                self.paused_at.as_deref(),
+                "it",
+            )
+        })
     }
 
     pub fn restrictions_text(&self) -> String {

@@ -29,18 +29,13 @@ struct ShowPage {
     events: Vec<EventView>,
     recent: Recent,
     can_edit: bool,
+    rotation: use_case::Rotation,
 }
 
 pub async fn load<R: MinRole>(access: &StoreAccess<R>, id: i64) -> Result<Promotion, AppError> {
     let store = access.store.clone();
     crate::web::db(&access.state, move |conn| {
-        crate::app::promotion_codes::find(conn, &store, PromotionCodeId(id)).map_err(|e| match e {
-            crate::app::promotion_codes::PromoError::NotFound => AppError::NotFound,
-            crate::app::promotion_codes::PromoError::Db(e) => e.into(),
-            crate::app::promotion_codes::PromoError::Invalid(errors) => {
-                AppError::BadRequest(errors.summary())
-            }
-        })
+        crate::app::promotion_codes::find(conn, &store, PromotionCodeId(id)).map_err(promo_error)
     })
     .await
 }
@@ -53,10 +48,12 @@ pub async fn show(
     let id = promo.id();
     let store = access.store.clone();
     let filter = OrderFilter::Promotion(id);
-    let (events, orders) = crate::web::db(&access.state, move |conn| {
+    let loaded = promo.clone();
+    let (events, orders, rotation) = crate::web::db(&access.state, move |conn| {
         let events = crate::app::promotion_codes::events(conn, id)?;
         let orders = Recent::load(conn, &store, filter)?;
-        Ok::<_, db::DbError>((events, orders))
+        let rotation = use_case::rotation(conn, &store, &loaded)?;
+        Ok::<_, db::DbError>((events, orders, rotation))
     })
     .await?;
     let recent = Recent::new(&access, &orders, filter);
@@ -68,6 +65,7 @@ pub async fn show(
         events: EventView::list(events, tz),
         recent,
         can_edit: access.role >= Role::Manager,
+        rotation,
     };
     render_status(StatusCode::OK, &page)
 }
@@ -137,6 +135,72 @@ pub async fn reactivate(
     set_active(access, path.1, true).await
 }
 
+/// Resumes a code its velocity limit paused.
+pub async fn resume(
+    access: StoreAccess<Manager>,
+    path: web::Path<(String, i64)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.clone();
+    let user = access.actor();
+    let id = PromotionCodeId(path.1);
+    let resumed = crate::web::db(&access.state, move |conn| {
+        use_case::resume(conn, &store, user, id).map_err(promo_error)
+    })
+    .await?;
+    let message = if resumed {
+        "Promotion code resumed: it can be redeemed again, and its velocity window counts from 0."
+    } else {
+        "The promotion code was not paused."
+    };
+    flash(&access.session, FlashKind::Success, message)?;
+    Ok(see_other(&format!(
+        "{}/promotion-codes/{}",
+        access.base_path(),
+        id.0
+    )))
+}
+
+/// Rotates a code: a new random one replaces it; answers with the new
+/// code's page.
+pub async fn rotate(
+    access: StoreAccess<Manager>,
+    path: web::Path<(String, i64)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.clone();
+    let user = access.actor();
+    let id = PromotionCodeId(path.1);
+    let result = crate::web::db(&access.state, move |conn| {
+        Ok::<_, AppError>(use_case::rotate(conn, &store, user, id))
+    })
+    .await?;
+    let base = access.base_path();
+    match result {
+        Ok(new) => {
+            flash(
+                &access.session,
+                FlashKind::Success,
+                "Rotated: this new code replaces the old one, which is now inactive for good. Share the new URL.",
+            )?;
+            Ok(see_other(&format!("{base}/promotion-codes/{}", new.0)))
+        }
+        Err(PromoError::Invalid(errors)) => {
+            flash(&access.session, FlashKind::Error, errors.summary())?;
+            Ok(see_other(&format!("{base}/promotion-codes/{}", id.0)))
+        }
+        Err(e) => Err(promo_error(e)),
+    }
+}
+
+fn promo_error(e: PromoError) -> AppError {
+    match e {
+        PromoError::NotFound => AppError::NotFound,
+        PromoError::Db(e) => AppError::from(e),
+        PromoError::Invalid(errors) => AppError::BadRequest(errors.summary()),
+    }
+}
+
 pub async fn delete(
     access: StoreAccess<Manager>,
     path: web::Path<(String, i64)>,
@@ -146,11 +210,7 @@ pub async fn delete(
     let user = access.actor();
     let id = PromotionCodeId(path.1);
     let kept = crate::web::db(&access.state, move |conn| {
-        use_case::delete(conn, &store, user, id).map_err(|e| match e {
-            PromoError::NotFound => AppError::NotFound,
-            PromoError::Db(e) => AppError::from(e),
-            PromoError::Invalid(errors) => AppError::BadRequest(errors.summary()),
-        })
+        use_case::delete(conn, &store, user, id).map_err(promo_error)
     })
     .await?;
     let message = if kept {

@@ -3,6 +3,8 @@
 use askama::Template;
 use askama_web::WebTemplate;
 
+use crate::db::velocity::Code;
+use crate::domain::time;
 use crate::error::AppError;
 use crate::web::extract::{StoreAccess, Viewer};
 use crate::web::layout::{Layout, Section};
@@ -17,12 +19,35 @@ pub struct OverviewPage {
     timezone: String,
     role: &'static str,
     share_base: String,
+    /// `(href, code, what, paused at)` of every paused code.
+    paused: Vec<(String, String, &'static str, String)>,
 }
 
 pub async fn show(access: StoreAccess<Viewer>) -> Result<OverviewPage, AppError> {
+    let loaded = access.store.clone();
+    let paused = crate::web::db(&access.state, move |conn| {
+        crate::app::stores::paused_codes(conn, &loaded)
+    })
+    .await?;
     let store = &access.store;
     let base = access.share_base();
+    let admin = access.base_path();
+    let tz = store.timezone.tz();
+    let paused = paused
+        .into_iter()
+        .map(|p| {
+            let (href, what) = match p.code {
+                Code::Coupon(id) => (format!("{admin}/coupons/{}", id.0), "coupon"),
+                Code::PromotionCode(id) => (
+                    format!("{admin}/promotion-codes/{}", id.0),
+                    "promotion code",
+                ),
+            };
+            (href, p.text, what, time::display(p.paused_at, tz))
+        })
+        .collect();
     Ok(OverviewPage {
+        paused,
         layout: access.layout(Section::Overview)?,
         name: store.name.clone(),
         slug: store.slug.clone(),

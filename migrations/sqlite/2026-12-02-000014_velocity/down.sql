@@ -1,0 +1,14 @@
+DROP INDEX promotion_codes_rotated_from_idx;
+DROP INDEX promotion_codes_paused_idx;
+DROP INDEX coupons_paused_idx;
+ALTER TABLE promotion_codes DROP COLUMN rotated_from_id;
+ALTER TABLE promotion_codes DROP COLUMN paused_at;
+ALTER TABLE promotion_codes DROP COLUMN velocity_count;
+ALTER TABLE promotion_codes DROP COLUMN velocity_bucket;
+ALTER TABLE promotion_codes DROP COLUMN velocity_window;
+ALTER TABLE promotion_codes DROP COLUMN velocity_limit;
+ALTER TABLE coupons DROP COLUMN paused_at;
+ALTER TABLE coupons DROP COLUMN velocity_count;
+ALTER TABLE coupons DROP COLUMN velocity_bucket;
+ALTER TABLE coupons DROP COLUMN velocity_window;
+ALTER TABLE coupons DROP COLUMN velocity_limit;
