@@ -50,6 +50,8 @@ pub struct Application {
     host: String,
     server: Server,
     worker: WorkerStop,
+    /// This process's analytics counts, written once more at the stop.
+    flush: (std::sync::Arc<crate::analytics::Tally>, db::Pool),
 }
 
 /// Stops this process's job worker when the server stops, or when the
@@ -105,6 +107,10 @@ impl Application {
                     .map_err(|e| StartError::Worker(e.to_string()))?,
             )
         };
+        let tally = crate::analytics::Tally::new();
+        crate::analytics::spawn_flusher(&tally, pool.clone())
+            .map_err(|e| StartError::Worker(e.to_string()))?;
+        let flush = (tally.clone(), pool.clone());
         let state = AppState {
             pool,
             default_base_url,
@@ -112,6 +118,7 @@ impl Application {
             guards: std::sync::Arc::new(crate::web::client::Guards::new(config.guess_limit)),
             jobs: jobs.clone(),
             metrics_token: config.metrics_token.clone(),
+            tally: tally.clone(),
         };
         let limits = api::limits::ApiLimits::new(config.api_rate_limit);
         let secure = config.secure_cookies;
@@ -153,6 +160,7 @@ impl Application {
                 jobs,
                 handle: worker,
             },
+            flush,
         })
     }
 
@@ -168,10 +176,15 @@ impl Application {
     /// finish, then the job worker gives its lease back.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let worker = self.worker;
+        let (tally, pool) = self.flush;
         let served = self.server.await;
-        actix_web::rt::task::spawn_blocking(move || worker.finish())
-            .await
-            .ok();
+        actix_web::rt::task::spawn_blocking(move || {
+            worker.finish();
+            // What was counted since the last write.
+            tally.flush(&pool);
+        })
+        .await
+        .ok();
         served
     }
 }
@@ -288,6 +301,8 @@ route_group!(scope store_routes, STORE_ROUTES, [
     post "/coupon-sets/{id}/import" => coupon_sets::import::import,
     get "/customers" => customers::list,
     post "/customers" => customers::create,
+    get "/analytics" => stores::analytics::show,
+    get "/analytics.csv" => stores::analytics::csv,
     get "/orders" => orders::list,
     get "/orders/{id}" => orders::show,
     post "/orders/{id}/refund" => orders::refund,

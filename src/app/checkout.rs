@@ -4,15 +4,17 @@
 //! transaction with every limit (`db::orders::place`), or says why not;
 //! `refund` gives an order's redemption back.
 
+use crate::analytics::{RefusalSlot, Slot, Tally};
 use crate::db;
 use crate::db::stores::Store;
+use crate::domain::analytics::CodeKey;
 use crate::domain::checkout::{Cart, CheckoutInput, build_cart, parse_email};
 use crate::domain::code::TYPED_CODE_MAX;
 use crate::domain::coupon::ProductFacts;
 use crate::domain::form_errors::FormErrors;
 use crate::domain::ids::{Actor, OrderId, StoreId};
 use crate::domain::pricing::{self, CartLine, Quote};
-use crate::domain::redemption::{self, Applied, Refusal};
+use crate::domain::redemption::{self, Applied, Refusal, Via};
 use crate::domain::text::clipped;
 
 /// Why the form is evaluated.
@@ -35,6 +37,70 @@ pub struct Outcome {
     pub applied: Option<Applied>,
     pub refusal: Option<Refusal>,
     pub quote: Option<Quote>,
+    /// The code the typed text resolved to (kept when it was refused), for
+    /// the analytics.
+    pub code: Option<CodeKey>,
+}
+
+/// The code an applied text stands for, as the analytics count it.
+fn key_of(applied: &Applied) -> CodeKey {
+    let (promotion, set) = match &applied.via {
+        Via::Promotion(p) => (p.id.0, 0),
+        Via::SetCode { set, .. } => (0, set.0),
+        Via::Coupon => (0, 0),
+    };
+    CodeKey {
+        coupon: applied.coupon_id.0,
+        promotion,
+        set,
+    }
+}
+
+/// Today, in the store's calendar, as the analytics count days.
+fn today(store: &Store) -> i64 {
+    crate::domain::velocity::Buckets::at(db::now(), store.timezone.tz()).day
+}
+
+/// Counts what a look at the checkout came to: a shared URL opened, the
+/// code applied to the preview (or an API validation), or refused.
+fn count_look(tally: &Tally, checkout: &Checkout, mode: Mode) {
+    let outcome = &checkout.outcome;
+    if checkout.input.code().is_none() {
+        return;
+    }
+    let day = today(&checkout.store);
+    let store = checkout.store.id();
+    let slot = |code: CodeKey| Slot {
+        store,
+        code,
+        day,
+        currency: String::new(),
+    };
+    if mode == Mode::Visit
+        && let Some(code) = outcome.code
+    {
+        tally.add(slot(code), |c| c.opens += 1);
+    }
+    if let Some(refusal) = &outcome.refusal {
+        count_refusal(tally, store, outcome.code, day, refusal);
+    } else if let (Some(applied), Some(_)) = (&outcome.applied, &outcome.quote) {
+        tally.add(slot(key_of(applied)), |c| c.applied += 1);
+    }
+}
+
+fn count_refusal(
+    tally: &Tally,
+    store: StoreId,
+    code: Option<CodeKey>,
+    day: i64,
+    refusal: &Refusal,
+) {
+    tally.refused(RefusalSlot {
+        store,
+        code: code.unwrap_or_default(),
+        day,
+        reason: refusal.key(),
+    });
 }
 
 /// One unit of the first product the code applies to (or the first
@@ -112,6 +178,10 @@ fn evaluate(
         applied: None,
         refusal: None,
         quote: None,
+        code: match &resolved {
+            Some(Ok(applied)) => Some(key_of(applied)),
+            _ => None,
+        },
     };
     match resolved {
         Some(Err(refusal)) => outcome.refusal = Some(refusal),
@@ -198,8 +268,23 @@ fn load(conn: &mut db::Conn, store: StoreRef) -> diesel::QueryResult<(Store, Vec
 }
 
 /// The form of `store` evaluated in `mode`: errors, the code's fate and the
-/// price. Reads only, from one snapshot.
+/// price. Reads only, from one snapshot; a visit, preview or validation is
+/// counted in `tally` (analytics).
 pub fn quote<'a>(
+    conn: &mut db::Conn,
+    store: impl Into<StoreRef<'a>>,
+    input: CheckoutInput,
+    mode: Mode,
+    tally: &Tally,
+) -> diesel::QueryResult<Checkout> {
+    let checkout = evaluated(conn, store, input, mode)?;
+    if mode != Mode::Order {
+        count_look(tally, &checkout, mode);
+    }
+    Ok(checkout)
+}
+
+fn evaluated<'a>(
     conn: &mut db::Conn,
     store: impl Into<StoreRef<'a>>,
     input: CheckoutInput,
@@ -237,7 +322,8 @@ pub struct Extra<'a> {
 
 /// Places the order of the form, with `public_id` as its receipt's id. A
 /// refused code is kept for staff (clipped) when `keep_refusal` allows it
-/// (the per-client cap on stored attempts).
+/// (the per-client cap on stored attempts). The redemption or refusal is
+/// counted in `tally` once the order's transaction has ended.
 pub fn place<'a>(
     conn: &mut db::Conn,
     store: impl Into<StoreRef<'a>>,
@@ -245,8 +331,9 @@ pub fn place<'a>(
     public_id: String,
     extra: Extra,
     keep_refusal: impl FnOnce() -> bool,
+    tally: &Tally,
 ) -> diesel::QueryResult<Placed> {
-    let mut checkout = quote(conn, store, input, Mode::Order)?;
+    let mut checkout = evaluated(conn, store, input, Mode::Order)?;
     if !checkout.outcome.errors.is_empty() {
         return Ok(Placed::NotPlaced(Box::new(checkout)));
     }
@@ -270,10 +357,23 @@ pub fn place<'a>(
             Ok(id) => {
                 crate::metrics::redeemed(match order.applied.map(|a| &a.via) {
                     None => "none",
-                    Some(crate::domain::redemption::Via::Promotion(_)) => "promotion_code",
-                    Some(crate::domain::redemption::Via::SetCode { .. }) => "set_code",
+                    Some(Via::Promotion(_)) => "promotion_code",
+                    Some(Via::SetCode { .. }) => "set_code",
                     Some(_) => "coupon",
                 });
+                if let Some(applied) = order.applied {
+                    let slot = Slot {
+                        store: checkout.store.id(),
+                        code: key_of(applied),
+                        day: today(&checkout.store),
+                        currency: quote.currency.code().to_string(),
+                    };
+                    tally.add(slot, |c| {
+                        c.redeemed += 1;
+                        c.discount += quote.discount;
+                        c.revenue += quote.total;
+                    });
+                }
                 return Ok(Placed::Ordered {
                     store: checkout.store,
                     id,
@@ -293,6 +393,15 @@ pub fn place<'a>(
     }
     if let Some(refusal) = &outcome.refusal {
         crate::metrics::refused(refusal.key());
+        if checkout.input.code().is_some() {
+            count_refusal(
+                tally,
+                checkout.store.id(),
+                outcome.code,
+                today(&checkout.store),
+                refusal,
+            );
+        }
     }
     if let Some(refusal) = &outcome.refusal
         && keep_refusal()
@@ -308,14 +417,41 @@ pub fn place<'a>(
     Ok(Placed::NotPlaced(Box::new(checkout)))
 }
 
-/// Refunds a paid order of `store`: its redemption is given back. `false`
-/// when it was refunded already.
+/// Refunds a paid order of `store`: its redemption is given back (and
+/// counted as rolled back, its amounts taken off the day's). `false` when
+/// it was refunded already.
 pub fn refund(
     conn: &mut db::Conn,
-    store: StoreId,
+    store: &Store,
     order: OrderId,
     user: Actor,
     reason: Option<&str>,
+    tally: &Tally,
 ) -> diesel::QueryResult<bool> {
-    db::orders::refund(conn, store, order, user, reason)
+    let refunded = db::orders::refund(conn, store.id(), order, user, reason)?;
+    if refunded {
+        let row = db::orders::find_row(conn, store.id(), order)?;
+        if let Some(coupon) = row.coupon_id {
+            let set = match row.set_code_id {
+                Some(code) => db::coupon_sets::set_of_code(conn, code)?.unwrap_or(0),
+                None => 0,
+            };
+            let slot = Slot {
+                store: store.id(),
+                code: CodeKey {
+                    coupon,
+                    promotion: row.promotion_code_id.unwrap_or(0),
+                    set,
+                },
+                day: today(store),
+                currency: row.currency.clone(),
+            };
+            tally.add(slot, |c| {
+                c.rolled_back += 1;
+                c.discount -= row.discount;
+                c.revenue -= row.total;
+            });
+        }
+    }
+    Ok(refunded)
 }

@@ -4,6 +4,7 @@
 //! `db` directly for a write.
 
 pub mod accounts;
+pub mod analytics;
 pub mod api_keys;
 pub mod checkout;
 pub mod coupon_sets;

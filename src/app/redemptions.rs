@@ -3,6 +3,7 @@
 //! rules are the checkout's own (`app::checkout`): the same resolution, the
 //! same limits in the same transaction, the same refusal keys.
 
+use crate::analytics::Tally;
 use crate::app::checkout::{self, Extra, Mode, Placed};
 use crate::db::idempotency::Claim;
 use crate::db::orders::OrderRow;
@@ -80,12 +81,17 @@ fn resolved_as(via: &Via) -> &'static str {
 }
 
 /// Is `cart`'s code good for it, and for how much? Nothing is redeemed.
-pub fn validate(conn: &mut Conn, store: &Store, cart: &CartRequest) -> Result<Validation, DbError> {
+pub fn validate(
+    conn: &mut Conn,
+    store: &Store,
+    cart: &CartRequest,
+    tally: &Tally,
+) -> Result<Validation, DbError> {
     let input = match cart.input() {
         Ok(input) => input,
         Err(errors) => return Ok(Validation::Invalid(errors)),
     };
-    let checked = checkout::quote(conn, store, input, Mode::Preview)?;
+    let checked = checkout::quote(conn, store, input, Mode::Preview, tally)?;
     let outcome = checked.outcome;
     if !outcome.errors.is_empty() {
         return Ok(Validation::Invalid(outcome.errors));
@@ -144,15 +150,22 @@ static PRUNE_TICK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::
 /// body (same `request_hash`) gets that answer again. A failure that wrote
 /// nothing (an invalid cart, a database error) gives the key up, so a retry
 /// may run.
+/// A redemption's `Idempotency-Key` and the hash of its body.
+pub struct Idempotency<'a> {
+    pub key: &'a str,
+    pub request_hash: &'a str,
+}
+
 pub fn redeem(
     conn: &mut Conn,
     store: &Store,
-    key: &str,
-    request_hash: &str,
+    idempotency: Idempotency,
     request: &RedeemRequest,
     keep_refusal: impl FnOnce() -> bool,
     render: impl Fn(&Redeemed) -> (u16, String),
+    tally: &Tally,
 ) -> Result<Answer, DbError> {
+    let Idempotency { key, request_hash } = idempotency;
     // Now and then, answers older than 24 hours go (no timer thread needed).
     if PRUNE_TICK
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
@@ -179,7 +192,7 @@ pub fn redeem(
         *answer.borrow_mut() = Some((status, body));
         Ok(())
     };
-    let redeemed = match place(conn, store, request, keep_refusal, &keep_answer) {
+    let redeemed = match place(conn, store, request, keep_refusal, &keep_answer, tally) {
         Ok(redeemed) => redeemed,
         Err(e) => {
             db::idempotency::abandon(conn, store.id(), key, &claim)?;
@@ -210,6 +223,7 @@ fn place(
     request: &RedeemRequest,
     keep_refusal: impl FnOnce() -> bool,
     then: &db::orders::Then,
+    tally: &Tally,
 ) -> Result<Option<Redeemed>, DbError> {
     let input = match request.cart.input() {
         Ok(input) => input,
@@ -223,7 +237,7 @@ fn place(
         metadata: request.metadata.as_deref(),
         then: Some(then),
     };
-    match checkout::place(conn, store, input, public_id, extra, keep_refusal)? {
+    match checkout::place(conn, store, input, public_id, extra, keep_refusal, tally)? {
         // The answer was rendered and kept inside the order's transaction.
         Placed::Ordered { .. } => Ok(None),
         Placed::NotPlaced(checked) => {
@@ -249,8 +263,9 @@ pub fn rollback(
     id: OrderId,
     key: ApiKeyId,
     reason: Option<&str>,
+    tally: &Tally,
 ) -> Result<OrderRow, DbError> {
-    checkout::refund(conn, store.id(), id, Actor::ApiKey(key), reason)?;
+    checkout::refund(conn, store, id, Actor::ApiKey(key), reason, tally)?;
     db::orders::find_row(conn, store.id(), id)
 }
 

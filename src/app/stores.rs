@@ -71,3 +71,55 @@ pub fn paused_codes(
 ) -> Result<Vec<db::velocity::PausedCode>, DbError> {
     db::velocity::paused_codes(conn, store.id(), 20)
 }
+
+/// What the store's overview shows besides its paused codes.
+pub struct Dashboard {
+    /// The last 30 days (top codes first).
+    pub report: crate::app::analytics::Report,
+    /// `(id, code, redeem_by)` of live coupons that expire in the next 7
+    /// days, soonest first.
+    pub expiring: Vec<(i64, String, chrono::NaiveDateTime)>,
+    /// The getting-started steps done: a product, a coupon, a code used.
+    pub has_product: bool,
+    pub has_coupon: bool,
+    pub has_activity: bool,
+}
+
+pub fn dashboard(conn: &mut Conn, store: &Store) -> Result<Dashboard, DbError> {
+    use crate::db::schema::{coupons, products};
+    use diesel::prelude::*;
+    let report = crate::app::analytics::report(conn, store, 30)?;
+    let now = db::now();
+    let expiring: Vec<(i64, String, Option<chrono::NaiveDateTime>)> = coupons::table
+        .filter(coupons::store_id.eq(store.id()))
+        .filter(db::coupons::redeemable::live())
+        .filter(coupons::redeem_by.gt(now))
+        .filter(coupons::redeem_by.le(now + chrono::TimeDelta::days(7)))
+        .select((coupons::id, coupons::code, coupons::redeem_by))
+        .order(coupons::redeem_by.asc())
+        .limit(20)
+        .load(conn)?;
+    let has_product = products::table
+        .filter(products::store_id.eq(store.id()))
+        .select(products::id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some();
+    let has_coupon = coupons::table
+        .filter(coupons::store_id.eq(store.id()))
+        .select(coupons::id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some();
+    let funnel = report.performance.figures.funnel;
+    Ok(Dashboard {
+        has_activity: funnel.opens + funnel.applied + funnel.redeemed > 0,
+        expiring: expiring
+            .into_iter()
+            .filter_map(|(id, code, at)| at.map(|at| (id, code, at)))
+            .collect(),
+        report,
+        has_product,
+        has_coupon,
+    })
+}

@@ -1,6 +1,7 @@
 //! Database access: one connection type over SQLite and PostgreSQL, the pool,
 //! migrations, and one module per table or aggregate. SQL lives only here.
 
+pub mod analytics;
 pub mod api_keys;
 pub mod checkout;
 pub mod codes;

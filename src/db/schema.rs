@@ -416,4 +416,35 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_endpoints,
     webhook_events,
     webhook_deliveries,
+    code_daily,
+    refusal_daily,
 );
+
+diesel::table! {
+    code_daily (store_id, coupon_id, promotion_code_id, set_id, day, currency) {
+        store_id -> BigInt,
+        coupon_id -> BigInt,
+        promotion_code_id -> BigInt,
+        set_id -> BigInt,
+        day -> BigInt,
+        currency -> Text,
+        opens -> BigInt,
+        applied -> BigInt,
+        redeemed -> BigInt,
+        rolled_back -> BigInt,
+        discount -> BigInt,
+        revenue -> BigInt,
+    }
+}
+
+diesel::table! {
+    refusal_daily (store_id, coupon_id, promotion_code_id, set_id, day, reason) {
+        store_id -> BigInt,
+        coupon_id -> BigInt,
+        promotion_code_id -> BigInt,
+        set_id -> BigInt,
+        day -> BigInt,
+        reason -> Text,
+        n -> BigInt,
+    }
+}

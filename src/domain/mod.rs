@@ -1,5 +1,6 @@
 //! Pure rules: types that cannot hold bad values, and their parsers. No I/O.
 
+pub mod analytics;
 pub mod checkout;
 pub mod code;
 pub mod codegen;

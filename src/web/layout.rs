@@ -19,6 +19,7 @@ pub enum Section {
     Products,
     Customers,
     Orders,
+    Analytics,
     Settings,
     Members,
     ApiKeys,
@@ -26,13 +27,14 @@ pub enum Section {
 }
 
 impl Section {
-    pub const NAV: [Section; 10] = [
+    pub const NAV: [Section; 11] = [
         Section::Coupons,
         Section::PromotionCodes,
         Section::CouponSets,
         Section::Products,
         Section::Customers,
         Section::Orders,
+        Section::Analytics,
         Section::Settings,
         Section::Members,
         Section::ApiKeys,
@@ -48,6 +50,7 @@ impl Section {
             Section::Products => "Products",
             Section::Customers => "Customers",
             Section::Orders => "Orders",
+            Section::Analytics => "Analytics",
             Section::Settings => "Settings",
             Section::Members => "Members",
             Section::ApiKeys => "API keys",
@@ -65,6 +68,7 @@ impl Section {
             Section::Products => "/products",
             Section::Customers => "/customers",
             Section::Orders => "/orders",
+            Section::Analytics => "/analytics",
             Section::Settings => "/settings",
             Section::Members => "/members",
             Section::ApiKeys => "/api-keys",

@@ -44,6 +44,8 @@ pub struct AppState {
     pub jobs: crate::app::jobs::Jobs,
     /// `METRICS_TOKEN`: `/metrics` answers only with it as a bearer token.
     pub metrics_token: Option<String>,
+    /// Analytics counts not yet written (`crate::analytics`).
+    pub tally: std::sync::Arc<crate::analytics::Tally>,
 }
 
 impl AppState {

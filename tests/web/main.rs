@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod analytics;
 mod api;
 mod auth;
 mod browser;

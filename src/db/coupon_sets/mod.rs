@@ -156,3 +156,13 @@ pub fn export_chunk(
         .limit(limit)
         .load(conn)
 }
+
+/// The set a set code belongs to.
+pub fn set_of_code(conn: &mut Conn, code: i64) -> QueryResult<Option<i64>> {
+    use crate::db::schema::set_codes;
+    set_codes::table
+        .filter(set_codes::id.eq(code))
+        .select(set_codes::set_id)
+        .first(conn)
+        .optional()
+}

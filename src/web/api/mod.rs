@@ -55,6 +55,8 @@ pub struct Ctx {
     pub caller: Caller,
     pub base: String,
     pub guards: std::sync::Arc<crate::web::client::Guards>,
+    /// This process's analytics counts.
+    pub tally: std::sync::Arc<crate::analytics::Tally>,
 }
 
 impl std::ops::Deref for Ctx {
@@ -89,9 +91,10 @@ impl<S: NeedScope> Api<S> {
         T: Send + 'static,
     {
         let hash = self.key_hash.clone();
-        let (default_base, guards) = (
+        let (default_base, guards, tally) = (
             self.state.default_base_url.clone(),
             self.state.guards.clone(),
+            self.state.tally.clone(),
         );
         db(&self.state, move |conn| {
             let caller = api_keys::authenticate(conn, &hash)?.ok_or_else(|| {
@@ -110,6 +113,7 @@ impl<S: NeedScope> Api<S> {
                     caller,
                     base,
                     guards,
+                    tally,
                 },
             )
         })

@@ -160,7 +160,7 @@ pub async fn validate(
     let (validation, guards, key) = api
         .db(move |conn, store| {
             check_guesses(store)?;
-            let validation = use_case::validate(conn, store, &request)?;
+            let validation = use_case::validate(conn, store, &request, &store.tally)?;
             Ok((validation, store.guards.clone(), store.key()))
         })
         .await?;
@@ -253,8 +253,10 @@ pub async fn redeem(
             Ok(use_case::redeem(
                 conn,
                 store,
-                &key,
-                &hash,
+                use_case::Idempotency {
+                    key: &key,
+                    request_hash: &hash,
+                },
                 &request,
                 move || keep.keep_api_refusal(caller),
                 |redeemed| match redeemed {
@@ -270,6 +272,7 @@ pub async fn redeem(
                     }
                     Redeemed::Invalid(errors) => body_of(&ApiError::invalid(errors)),
                 },
+                &store.tally,
             )?)
         })
         .await?;
@@ -323,6 +326,7 @@ pub async fn rollback(
                 id,
                 store.key(),
                 reason.as_deref(),
+                &store.tally,
             )?)
         })
         .await?;

@@ -144,8 +144,9 @@ pub async fn show(
     let input = CheckoutInput::from_pairs(&query).map_err(AppError::BadRequest)?;
     let client = state.client(&req);
     check_guesses(&state, &slug, client, &input)?;
+    let tally = state.tally.clone();
     let checkout = crate::web::db(&state, move |conn| {
-        use_case::quote(conn, slug.as_str(), input, Mode::Visit)
+        use_case::quote(conn, slug.as_str(), input, Mode::Visit, &tally)
     })
     .await
     .map_err(AppError::public)?;
@@ -171,9 +172,10 @@ pub async fn submit(
     check_guesses(&state, &slug, client, &input)?;
     let guards = state.guards.clone();
     let public_id = new_public_id()?;
+    let tally = state.tally.clone();
     let placed = crate::web::db(&state, move |conn| {
         if preview {
-            use_case::quote(conn, slug.as_str(), input, Mode::Preview)
+            use_case::quote(conn, slug.as_str(), input, Mode::Preview, &tally)
                 .map(|checkout| Placed::NotPlaced(Box::new(checkout)))
         } else {
             use_case::place(
@@ -183,6 +185,7 @@ pub async fn submit(
                 public_id,
                 Default::default(),
                 || guards.keep_refusal(client),
+                &tally,
             )
         }
     })

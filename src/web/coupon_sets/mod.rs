@@ -234,6 +234,7 @@ struct ShowPage {
     next: Option<String>,
     can_edit: bool,
     recent: Recent,
+    performance: crate::app::analytics::Performance,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -272,7 +273,7 @@ pub async fn show(
         _ => Cursor::First,
     };
     let filter = OrderFilter::Set(id);
-    let (set, coupon, page, orders) = crate::web::db(&access.state, move |conn| {
+    let (set, coupon, page, orders, performance) = crate::web::db(&access.state, move |conn| {
         let (set, coupon, page) = crate::app::coupon_sets::page(
             conn,
             &store,
@@ -282,7 +283,9 @@ pub async fn show(
             PAGE_SIZE,
         )?;
         let orders = Recent::load(conn, &store, filter)?;
-        Ok::<_, db::DbError>((set, coupon, page, orders))
+        let performance =
+            crate::app::analytics::for_code(conn, &store, crate::db::analytics::Scope::Set(id.0))?;
+        Ok::<_, db::DbError>((set, coupon, page, orders, performance))
     })
     .await?;
     let recent = Recent::new(&access, &orders, filter);
@@ -309,6 +312,7 @@ pub async fn show(
         can_edit: access.role >= Role::Manager,
         recent,
         base,
+        performance,
     };
     render_status(StatusCode::OK, &view)
 }

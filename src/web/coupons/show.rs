@@ -31,6 +31,7 @@ struct ShowPage {
     promos: Vec<crate::web::promotion_codes::PromoView>,
     events: Vec<EventView>,
     recent: Recent,
+    performance: crate::app::analytics::Performance,
     can_edit: bool,
     archived: bool,
     deleted: bool,
@@ -55,11 +56,16 @@ pub async fn show(
     let id = loaded.coupon.id;
     let store = access.store.clone();
     let filter = OrderFilter::Coupon(id);
-    let (events, promos, orders) = crate::web::db(&access.state, move |conn| {
+    let (events, promos, orders, performance) = crate::web::db(&access.state, move |conn| {
         let events = crate::app::coupons::events(conn, id)?;
         let promos = crate::app::promotion_codes::for_coupon(conn, &store, id)?;
         let orders = Recent::load(conn, &store, filter)?;
-        Ok::<_, db::DbError>((events, promos, orders))
+        let performance = crate::app::analytics::for_code(
+            conn,
+            &store,
+            crate::db::analytics::Scope::Coupon(id.0),
+        )?;
+        Ok::<_, db::DbError>((events, promos, orders, performance))
     })
     .await?;
     let recent = Recent::new(&access, &orders, filter);
@@ -82,6 +88,7 @@ pub async fn show(
         promos,
         events: EventView::list(events, tz),
         recent,
+        performance,
         can_edit: access.role >= Role::Manager,
     };
     render_status(StatusCode::OK, &page)

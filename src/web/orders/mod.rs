@@ -183,11 +183,12 @@ pub async fn refund(
     path: web::Path<(String, i64)>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let store = access.store.id();
+    let store = access.store.clone();
     let user = access.actor();
     let id = OrderId(path.1);
+    let tally = access.state.tally.clone();
     let refunded = crate::web::db(&access.state, move |conn| {
-        crate::app::checkout::refund(conn, store, id, user, None)
+        crate::app::checkout::refund(conn, &store, id, user, None, &tally)
     })
     .await?;
     let message = if refunded {

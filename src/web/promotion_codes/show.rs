@@ -30,6 +30,7 @@ struct ShowPage {
     recent: Recent,
     can_edit: bool,
     rotation: use_case::Rotation,
+    performance: crate::app::analytics::Performance,
 }
 
 pub async fn load<R: MinRole>(access: &StoreAccess<R>, id: i64) -> Result<Promotion, AppError> {
@@ -49,11 +50,16 @@ pub async fn show(
     let store = access.store.clone();
     let filter = OrderFilter::Promotion(id);
     let loaded = promo.clone();
-    let (events, orders, rotation) = crate::web::db(&access.state, move |conn| {
+    let (events, orders, rotation, performance) = crate::web::db(&access.state, move |conn| {
         let events = crate::app::promotion_codes::events(conn, id)?;
         let orders = Recent::load(conn, &store, filter)?;
         let rotation = use_case::rotation(conn, &store, &loaded)?;
-        Ok::<_, db::DbError>((events, orders, rotation))
+        let performance = crate::app::analytics::for_code(
+            conn,
+            &store,
+            crate::db::analytics::Scope::Promotion(id.0),
+        )?;
+        Ok::<_, db::DbError>((events, orders, rotation, performance))
     })
     .await?;
     let recent = Recent::new(&access, &orders, filter);
@@ -66,6 +72,7 @@ pub async fn show(
         recent,
         can_edit: access.role >= Role::Manager,
         rotation,
+        performance,
     };
     render_status(StatusCode::OK, &page)
 }

@@ -1,5 +1,6 @@
 //! Stores: the picker, creating one, its overview, settings and members.
 
+pub mod analytics;
 pub mod api_keys;
 pub mod form;
 pub mod members;

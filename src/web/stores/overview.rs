@@ -21,12 +21,18 @@ pub struct OverviewPage {
     share_base: String,
     /// `(href, code, what, paused at)` of every paused code.
     paused: Vec<(String, String, &'static str, String)>,
+    dashboard: crate::app::stores::Dashboard,
+    /// `(href, code, expires)` of coupons ending within 7 days.
+    expiring: Vec<(String, String, String)>,
+    admin: String,
 }
 
 pub async fn show(access: StoreAccess<Viewer>) -> Result<OverviewPage, AppError> {
     let loaded = access.store.clone();
-    let paused = crate::web::db(&access.state, move |conn| {
-        crate::app::stores::paused_codes(conn, &loaded)
+    let (paused, dashboard) = crate::web::db(&access.state, move |conn| {
+        let paused = crate::app::stores::paused_codes(conn, &loaded)?;
+        let dashboard = crate::app::stores::dashboard(conn, &loaded)?;
+        Ok::<_, crate::db::DbError>((paused, dashboard))
     })
     .await?;
     let store = &access.store;
@@ -46,8 +52,22 @@ pub async fn show(access: StoreAccess<Viewer>) -> Result<OverviewPage, AppError>
             (href, p.text, what, time::display(p.paused_at, tz))
         })
         .collect();
+    let expiring = dashboard
+        .expiring
+        .iter()
+        .map(|(id, code, at)| {
+            (
+                format!("{admin}/coupons/{id}"),
+                code.clone(),
+                time::display(*at, tz),
+            )
+        })
+        .collect();
     Ok(OverviewPage {
         paused,
+        dashboard,
+        expiring,
+        admin,
         layout: access.layout(Section::Overview)?,
         name: store.name.clone(),
         slug: store.slug.clone(),

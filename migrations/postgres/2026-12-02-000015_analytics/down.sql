@@ -1,0 +1,2 @@
+DROP TABLE refusal_daily;
+DROP TABLE code_daily;

@@ -1,0 +1,119 @@
+//! Analytics (SPEC 12): every share-URL open, applied preview, refusal (by
+//! reason), redemption and rollback is counted per code and per day, and
+//! the coupon, promotion code, set and store pages and the CSV show what
+//! the test did. Counts are written a quarter second after they happen, so
+//! each check waits (a few seconds at most) for the figure it expects.
+
+use std::time::{Duration, Instant};
+
+use crate::checkout::{buy, shop};
+use crate::db_tests;
+use crate::helpers::{Page, TestApp};
+
+/// The page once its `field` reads `expected` (or as it is after 5 s).
+async fn settled(app: &TestApp, path: &str, field: &str, expected: &str) -> Page {
+    let start = Instant::now();
+    loop {
+        let page = app.get(path).await;
+        if page.data_field(field).as_deref() == Some(expected)
+            || start.elapsed() > Duration::from_secs(5)
+        {
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[track_caller]
+fn assert_funnel(page: &Page, expected: [&str; 4], what: &str) {
+    let got = [
+        "funnel_opens",
+        "funnel_applied",
+        "funnel_redeemed",
+        "funnel_rolled_back",
+    ]
+    .map(|f| page.data_field(f).unwrap_or_default());
+    assert_eq!(
+        got, expected,
+        "{what}: opens, applied, redeemed, rolled back"
+    );
+}
+
+db_tests! {
+    async fn the_funnel_counts_what_customers_did_on_every_page_and_in_the_csv(app) {
+        let shop = shop(&app).await;
+        let coupon = app
+            .create_coupon("acme", &[("code", "FUN"), ("percent_off", "10"), ("once_per_customer", "on")])
+            .await
+            .created_id();
+        let promo = app.create_promo("acme", coupon, &[("code", "FUN-P")]).await.created_id();
+        let set = app.create_set("acme", coupon, "Fun set", "2", "FS", "8").await.created_id();
+        let set_code = app
+            .text(&format!("SELECT code AS t FROM set_codes WHERE set_id = {set} ORDER BY id LIMIT 1"))
+            .expect("a set code");
+        let customer = app.new_client();
+        // Opens: 3 of the coupon's share URL, 2 of the promotion code's;
+        // each applies to the preview (one tee is pre-selected).
+        for _ in 0..3 {
+            customer.get("/acme?coupon=FUN").await.assert_status(200);
+        }
+        for _ in 0..2 {
+            customer.get("/acme?coupon=FUN-P").await.assert_status(200);
+        }
+        // One "Apply" preview, and one unknown code.
+        let quantity = format!("quantity_{}", shop.tee);
+        customer
+            .checkout("acme", &[("email", ""), ("coupon", "FUN"), (quantity.as_str(), "1"), ("preview", "1")])
+            .await
+            .assert_status(200);
+        customer.get("/acme?coupon=NOSUCHCODE").await.assert_status(200);
+        // Orders: FUN twice, FUN-P once, a set code once; FUN again by the
+        // same customer is refused (once per customer).
+        buy(&app, "a@example.com", "FUN", &[(shop.tee, 1)]).await.assert_status(303);
+        let second = buy(&app, "b@example.com", "FUN", &[(shop.tee, 1)]).await;
+        second.assert_status(303);
+        buy(&app, "c@example.com", "FUN-P", &[(shop.tee, 1)]).await.assert_status(303);
+        buy(&app, "d@example.com", &set_code, &[(shop.tee, 1)]).await.assert_status(303);
+        buy(&app, "a@example.com", "FUN", &[(shop.tee, 1)]).await.assert_status(422);
+        // One rollback: b's order.
+        let receipt = second.location_tail();
+        let order = app.count(&format!("SELECT id AS n FROM orders WHERE public_id = '{receipt}'"));
+        app.refund(order).await;
+
+        let page = settled(&app, &format!("/admin/s/acme/coupons/{coupon}"), "funnel_rolled_back", "1").await;
+        assert_funnel(&page, ["5", "6", "4", "1"], "the coupon, through all its codes");
+        assert_eq!(page.data_field("discount_given").as_deref(), Some("$6.00"), "4 × $2.00, one given back");
+        assert_eq!(page.data_field("revenue").as_deref(), Some("$54.00"));
+        assert!(page.body.contains("data-refusal=\"once_per_customer\">1<"), "{}", page.body);
+        assert!(page.body.contains("<svg"), "the chart");
+        let page = settled(&app, &format!("/admin/s/acme/promotion-codes/{promo}"), "funnel_redeemed", "1").await;
+        assert_funnel(&page, ["2", "2", "1", "0"], "the promotion code");
+        let page = settled(&app, &format!("/admin/s/acme/coupon-sets/{set}"), "funnel_redeemed", "1").await;
+        assert_funnel(&page, ["0", "0", "1", "0"], "the set");
+        for days in [7, 30, 90] {
+            let page = settled(&app, &format!("/admin/s/acme/analytics?days={days}"), "funnel_rolled_back", "1").await;
+            assert_funnel(&page, ["5", "6", "4", "1"], "the store");
+            assert!(page.body.contains("data-refusal=\"unknown_code\">1<"), "{}", page.body);
+            assert!(page.body.contains("data-refusal=\"once_per_customer\">1<"));
+            assert!(page.body.contains("data-analytics-code=\"FUN-P\""));
+        }
+        let csv = app.get("/admin/s/acme/analytics.csv?days=30").await;
+        csv.assert_status(200);
+        assert!(
+            csv.body.contains(&format!("FUN,coupon,{coupon},0,0,3,4,2,1,USD,200,1800\n")),
+            "{}",
+            csv.body
+        );
+        assert!(csv.body.contains(&format!("FUN-P,promotion_code,{coupon},{promo},0,2,2,1,0,USD,200,1800\n")), "{}", csv.body);
+        assert!(csv.body.contains(&format!(",coupon_set,{coupon},0,{set},0,0,1,0,USD,200,1800\n")), "{}", csv.body);
+    }
+
+    async fn a_new_store_shows_an_empty_report(app) {
+        app.setup_owner().await;
+        let page = app.get("/admin/s/acme/analytics").await;
+        page.assert_status(200);
+        assert_funnel(&page, ["0", "0", "0", "0"], "a new store");
+        assert!(page.body.contains("No code was opened"));
+        assert_eq!(page.data_field("discount_given").as_deref(), Some("$0.00"));
+    }
+}
