@@ -45,6 +45,8 @@ db_tests! {
             .create_coupon("acme", &[("code", "LEAK"), ("velocity_limit", "3"), ("velocity_window", "hour")])
             .await
             .created_id();
+        // An endpoint that listens for code.paused only (it is never up).
+        crate::webhooks::add_endpoint(&app.client, "http://127.0.0.1:9/hooks", &["code.paused"]).await;
         let page = app.get(&format!("/admin/s/acme/coupons/{coupon}")).await;
         assert_eq!(page.data_field("velocity").as_deref(), Some("3 per hour"));
         assert_eq!(state_of(&page), Some("active"));
@@ -64,6 +66,13 @@ db_tests! {
             app.count(&format!("SELECT COUNT(*) AS n FROM coupon_events WHERE coupon_id = {coupon} AND action = 'paused'")),
             1
         );
+        // The code.paused event, once, about the coupon (the only event the
+        // endpoint wants).
+        assert_eq!(
+            app.count(&format!("SELECT COUNT(*) AS n FROM webhook_events WHERE type = 'code.paused' AND object_kind = 'coupon' AND object_id = {coupon}")),
+            1
+        );
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM webhook_events"), 1);
         // The overview says so, and the list filters it.
         let overview = app.get("/admin/s/acme").await;
         assert!(overview.body.contains("data-paused-code=\"LEAK\""), "{}", overview.body);
