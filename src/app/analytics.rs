@@ -34,6 +34,14 @@ pub fn money_text(amounts: &[(String, i64)], store: &Store) -> String {
     }
 }
 
+/// The discount and the order totals of `(currency, discount, revenue)`
+/// amounts, in words.
+fn money_texts(money: &[(String, i64, i64)], store: &Store) -> (String, String) {
+    let discount: Vec<(String, i64)> = money.iter().map(|(c, d, _)| (c.clone(), *d)).collect();
+    let revenue: Vec<(String, i64)> = money.iter().map(|(c, _, r)| (c.clone(), *r)).collect();
+    (money_text(&discount, store), money_text(&revenue, store))
+}
+
 /// A code's or the store's figures, ready for a page.
 pub struct Performance {
     pub figures: Figures,
@@ -44,20 +52,11 @@ pub struct Performance {
 
 impl Performance {
     fn new(figures: Figures, store: &Store, first: i64, last: i64) -> Performance {
-        let discount: Vec<(String, i64)> = figures
-            .money
-            .iter()
-            .map(|(c, d, _)| (c.clone(), *d))
-            .collect();
-        let revenue: Vec<(String, i64)> = figures
-            .money
-            .iter()
-            .map(|(c, _, r)| (c.clone(), *r))
-            .collect();
+        let (discount, revenue) = money_texts(&figures.money, store);
         Performance {
             chart: Chart::daily(date_of(first), date_of(last), &figures.per_day),
-            discount: money_text(&discount, store),
-            revenue: money_text(&revenue, store),
+            discount,
+            revenue,
             figures,
         }
     }
@@ -172,19 +171,10 @@ fn lines(
             } else {
                 (coupon, "coupon", format!("/coupons/{}", k.coupon))
             };
-            let discount: Vec<(String, i64)> = figures
-                .money
-                .iter()
-                .map(|(c, d, _)| (c.clone(), *d))
-                .collect();
-            let revenue: Vec<(String, i64)> = figures
-                .money
-                .iter()
-                .map(|(c, _, r)| (c.clone(), *r))
-                .collect();
+            let (discount, revenue) = money_texts(&figures.money, store);
             CodeLine {
-                discount: money_text(&discount, store),
-                revenue: money_text(&revenue, store),
+                discount,
+                revenue,
                 figures,
                 code,
                 kind,

@@ -5,6 +5,7 @@
 //! `refund` gives an order's redemption back.
 
 use crate::analytics::{RefusalSlot, Slot, Tally};
+use crate::app::analytics::today;
 use crate::db;
 use crate::db::stores::Store;
 use crate::domain::analytics::CodeKey;
@@ -54,11 +55,6 @@ fn key_of(applied: &Applied) -> CodeKey {
         promotion,
         set,
     }
-}
-
-/// Today, in the store's calendar, as the analytics count days.
-fn today(store: &Store) -> i64 {
-    crate::domain::velocity::Buckets::at(db::now(), store.timezone.tz()).day
 }
 
 /// Counts what a look at the checkout came to: a shared URL opened, the
