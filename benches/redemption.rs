@@ -98,7 +98,9 @@ fn print(label: &str, path: &str, outcome: &common::Outcome, concurrency: usize,
     );
 }
 
-async fn run(label: &str, bench: common::Bench, concurrency: usize) -> f64 {
+/// The unlimited run: every checkout with BENCH10 is an order. Returns the
+/// product bought, the outcome and what was verified.
+async fn unlimited(bench: &common::Bench, concurrency: usize) -> (i64, common::Outcome, String) {
     let product = common::catalog(&bench.base, &bench.client).await;
     let open = common::checkouts(
         &bench.base,
@@ -109,7 +111,12 @@ async fn run(label: &str, bench: common::Bench, concurrency: usize) -> f64 {
         false,
     )
     .await;
-    let verified = verify(&bench, "BENCH10", open.placed.len()).await;
+    let verified = verify(bench, "BENCH10", open.placed.len()).await;
+    (product, open, verified)
+}
+
+async fn run(label: &str, bench: common::Bench, concurrency: usize) -> f64 {
+    let (product, open, verified) = unlimited(&bench, concurrency).await;
     print(label, "unlimited", &open, concurrency, &verified);
 
     limited_coupon(&bench, LIMITED).await;
@@ -182,6 +189,84 @@ async fn with_webhooks(label: &str, bench: common::Bench, concurrency: usize, of
     );
 }
 
+/// The redemptions BENCH10's page counts (its funnel), once the counts
+/// written a quarter second after each redemption have landed.
+async fn counted(bench: &common::Bench, expected: usize) -> usize {
+    let url = bench.database_url.clone();
+    let id = tokio::task::spawn_blocking(move || {
+        common::count(&url, "SELECT id AS n FROM coupons WHERE code = 'BENCH10'")
+    })
+    .await
+    .expect("coupon id");
+    let page = format!("{}/admin/s/bench/coupons/{id}", bench.base);
+    let marker = "data-field=\"funnel_redeemed\">";
+    let mut seen = 0;
+    for _ in 0..50 {
+        let body = bench
+            .client
+            .get(&page)
+            .send()
+            .await
+            .expect("coupon page")
+            .text()
+            .await
+            .expect("body");
+        seen = body
+            .find(marker)
+            .and_then(|at| body[at + marker.len()..].split('<').next())
+            .and_then(|n| n.replace(',', "").parse().ok())
+            .expect("the coupon page shows its funnel");
+        if seen == expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    seen
+}
+
+/// Counting for analytics (SPEC 12) on and off: the unlimited run on a
+/// fresh database each time, alternately on and off, twice each, and the
+/// best run of each compared. Verified: with counting on the coupon's page
+/// counts every redemption; with it off, none.
+async fn counting(label: &str, postgres: bool, concurrency: usize) {
+    let mut best = [0.0f64; 2];
+    for round in 0..4 {
+        let on = round % 2 == 0;
+        let bench = if postgres {
+            let Some(pg) = common::postgres_db("counting") else {
+                return;
+            };
+            common::start_with(pg.url.clone(), None, |c| c.analytics = on).await
+        } else {
+            common::start_sqlite_with(|c| c.analytics = on).await
+        };
+        let (_, open, mut verified) = unlimited(&bench, concurrency).await;
+        let placed = open.placed.len();
+        let expected = if on { placed } else { 0 };
+        let seen = counted(&bench, expected).await;
+        assert_eq!(
+            seen, expected,
+            "the coupon page's redemptions with counting {on}"
+        );
+        verified.push_str(&format!(", {seen} counted on the coupon's page"));
+        print(
+            label,
+            if on { "count on" } else { "count off" },
+            &open,
+            concurrency,
+            &verified,
+        );
+        let i = usize::from(!on);
+        best[i] = best[i].max(rate(&open));
+    }
+    println!(
+        "{label:<11} counting on: {:.0}/s against {:.0}/s off = {:+.1}% (best of two each, {concurrency} concurrent customers)",
+        best[0],
+        best[1],
+        (best[0] / best[1] - 1.0) * 100.0
+    );
+}
+
 /// The real binary on one PostgreSQL database: one process with every
 /// customer, then two processes each given half of them. Orders per second
 /// for both, verified against the paid orders in the database.
@@ -243,6 +328,18 @@ async fn processes(concurrency: usize) {
 
 #[tokio::main]
 async fn main() {
+    // `ONLY=counting cargo bench --bench redemption`: just the analytics
+    // on/off comparison.
+    let only = std::env::var("ONLY").unwrap_or_default();
+    if only.is_empty() || only == "counting" {
+        for concurrency in LEVELS {
+            counting("SQLite", false, concurrency).await;
+        }
+        counting("PostgreSQL", true, 32).await;
+        if only == "counting" {
+            return;
+        }
+    }
     for concurrency in LEVELS {
         let off = run("SQLite", common::start().await, concurrency).await;
         with_webhooks("SQLite", common::start().await, concurrency, off).await;

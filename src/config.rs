@@ -78,6 +78,19 @@ pub struct Config {
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
 
+    /// Count opens, previews, refusals and redemptions for analytics
+    /// (SPEC 12). Off only to measure what counting costs
+    /// (`cargo bench --bench redemption`).
+    #[arg(
+        long,
+        env = "ANALYTICS",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new(),
+        hide = true
+    )]
+    pub analytics: bool,
+
     /// What to do instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -139,6 +152,7 @@ impl Config {
             webhook_allow_private: true,
             webhook_retry_base_ms: 10_000,
             metrics_token: None,
+            analytics: true,
             command: None,
         }
     }

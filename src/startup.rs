@@ -107,7 +107,11 @@ impl Application {
                     .map_err(|e| StartError::Worker(e.to_string()))?,
             )
         };
-        let tally = crate::analytics::Tally::new();
+        let tally = if config.analytics {
+            crate::analytics::Tally::new()
+        } else {
+            crate::analytics::Tally::off()
+        };
         crate::analytics::spawn_flusher(&tally, pool.clone())
             .map_err(|e| StartError::Worker(e.to_string()))?;
         let flush = (tally.clone(), pool.clone());

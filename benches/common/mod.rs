@@ -33,18 +33,33 @@ fn token(body: &str) -> String {
 /// Serves the app on 127.0.0.1 with a fresh SQLite database and sets up the
 /// store `bench`.
 pub async fn start() -> Bench {
+    start_sqlite_with(|_| {}).await
+}
+
+/// `start` with settings changed by `configure`.
+pub async fn start_sqlite_with(configure: impl FnOnce(&mut Config)) -> Bench {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    start_at(database_url, Some(dir)).await
+    start_with(database_url, Some(dir), configure).await
 }
 
 /// Serves the app on `database_url` (an empty database) with the default
 /// pool size and sets up the store `bench`.
 pub async fn start_at(database_url: String, dir: Option<tempfile::TempDir>) -> Bench {
+    start_with(database_url, dir, |_| {}).await
+}
+
+/// `start_at` with settings changed by `configure`.
+pub async fn start_with(
+    database_url: String,
+    dir: Option<tempfile::TempDir>,
+    configure: impl FnOnce(&mut Config),
+) -> Bench {
     let mut config = Config::for_tests(database_url.clone());
     config.db_pool_size = 8;
     // The benchmarks measure the server, not the per-key rate limiter.
     config.api_rate_limit = 1_000_000;
+    configure(&mut config);
     let app = Application::build(config).await.expect("app");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

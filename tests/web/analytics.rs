@@ -116,4 +116,28 @@ db_tests! {
         assert!(page.body.contains("No code was opened"));
         assert_eq!(page.data_field("discount_given").as_deref(), Some("$0.00"));
     }
+
+    async fn a_new_stores_overview_checks_off_its_first_steps_until_a_code_is_used(app) {
+        app.setup_owner().await;
+        let done = |page: &Page, step: &str| {
+            let marker = format!("data-step=\"{step}\"");
+            let at = page.body.find(&marker).unwrap_or_else(|| panic!("step {step}: {}", page.body));
+            page.body[at + marker.len()..].starts_with(" class=\"done\"")
+        };
+        let page = app.get("/admin/s/acme").await;
+        assert!(page.body.contains("data-field=\"getting_started\""), "{}", page.body);
+        assert_eq!([done(&page, "product"), done(&page, "coupon"), done(&page, "share")], [false, false, false]);
+        app.create_product("acme", "Tee", "20.00", "USD", "one_time").await;
+        let page = app.get("/admin/s/acme").await;
+        assert_eq!([done(&page, "product"), done(&page, "coupon")], [true, false]);
+        app.create_coupon("acme", &[("code", "FIRST")]).await.assert_status(303);
+        let page = app.get("/admin/s/acme").await;
+        assert_eq!([done(&page, "product"), done(&page, "coupon"), done(&page, "share")], [true, true, false]);
+        // A customer opens the share URL: the store has activity, and the
+        // overview shows its figures instead of the checklist.
+        app.new_client().get("/acme?coupon=FIRST").await.assert_status(200);
+        let page = settled(&app, "/admin/s/acme", "funnel_opens", "1").await;
+        assert_funnel(&page, ["1", "1", "0", "0"], "the overview");
+        assert!(!page.body.contains("data-field=\"getting_started\""), "{}", page.body);
+    }
 }

@@ -817,3 +817,167 @@ async fn an_owner_invites_a_manager_who_accepts_in_another_browser_and_lands_in_
     jane.close().await.expect("close");
     owner.close().await.expect("close");
 }
+
+/// Logs the owner in through the login form.
+async fn login_in_browser(browser: &Client, base: &str) {
+    browser
+        .goto(&format!("{base}/admin/login"))
+        .await
+        .expect("open");
+    fill(browser, "email", OWNER_EMAIL).await;
+    fill(browser, "password", PASSWORD).await;
+    submit(browser).await;
+    wait_text(browser, "Log out").await;
+    browser
+        .goto(&format!("{base}/admin/s/acme"))
+        .await
+        .expect("open the store");
+    wait_path(browser, "/admin/s/acme").await;
+}
+
+/// The text of the first element that matches `css`.
+async fn text_of(browser: &Client, css: &str) -> String {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    promodesk_no_browser,
+    ignore = "chromium and chromedriver were not installed when the tests were built: sudo apt-get install chromium chromium-driver"
+)]
+async fn a_leaked_code_trips_its_velocity_limit_and_the_admin_rotates_it_from_the_overview() {
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app(Db::Sqlite).await.expect("app");
+    let base = &app.address;
+    let shop = crate::checkout::shop(&app).await;
+    let coupon = app
+        .create_coupon("acme", &[("code", "SPRING"), ("percent_off", "15")])
+        .await
+        .created_id();
+    let promo = app
+        .create_promo(
+            "acme",
+            coupon,
+            &[
+                ("code", "LEAKY"),
+                ("velocity_limit", "5"),
+                ("velocity_window", "hour"),
+            ],
+        )
+        .await
+        .created_id();
+
+    // A burst of 12 checkouts with the code, all at once: 5 go through,
+    // the 6th trips the limit and the code pauses.
+    let burst = (0..12).map(|i| {
+        let app = &app;
+        let tee = shop.tee;
+        async move {
+            let email = format!("burst{i}@example.com");
+            crate::checkout::buy(app, &email, "LEAKY", &[(tee, 1)])
+                .await
+                .status
+                .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(burst).await;
+    let placed = statuses.iter().filter(|s| **s == 303).count();
+    assert_eq!(placed, 5, "statuses: {statuses:?}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM orders WHERE code = 'LEAKY'"),
+        5
+    );
+
+    // The admin logs in: the overview's red banner names the code.
+    let browser = connect(&driver).await;
+    login_in_browser(&browser, base).await;
+    wait_text(&browser, "A code is paused").await;
+    assert!(
+        visible(
+            &browser,
+            "[data-field=paused_codes] [data-paused-code=LEAKY]"
+        )
+        .await
+    );
+    snap(&browser, "overview-paused-code").await;
+    browser.set_window_size(390, 844).await.expect("resize");
+    snap(&browser, "overview-paused-code-390").await;
+    browser.set_window_size(1280, 900).await.expect("resize");
+
+    // From the banner to the code's page, and rotate it.
+    click(&browser, "[data-paused-code=LEAKY]").await;
+    wait_path(&browser, &format!("/admin/s/acme/promotion-codes/{promo}")).await;
+    assert!(visible(&browser, "[data-field=paused_banner]").await);
+    browser
+        .execute("window.confirm = () => true; return true;", vec![])
+        .await
+        .expect("accept the confirmation");
+    click(
+        &browser,
+        "[data-field=paused_banner] form[action$=\"/rotate\"] button",
+    )
+    .await;
+    wait_text(&browser, "Rotated from").await;
+    let rotated = text_of(&browser, "[data-field=rotated_from]").await;
+    assert_eq!(rotated, "LEAKY");
+    let code = text_of(&browser, "[data-field=code]").await;
+    assert_ne!(code, "LEAKY");
+    snap(&browser, "promotion-code-rotated").await;
+    let share = copy_share_url(&browser).await;
+    assert_eq!(share, format!("{base}/acme?coupon={code}"));
+
+    // The overview no longer warns, and the new share URL works.
+    visit(
+        &browser,
+        &format!("{base}/admin/s/acme"),
+        "Top codes, last 30 days",
+    )
+    .await;
+    assert!(!visible(&browser, "[data-field=paused_codes]").await);
+    browser.goto(&share).await.expect("open the share URL");
+    wait_text(&browser, &format!("{code} applied")).await;
+    fill(&browser, "email", "late@example.com").await;
+    click(&browser, ".summary button.primary").await;
+    wait_text(&browser, "Thank you for your order").await;
+    let mut minor = Vec::new();
+    for field in ["subtotal", "discount"] {
+        let value = browser
+            .find(Locator::Css(&format!("[data-field={field}]")))
+            .await
+            .expect(field)
+            .prop("textContent")
+            .await
+            .expect("text")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or_else(|| panic!("{field} in minor units"));
+        minor.push(value);
+    }
+    assert!(minor[0] > 0, "something was bought");
+    assert_eq!(minor[1], minor[0] * 15 / 100, "15% off the order");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM orders WHERE code = '{code}'"
+        )),
+        1
+    );
+    // The old code stays refused.
+    browser
+        .goto(&format!("{base}/acme?coupon=LEAKY"))
+        .await
+        .expect("open");
+    let reason = browser
+        .find(Locator::Css("[data-field=error_code]"))
+        .await
+        .expect("error code")
+        .prop("textContent")
+        .await
+        .expect("text");
+    assert_eq!(reason.as_deref(), Some("promotion_code_inactive"));
+    browser.close().await.expect("close");
+}
