@@ -122,17 +122,25 @@ impl Tally {
 
     /// Writes what was counted; on failure keeps it for the next try.
     pub fn flush(&self, pool: &Pool) {
+        if let Err(e) = self.try_flush(pool) {
+            tracing::warn!(error = %e, "analytics: counts not written yet");
+        }
+    }
+
+    /// `flush`, saying why the counts could not be written (they are kept
+    /// for the next try).
+    pub fn try_flush(&self, pool: &Pool) -> Result<(), String> {
         let pending = self.take();
         if pending.is_empty() {
-            return;
+            return Ok(());
         }
         let written = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
             crate::db::analytics::add(&mut conn, &pending).map_err(|e| e.to_string())
         });
-        if let Err(e) = written {
-            tracing::warn!(error = %e, "analytics: counts not written yet");
+        if written.is_err() {
             self.restore(pending);
         }
+        written
     }
 }
 

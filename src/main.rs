@@ -42,7 +42,14 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let open = app.open_url().await;
+    let what = if open.ends_with("/setup") {
+        " to create the owner account and the first store"
+    } else {
+        " to log in"
+    };
     tracing::info!("Promodesk is serving on http://{}", app.address());
+    tracing::info!("Open {open}{what}");
     match app.run_until_stopped().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::db;
 use crate::error::AppError;
 use crate::web::{
-    AppState, api, assets, auth, checkout, coupon_sets, coupons, customers, health, orders,
+    AppState, api, assets, auth, checkout, coupon_sets, coupons, customers, health, orders, picker,
     products, promotion_codes, stores,
 };
 
@@ -176,6 +176,29 @@ impl Application {
         format!("{}:{}", self.host, self.port)
     }
 
+    /// The page a newcomer opens: `/admin/setup` while no owner account
+    /// exists, `/admin` after (on 127.0.0.1 when the server listens on
+    /// every address).
+    pub async fn open_url(&self) -> String {
+        let host = match self.host.as_str() {
+            "0.0.0.0" => "127.0.0.1".to_string(),
+            "::" => "[::1]".to_string(),
+            h if h.contains(':') => format!("[{h}]"),
+            h => h.to_string(),
+        };
+        let pool = self.flush.1.clone();
+        let setup = web::block(move || {
+            let mut conn = pool.get().ok()?;
+            crate::app::accounts::setup_open(&mut conn).ok()
+        })
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(false);
+        let page = if setup { "/admin/setup" } else { "/admin" };
+        format!("http://{host}:{}{page}", self.port)
+    }
+
     /// Serves until a stop signal (SIGINT, SIGTERM): in-flight requests
     /// finish, then the job worker gives its lease back.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
@@ -267,6 +290,7 @@ route_group!(scope store_routes, STORE_ROUTES, [
     get "/coupons" => coupons::list::list,
     get "/coupons/new" => coupons::edit::new,
     post "/coupons/new" => coupons::edit::create,
+    get "/coupons/choices" => picker::choices,
     get "/coupons/{id}" => coupons::show::show,
     get "/coupons/{id}/qr.svg" => coupons::show::qr,
     get "/coupons/{id}/edit" => coupons::edit::edit,
@@ -300,6 +324,7 @@ route_group!(scope store_routes, STORE_ROUTES, [
     post "/coupon-sets/new" => coupon_sets::create,
     get "/coupon-sets/{id}" => coupon_sets::show,
     get "/coupon-sets/{id}/codes.csv" => coupon_sets::export::codes_csv,
+    get "/coupon-sets/{id}/qr.svg" => coupon_sets::code_qr,
     post "/coupon-sets/{id}/generate" => coupon_sets::generate_more,
     post "/coupon-sets/{id}/delete" => coupon_sets::delete,
     post "/coupon-sets/{id}/import" => coupon_sets::import::import,

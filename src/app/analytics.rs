@@ -100,9 +100,8 @@ pub fn report(conn: &mut Conn, store: &Store, days: i64) -> Result<Report, DbErr
         from: last - (days - 1),
         to: last,
     };
-    let figures = db::analytics::figures(conn, store.id(), Scope::Store, range)?;
+    let (figures, per_code) = db::analytics::report(conn, store.id(), range)?;
     let performance = Performance::new(figures, store, range.from, range.to);
-    let per_code = db::analytics::per_code(conn, store.id(), range)?;
     let codes = lines(conn, store, per_code)?;
     Ok(Report {
         days,

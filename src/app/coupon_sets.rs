@@ -192,6 +192,14 @@ pub fn list(
     db::coupon_sets::list(conn, store.id())
 }
 
+/// The store's sets with their coupons' codes and uses left, for the list.
+pub fn list_labelled(
+    conn: &mut Conn,
+    store: &Store,
+) -> Result<Vec<crate::db::coupon_sets::LabelledSet>, DbError> {
+    db::coupon_sets::list_labelled(conn, store.id())
+}
+
 /// Set `id` of the store.
 pub fn find(
     conn: &mut Conn,
@@ -221,6 +229,29 @@ pub fn codes(
         cursor,
         limit,
     )?)
+}
+
+/// The code of set `id` whose normal form is `normal`, if the set has it.
+pub fn code(
+    conn: &mut Conn,
+    store: &Store,
+    id: CouponSetId,
+    normal: &str,
+) -> Result<Option<crate::db::coupon_sets::CodeRow>, SetError> {
+    find(conn, store, id)?;
+    let page = db::coupon_sets::codes(
+        conn,
+        store.id(),
+        id,
+        Some(normal),
+        None,
+        crate::db::paging::Cursor::First,
+        50,
+    )?;
+    Ok(page
+        .items
+        .into_iter()
+        .find(|c| crate::domain::code::normal_form(&c.code) == normal))
 }
 
 /// Up to `limit` codes of set `id` after code id `after`, for the CSV export.

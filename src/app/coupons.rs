@@ -4,12 +4,14 @@
 //! (`db::coupons`), and says what went wrong per field, in the words the
 //! form shows (and the API will return).
 
+use crate::db::coupon_sets::SetRow;
 use crate::db::coupons::Coupon;
 use crate::db::coupons::{CouponWriteError, Lifecycle};
 use crate::db::coupons::{ListPage, ListQuery};
 use crate::db::stores::Store;
 use crate::db::{self, Conn, DbError};
 use crate::domain::coupon::{self, CouponContext, CouponInput, ProductFacts};
+use crate::domain::coupon_set::EndedCodes;
 use crate::domain::discount::Discount;
 use crate::domain::form_errors::FormErrors;
 use crate::domain::ids::{Actor, CouponId, ProductId};
@@ -110,16 +112,46 @@ pub fn update(
 }
 
 /// Archives, unarchives or deletes coupon `id` (SPEC section 3: its sets'
-/// unused codes go with an archive or delete); `false` when it was already
-/// so.
+/// unused codes go with an archive or delete); the set codes it ended, or
+/// `None` when it was already so.
 pub fn change(
     conn: &mut Conn,
     store: &Store,
     user: Actor,
     id: CouponId,
     action: Lifecycle,
-) -> Result<bool, DbError> {
+) -> Result<Option<EndedCodes>, DbError> {
     db::coupons::apply(conn, store.id(), id, action, user)
+}
+
+/// How many coupons a picker offers at once; a search narrows them.
+pub const CHOICES: i64 = 50;
+
+/// The coupons a picker offers: the first `CHOICES` by code whose code
+/// starts with `q` or whose name contains it, and `selected` wherever it
+/// is, so that every coupon of the store can be reached by a search.
+pub fn choices(
+    conn: &mut Conn,
+    store: &Store,
+    q: &str,
+    selected: Option<i64>,
+) -> Result<Vec<db::coupons::Choice>, DbError> {
+    db::coupons::choices(conn, store.id(), q, selected, CHOICES)
+}
+
+/// The sets of coupon `id`, newest first.
+pub fn sets(conn: &mut Conn, id: CouponId) -> Result<Vec<SetRow>, DbError> {
+    db::coupon_sets::for_coupon(conn, id)
+}
+
+/// What archiving or deleting the coupon of `sets` would end now: their
+/// unused codes (deleted) and used ones (archived), from their counters.
+pub fn codes_at_stake(sets: &[SetRow]) -> EndedCodes {
+    let mut at_stake = EndedCodes::default();
+    for set in sets {
+        at_stake.add(set.unused_codes(), set.used_codes);
+    }
+    at_stake
 }
 
 /// Resumes coupon `id` after its velocity limit paused it; `false` when it

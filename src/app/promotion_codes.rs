@@ -330,11 +330,3 @@ pub fn events(
 pub fn for_coupon(conn: &mut Conn, store: &Store, id: CouponId) -> Result<Vec<Promotion>, DbError> {
     db::promotion_codes::for_coupon(conn, store.id(), id)
 }
-
-/// The coupons a promotion code or a set may point at, for pickers.
-pub fn coupon_choices(
-    conn: &mut Conn,
-    store: &Store,
-) -> Result<Vec<(i64, String, Option<String>)>, DbError> {
-    db::promotion_codes::coupon_choices(conn, store.id())
-}

@@ -55,6 +55,16 @@ pub fn list_for_member(
     db::stores::list_for_member(conn, user)
 }
 
+/// Where `user` lands after logging in: the store itself when they belong
+/// to exactly one, the store picker otherwise.
+pub fn landing(conn: &mut Conn, user: UserId) -> Result<String, DbError> {
+    let stores = db::stores::list_for_member(conn, user)?;
+    Ok(match stores.as_slice() {
+        [(store, _)] => format!("/admin/s/{}", store.slug),
+        _ => "/admin".to_string(),
+    })
+}
+
 /// Store `slug` and `user`'s role in it, if they are a member.
 pub fn membership(
     conn: &mut Conn,

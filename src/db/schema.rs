@@ -418,6 +418,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     code_daily,
     refusal_daily,
+    store_daily,
+    store_refusal_daily,
 );
 
 diesel::table! {
@@ -443,6 +445,29 @@ diesel::table! {
         coupon_id -> BigInt,
         promotion_code_id -> BigInt,
         set_id -> BigInt,
+        day -> BigInt,
+        reason -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    store_daily (store_id, day, currency) {
+        store_id -> BigInt,
+        day -> BigInt,
+        currency -> Text,
+        opens -> BigInt,
+        applied -> BigInt,
+        redeemed -> BigInt,
+        rolled_back -> BigInt,
+        discount -> BigInt,
+        revenue -> BigInt,
+    }
+}
+
+diesel::table! {
+    store_refusal_daily (store_id, day, reason) {
+        store_id -> BigInt,
         day -> BigInt,
         reason -> Text,
         n -> BigInt,

@@ -7,6 +7,7 @@ use super::code::normal_form;
 use super::codegen::ALPHABET;
 use super::csv::looks_like_formula;
 use super::form_errors::FormErrors;
+use super::text::thousands;
 
 pub const NAME_MAX: usize = 50;
 pub const COUNT_MAX: u64 = 1_000_000;
@@ -190,8 +191,151 @@ pub fn import_line(line: &str, first: bool) -> ImportLine {
     }
 }
 
+/// The set codes an archive or delete of their coupon ends (SPEC 3):
+/// unused codes are deleted, used ones archived.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EndedCodes {
+    /// Sets that had unused codes.
+    pub sets: i64,
+    pub unused: i64,
+    pub used: i64,
+}
+
+impl EndedCodes {
+    pub fn add(&mut self, unused: i64, used: i64) {
+        self.sets += i64::from(unused > 0);
+        self.unused += unused;
+        self.used += used;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.unused == 0 && self.used == 0
+    }
+
+    fn unused_of_sets(&self) -> String {
+        format!(
+            "{} unused {} of {} {}",
+            thousands(self.unused),
+            plural(self.unused, "code", "codes"),
+            thousands(self.sets),
+            plural(self.sets, "set", "sets"),
+        )
+    }
+
+    /// What will go, for a confirmation: "1,004 unused codes of 2 sets
+    /// will be deleted; used codes are kept." (empty when nothing goes).
+    pub fn at_stake(&self) -> String {
+        if self.unused == 0 {
+            return String::new();
+        }
+        format!(
+            "{} will be deleted; used codes are kept.",
+            self.unused_of_sets()
+        )
+    }
+
+    /// What went, for the flash message and the activity log: "1,004
+    /// unused codes of 2 sets deleted, 3 used codes archived" (empty when
+    /// nothing went).
+    pub fn done(&self) -> String {
+        let mut parts = Vec::new();
+        if self.unused > 0 {
+            parts.push(format!("{} deleted", self.unused_of_sets()));
+        }
+        if self.used > 0 {
+            parts.push(format!(
+                "{} used {} archived",
+                thousands(self.used),
+                plural(self.used, "code", "codes")
+            ));
+        }
+        parts.join(", ")
+    }
+}
+
+/// How many of a set's unused codes can still be redeemed, given the uses
+/// its coupon has left (`None`: no limit), e.g. "Only 100 of its 1,004
+/// unused codes can be redeemed: the coupon has 100 uses left."
+pub fn capacity(unused: i64, remaining: Option<i64>) -> String {
+    let codes = format!(
+        "{} unused {}",
+        thousands(unused),
+        plural(unused, "code", "codes")
+    );
+    match remaining {
+        _ if unused == 0 => "No unused codes are left in this set.".to_string(),
+        None => format!("Each of its {codes} can be redeemed once: the coupon has no limit."),
+        Some(0) => format!("None of its {codes} can be redeemed: the coupon has no uses left."),
+        Some(left) if left < unused => format!(
+            "Only {} of its {codes} can be redeemed: the coupon has {} {} left.",
+            thousands(left),
+            thousands(left),
+            plural(left, "use", "uses")
+        ),
+        Some(left) => format!(
+            "All of its {codes} can be redeemed: the coupon has {} {} left.",
+            thousands(left),
+            plural(left, "use", "uses")
+        ),
+    }
+}
+
+fn plural(n: i64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn capacity_says_the_real_numbers() {
+        assert_eq!(
+            capacity(1004, Some(100)),
+            "Only 100 of its 1,004 unused codes can be redeemed: the coupon has 100 uses left."
+        );
+        assert_eq!(
+            capacity(1004, None),
+            "Each of its 1,004 unused codes can be redeemed once: the coupon has no limit."
+        );
+        assert_eq!(
+            capacity(5, Some(5000)),
+            "All of its 5 unused codes can be redeemed: the coupon has 5,000 uses left."
+        );
+        assert_eq!(
+            capacity(1, Some(0)),
+            "None of its 1 unused code can be redeemed: the coupon has no uses left."
+        );
+        assert_eq!(
+            capacity(0, Some(3)),
+            "No unused codes are left in this set."
+        );
+    }
+
+    #[test]
+    fn ended_codes_say_what_goes_with_real_counts() {
+        let mut ended = EndedCodes::default();
+        assert!(ended.is_empty());
+        assert_eq!(ended.at_stake(), "");
+        assert_eq!(ended.done(), "");
+        ended.add(1000, 3);
+        ended.add(4, 0);
+        ended.add(0, 2);
+        assert_eq!(ended.sets, 2);
+        assert_eq!(
+            ended.at_stake(),
+            "1,004 unused codes of 2 sets will be deleted; used codes are kept."
+        );
+        assert_eq!(
+            ended.done(),
+            "1,004 unused codes of 2 sets deleted, 5 used codes archived"
+        );
+        let mut one = EndedCodes::default();
+        one.add(1, 1);
+        assert_eq!(
+            one.done(),
+            "1 unused code of 1 set deleted, 1 used code archived"
+        );
+    }
+
     use super::*;
 
     fn input(count: &str, length: &str, prefix: &str) -> SetInput {

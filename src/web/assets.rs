@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 
 use crate::error::AppError;
 
-const FILES: [(&str, &str, &str); 3] = [
+const FILES: [(&str, &str, &str); 4] = [
     (
         "css/app.css",
         "text/css; charset=utf-8",
@@ -21,6 +21,11 @@ const FILES: [(&str, &str, &str); 3] = [
         "js/app.js",
         "text/javascript; charset=utf-8",
         include_str!("../../static/js/app.js"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("../../static/favicon.svg"),
     ),
 ];
 

@@ -106,7 +106,78 @@ function setupCouponForm(form) {
   update();
 }
 
+// Coupon pickers (web::picker): typing in the search box refills the select
+// with the matching coupons, keeping the chosen one; one match is chosen.
+function setupPicker(root) {
+  const search = root.querySelector("[data-picker-search]");
+  const select = root.querySelector("select");
+  const note = root.querySelector("[data-picker-note]");
+  if (!search || !select) return;
+  let timer = null;
+  let asked = 0;
+  const refill = async () => {
+    const q = search.value.trim();
+    const ticket = ++asked;
+    let found;
+    try {
+      const url = `${search.dataset.pickerSearch}?q=${encodeURIComponent(q)}`;
+      const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (!response.ok) return;
+      found = await response.json();
+    } catch (_) {
+      return;
+    }
+    if (ticket !== asked) return; // a newer search is on its way
+    const chosen = select.value;
+    const kept = Array.from(select.options).filter((o) => o.value === "" || o.value === chosen);
+    select.replaceChildren(...kept);
+    found.filter((c) => String(c.id) !== chosen).forEach((c) => {
+      const option = new Option(c.label, String(c.id));
+      option.dataset.remaining = c.remaining;
+      select.add(option);
+    });
+    if (q && found.length === 1) select.value = String(found[0].id);
+    if (note) note.textContent = q ? `${found.length} found for “${q}”.` : "";
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+  };
+  search.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(refill, 200);
+  });
+  search.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    clearTimeout(timer);
+    refill();
+  });
+}
+
+// The new set form warns when it asks for more codes than the coupon has uses left.
+function setupSetForm(form) {
+  const select = form.querySelector('select[name="coupon_id"]');
+  const count = form.querySelector('input[name="count"]');
+  const warning = form.querySelector("[data-capacity-warning]");
+  if (!select || !count || !warning) return;
+  const update = () => {
+    const option = select.selectedOptions[0];
+    const raw = option ? option.dataset.remaining : undefined;
+    const left = raw ? parseInt(raw, 10) : NaN;
+    const n = parseInt(count.value.replace(/[,\s]/g, ""), 10);
+    const over = !Number.isNaN(left) && !Number.isNaN(n) && n > left;
+    warning.hidden = !over;
+    if (over) {
+      const f = (v) => v.toLocaleString("en-US");
+      warning.textContent = `The coupon has ${f(left)} uses left: only ${f(left)} of these ${f(n)} codes could be redeemed. Raise its limit, or make fewer codes.`;
+    }
+  };
+  form.addEventListener("input", update);
+  form.addEventListener("change", update);
+  update();
+}
+
 document.querySelectorAll("[data-tabs]").forEach(setupTabs);
+document.querySelectorAll("[data-picker]").forEach(setupPicker);
+document.querySelectorAll(".set-form").forEach(setupSetForm);
 document.querySelectorAll(".coupon-form").forEach(setupCouponForm);
 
 // On phones the store navigation scrolls sideways: keep the current section in view.

@@ -11,7 +11,7 @@ db_tests! {
         app.add_member(STORE, "manager@example.com", "manager").await.assert_status(303);
 
         let manager = app.new_client();
-        manager.login("manager@example.com", PASSWORD).await.assert_redirect("/admin");
+        manager.login("manager@example.com", PASSWORD).await.assert_redirect("/admin/s/acme");
         let picker = manager.get("/admin").await;
         assert!(picker.body.contains("data-store=\"acme\""));
         assert!(!picker.body.contains("data-store=\"beta\""));
@@ -35,7 +35,7 @@ db_tests! {
         app.setup_owner().await;
         app.add_member(STORE, "viewer@example.com", "viewer").await.assert_status(303);
         let viewer = app.new_client();
-        viewer.login("viewer@example.com", PASSWORD).await.assert_redirect("/admin");
+        viewer.login("viewer@example.com", PASSWORD).await.assert_redirect("/admin/s/acme");
         for page in STORE_PAGES {
             viewer.get(&format!("/admin/s/acme{page}")).await.assert_status(200);
         }

@@ -71,7 +71,7 @@ db_tests! {
         app.logout().await.assert_redirect("/admin/login?logged_out=1");
         app.get("/admin").await.assert_redirect("/admin/login");
 
-        app.login(" Owner@Example.com ", PASSWORD).await.assert_redirect("/admin");
+        app.login(" Owner@Example.com ", PASSWORD).await.assert_redirect("/admin/s/acme");
         let picker = app.get("/admin").await;
         picker.assert_status(200);
         assert!(picker.body.contains("data-store=\"acme\""));
@@ -108,7 +108,7 @@ db_tests! {
         client.get("/admin").await.assert_redirect("/admin/login");
         // Other emails are not affected.
         app.add_member(STORE, "other@example.com", "viewer").await.assert_status(303);
-        client.login("other@example.com", PASSWORD).await.assert_redirect("/admin");
+        client.login("other@example.com", PASSWORD).await.assert_redirect("/admin/s/acme");
     }
 
     async fn pages_need_a_login(app) {

@@ -270,6 +270,12 @@ async fn setup_login_create_a_second_store_and_switch_stores() {
     snap(&browser, "login-error").await;
     fill(&browser, "password", PASSWORD).await;
     submit(&browser).await;
+    // The owner of one store lands in it.
+    wait_path(&browser, "/admin/s/acme").await;
+    browser
+        .goto(&format!("{base}/admin"))
+        .await
+        .expect("open the store picker");
     wait_path(&browser, "/admin").await;
 
     // A second store.
@@ -979,5 +985,127 @@ async fn a_leaked_code_trips_its_velocity_limit_and_the_admin_rotates_it_from_th
         .await
         .expect("text");
     assert_eq!(reason.as_deref(), Some("promotion_code_inactive"));
+    browser.close().await.expect("close");
+}
+
+/// The heights of the elements matching `css`, in lines of their own text
+/// (1.0 = one line).
+async fn lines_of(browser: &Client, css: &str) -> Vec<f64> {
+    let script = format!(
+        "return Array.from(document.querySelectorAll({css:?})).map((e) => {{
+           const style = getComputedStyle(e);
+           const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.2;
+           const range = document.createRange();
+           range.selectNodeContents(e);
+           return range.getBoundingClientRect().height / line;
+         }});"
+    );
+    let heights = browser
+        .execute(&script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("measure {css}: {e}"));
+    heights
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|h| h.as_f64().expect("a number"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    promodesk_no_browser,
+    ignore = "chromium and chromedriver were not installed when the tests were built: sudo apt-get install chromium chromium-driver"
+)]
+async fn archiving_asks_with_the_real_counts_and_a_phone_checkout_keeps_names_and_prices_whole() {
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app(Db::Sqlite).await.expect("app");
+    let base = &app.address;
+    app.setup_owner().await;
+    app.create_product("acme", "Coffee Club (monthly)", "19.00", "USD", "recurring")
+        .await;
+    app.create_product("acme", "Espresso Beans", "12.50", "USD", "one_time")
+        .await;
+    let coupon = app
+        .create_coupon("acme", &[("code", "FIRST100"), ("max_redemptions", "100")])
+        .await
+        .created_id();
+    app.create_set("acme", coupon, "Mailing", "1000", "", "10")
+        .await
+        .assert_status(303);
+    app.create_set("acme", coupon, "Partners", "4", "", "10")
+        .await
+        .assert_status(303);
+
+    let browser = connect(&driver).await;
+    login_in_browser(&browser, base).await;
+    visit(
+        &browser,
+        &format!("{base}/admin/s/acme/coupons/{coupon}"),
+        "Coupon sets",
+    )
+    .await;
+    snap(&browser, "coupon-with-sets").await;
+    // Archive: the question names what goes. Cancelled first: nothing
+    // happens.
+    browser
+        .execute(
+            "window.asked = []; window.confirm = (q) => { window.asked.push(q); return false; }; return true;",
+            vec![],
+        )
+        .await
+        .expect("record the confirmation");
+    click(&browser, "form[action$=\"/archive\"] button").await;
+    let asked = browser
+        .execute("return window.asked;", vec![])
+        .await
+        .expect("the question");
+    assert_eq!(
+        asked,
+        serde_json::json!([
+            "Archive FIRST100? 1,004 unused codes of 2 sets will be deleted; used codes are kept."
+        ])
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM set_codes WHERE state = 'unused'"),
+        1004,
+        "a cancelled archive changes nothing"
+    );
+    browser
+        .execute("window.confirm = () => true; return true;", vec![])
+        .await
+        .expect("accept");
+    click(&browser, "form[action$=\"/archive\"] button").await;
+    wait_text(&browser, "Its sets: 1,004 unused codes of 2 sets deleted.").await;
+    snap(&browser, "coupon-archived-with-counts").await;
+
+    // The public checkout on a phone: every product name and price on one
+    // line.
+    browser.set_window_size(390, 844).await.expect("resize");
+    visit(&browser, &format!("{base}/acme"), "Espresso Beans").await;
+    snap(&browser, "checkout-390").await;
+    for css in [
+        ".products-table td:first-child label",
+        ".products-table td.num:nth-child(2)",
+    ] {
+        let lines = lines_of(&browser, css).await;
+        assert_eq!(lines.len(), 2, "{css}: one per product");
+        assert!(
+            lines.iter().all(|l| *l < 1.5),
+            "{css} wraps: {lines:?} lines"
+        );
+    }
+    let overflow = browser
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .expect("page width");
+    assert_eq!(
+        overflow,
+        serde_json::json!(0),
+        "the page does not scroll sideways"
+    );
     browser.close().await.expect("close");
 }

@@ -223,4 +223,109 @@ db_tests! {
         viewer.post(&format!("/admin/s/acme/coupon-sets/{set}/generate"), &[("count", "5")]).await.assert_status(403);
         assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM set_codes WHERE set_id = {set}")), 5);
     }
+
+    async fn archive_and_delete_say_which_set_codes_go_before_and_after(app) {
+        let shop = crate::checkout::shop(&app).await;
+        let coupon = app
+            .create_coupon(STORE, &[("code", "FIRST100"), ("max_redemptions", "100")])
+            .await
+            .created_id();
+        let big = app.create_set(STORE, coupon, "Big", "1000", "", "10").await.created_id();
+        let small = app.create_set(STORE, coupon, "Small", "4", "", "10").await.created_id();
+        let used = app
+            .text(&format!("SELECT code AS t FROM set_codes WHERE set_id = {small} ORDER BY id LIMIT 1"))
+            .expect("a set code");
+        crate::checkout::buy(&app, "a@example.com", &used, &[(shop.tee, 1)]).await.assert_status(303);
+
+        // The set pages tell the real capacity: 99 uses left on the coupon.
+        let page = app.get(&format!("/admin/s/acme/coupon-sets/{big}")).await;
+        assert_eq!(
+            page.data_field("capacity").as_deref(),
+            Some("Only 99 of its 1,000 unused codes can be redeemed: the coupon has 99 uses left.")
+        );
+        let page = app.get(&format!("/admin/s/acme/coupon-sets/{small}")).await;
+        assert_eq!(
+            page.data_field("capacity").as_deref(),
+            Some("All of its 3 unused codes can be redeemed: the coupon has 99 uses left.")
+        );
+        // The coupon's page lists both sets and asks before an archive.
+        let page = app.get(&format!("/admin/s/acme/coupons/{coupon}")).await;
+        for set in [big, small] {
+            assert!(page.body.contains(&format!("data-set=\"{set}\"")), "{}", page.body);
+        }
+        let body = html_unescape(&page.body);
+        assert!(
+            body.contains("data-confirm=\"Archive FIRST100? 1,003 unused codes of 2 sets will be deleted; used codes are kept.\""),
+            "{body}"
+        );
+        assert!(
+            body.contains("data-confirm=\"Delete FIRST100? It stops working for good and its code becomes free; orders keep their history. 1,003 unused codes of 2 sets will be deleted; used codes are kept.\""),
+            "{body}"
+        );
+
+        // Archive: the flash and the activity log state the counts.
+        app.post(&format!("/admin/s/acme/coupons/{coupon}/archive"), &[]).await.assert_status(303);
+        let page = app.get(&format!("/admin/s/acme/coupons/{coupon}")).await;
+        let said = "1,003 unused codes of 2 sets deleted, 1 used code archived";
+        assert!(page.body.contains(&format!("Coupon archived: no new redemptions until you unarchive it. Its sets: {said}.")), "{}", page.body);
+        assert!(page.body.contains(&format!("— {said}")), "the activity log: {}", page.body);
+        assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM set_codes WHERE set_id IN ({big}, {small}) AND state = 'unused'")), 0);
+        // Nothing left to lose: no confirmation on Unarchive, and Delete
+        // says only what it always says.
+        let body = html_unescape(&page.body);
+        assert!(!body.contains("will be deleted; used codes are kept."), "{body}");
+        app.post(&format!("/admin/s/acme/coupons/{coupon}/unarchive"), &[]).await.assert_status(303);
+        let page = app.get(&format!("/admin/s/acme/coupons/{coupon}")).await;
+        assert!(!page.body.contains("Its sets:"), "{}", page.body);
+        app.post(&format!("/admin/s/acme/coupons/{coupon}/delete"), &[]).await.assert_status(303);
+        let list = app.get("/admin/s/acme/coupons").await;
+        assert!(
+            list.body.contains("Coupon deleted: its code is free for a new coupon; orders keep their history.<"),
+            "no set code went with the delete: {}",
+            list.body
+        );
+    }
+
+    async fn the_set_list_labels_each_set_with_its_coupon_whatever_the_number_of_coupons(app) {
+        app.setup_owner().await;
+        let store = app.count("SELECT id AS n FROM stores WHERE slug = 'acme'");
+        // 1,001 coupons before ZZMAIN in code order: the old label lookup
+        // read only the first 1,000.
+        app.execute_sql(&format!(
+            "INSERT INTO coupons (store_id, code, discount_type, percent_off_bp, duration, created_at, updated_at) \
+             SELECT {store}, 'A' || (1000 + n), 'percent', 1000, 'once', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP \
+             FROM (WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 1001) SELECT n FROM c) AS seq"
+        ));
+        let coupon = app.create_coupon(STORE, &[("code", "ZZMAIN"), ("max_redemptions", "3")]).await.created_id();
+        // The picker offers the first 50 by code, and any coupon by search:
+        // without JavaScript (the page's own search), and as JSON for the
+        // type-ahead.
+        let option = format!("<option value=\"{coupon}\"");
+        let form = app.get("/admin/s/acme/coupon-sets/new").await;
+        assert!(!form.body.contains(&option), "only the first coupons by code");
+        assert!(form.body.contains("The first 50 coupons by code: search to find others."), "{}", form.body);
+        let found = app.get("/admin/s/acme/coupon-sets/new?coupon_q=zzm").await;
+        found.assert_status(200);
+        assert!(found.body.contains(&option), "{}", found.body);
+        assert!(found.body.contains("1 found for “zzm”"), "{}", found.body);
+        let promo_form = app.get("/admin/s/acme/promotion-codes/new?coupon_q=ZZMAIN").await;
+        assert!(promo_form.body.contains(&option), "{}", promo_form.body);
+        let chosen = app.get(&format!("/admin/s/acme/promotion-codes/new?coupon_id={coupon}")).await;
+        assert!(chosen.body.contains(&format!("{option} data-remaining=\"3\" selected>ZZMAIN — Summer sale<")), "the chosen coupon is offered: {}", chosen.body);
+        let json = app.get("/admin/s/acme/coupons/choices?q=zz").await;
+        json.assert_status(200);
+        let json: serde_json::Value = serde_json::from_str(&json.body).expect("JSON");
+        assert_eq!(json, serde_json::json!([{"id": coupon, "label": "ZZMAIN — Summer sale", "selected": false, "remaining": "3"}]));
+        let by_name = app.get("/admin/s/acme/coupons/choices?q=nobody").await;
+        assert_eq!(by_name.body, "[]");
+        let set = app.create_set(STORE, coupon, "Last one", "5", "", "10").await.created_id();
+        let list = app.get("/admin/s/acme/coupon-sets").await;
+        list.assert_status(200);
+        assert!(list.body.contains(">ZZMAIN<"), "the set's coupon label: {}", list.body);
+        let page = app.get(&format!("/admin/s/acme/coupon-sets/{set}")).await;
+        assert_eq!(
+            page.data_field("capacity").as_deref(),
+            Some("Only 3 of its 5 unused codes can be redeemed: the coupon has 3 uses left.")
+        );
+    }
 }

@@ -42,7 +42,7 @@ db_tests! {
         Client::get_with_cookie(&app.address, "/admin/s/acme", &copied).await.assert_redirect("/admin/login");
         Client::get_with_cookie(&app.address, "/admin", &copied).await.assert_redirect("/admin/login");
         // Logging in again works, with a new session.
-        app.login(OWNER_EMAIL, PASSWORD).await.assert_redirect("/admin");
+        app.login(OWNER_EMAIL, PASSWORD).await.assert_redirect("/admin/s/acme");
         app.get("/admin/s/acme").await.assert_status(200);
     }
 
@@ -52,6 +52,7 @@ db_tests! {
         app.create_store("Second", "second").await.assert_status(303);
         app.add_member("second", "viewer@example.com", "viewer").await.assert_status(303);
         let member = app.new_client();
+        // A member of two stores picks one.
         member.login("viewer@example.com", PASSWORD).await.assert_redirect("/admin");
         member.get("/admin/s/second").await.assert_status(200);
         let id = app.count("SELECT id AS n FROM users WHERE email = 'viewer@example.com'");
@@ -68,7 +69,7 @@ db_tests! {
         app.get("/admin").await.assert_status(200);
         // Time travel below: no page can make a session older (SQL only for that).
         let other = app.new_client();
-        other.login(OWNER_EMAIL, PASSWORD).await.assert_redirect("/admin");
+        other.login(OWNER_EMAIL, PASSWORD).await.assert_redirect("/admin/s/acme");
         let hours_ago = |h: i64| (chrono::Utc::now().naive_utc() - chrono::TimeDelta::hours(h)).format("%Y-%m-%d %H:%M:%S").to_string();
         // 11 hours idle is fine; 13 is not.
         app.execute_sql(&format!("UPDATE staff_sessions SET last_seen_at = '{}'", hours_ago(11)));
@@ -77,7 +78,7 @@ db_tests! {
         app.execute_sql(&format!("UPDATE staff_sessions SET last_seen_at = '{}'", hours_ago(13)));
         app.get("/admin").await.assert_redirect("/admin/login");
         // Busy but started 8 days ago: ended too.
-        other.login(OWNER_EMAIL, PASSWORD).await.assert_redirect("/admin");
+        other.login(OWNER_EMAIL, PASSWORD).await.assert_redirect("/admin/s/acme");
         app.execute_sql(&format!("UPDATE staff_sessions SET created_at = '{}'", hours_ago(8 * 24)));
         other.get("/admin").await.assert_redirect("/admin/login");
     }
@@ -233,7 +234,7 @@ db_tests! {
         assert!(page.body.contains("for this email"));
         // The owner, from a client that has not failed, gets in.
         let owner = Client::forwarded_for(&proxied.address, "198.51.100.1");
-        owner.login(OWNER_EMAIL, PASSWORD).await.assert_redirect("/admin");
+        owner.login(OWNER_EMAIL, PASSWORD).await.assert_redirect("/admin/s/acme");
         // ...and that does not reset the attacker's count.
         attacker.login(OWNER_EMAIL, PASSWORD).await.assert_status(429);
         // A wrong password and an unknown email read the same.

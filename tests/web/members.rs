@@ -56,7 +56,7 @@ db_tests! {
         assert_eq!(members.body.matches("data-member=").count(), 1);
         assert_eq!(members.body.matches("data-invitation=").count(), 2);
         let known_user = app.new_client();
-        known_user.login("known@example.com", PASSWORD).await.assert_redirect("/admin");
+        known_user.login("known@example.com", PASSWORD).await.assert_redirect("/admin/s/acme");
         let picker = known_user.get("/admin").await;
         assert!(!picker.body.contains("Beta Goods"), "{}", picker.body);
         known_user.get("/admin/s/beta").await.assert_status(404);
@@ -83,7 +83,7 @@ db_tests! {
         jane.create_product(STORE, "Pro plan", "9.99", "USD", "one_time").await;
         // She can log in again later with that password.
         let again = app.new_client();
-        again.login("jane@example.com", PASSWORD).await.assert_redirect("/admin");
+        again.login("jane@example.com", PASSWORD).await.assert_redirect("/admin/s/acme");
         // The link worked once.
         let used = app.new_client().get(&link).await;
         used.assert_status(404);
@@ -121,14 +121,14 @@ db_tests! {
         let link = app.invite_path("beta", "sam@example.com", "manager").await;
         // Logged in as another account: told to log out, and refused.
         let eve = app.new_client();
-        eve.login("eve@example.com", PASSWORD).await.assert_redirect("/admin");
+        eve.login("eve@example.com", PASSWORD).await.assert_redirect("/admin/s/acme");
         let page = eve.get(&link).await;
         assert!(page.body.contains("but you are logged in as"));
         eve.post(&link, &[]).await.assert_status(403);
         eve.get("/admin/s/beta").await.assert_status(404);
         // Sam, logged in, accepts without typing anything.
         let sam = app.new_client();
-        sam.login("sam@example.com", PASSWORD).await.assert_redirect("/admin");
+        sam.login("sam@example.com", PASSWORD).await.assert_redirect("/admin/s/acme");
         assert!(sam.get(&link).await.body.contains("Accept and open Beta Goods"));
         sam.post(&link, &[]).await.assert_redirect("/admin/s/beta");
         let members = app.get("/admin/s/beta/members").await;
@@ -189,7 +189,7 @@ db_tests! {
         assert!(app.get("/admin/s/acme/members").await.body.contains("Role changed to Owner."));
         // With two owners, Jane can demote the first one.
         let jane_client = app.new_client();
-        jane_client.login("jane@example.com", PASSWORD).await.assert_redirect("/admin");
+        jane_client.login("jane@example.com", PASSWORD).await.assert_redirect("/admin/s/acme");
         let first = app.count(&format!("SELECT id AS n FROM users WHERE email = '{OWNER_EMAIL}'"));
         jane_client
             .post(&format!("/admin/s/acme/members/{first}/role"), &[("role", "viewer")])
@@ -223,7 +223,7 @@ db_tests! {
     async fn a_password_change_ends_every_other_session(app) {
         app.setup_owner().await;
         let laptop = app.new_client();
-        laptop.login(OWNER_EMAIL, PASSWORD).await.assert_redirect("/admin");
+        laptop.login(OWNER_EMAIL, PASSWORD).await.assert_redirect("/admin/s/acme");
         let copied = app.cookie_header();
         let page = app.get("/admin/account").await;
         page.assert_status(200);
@@ -251,7 +251,7 @@ db_tests! {
         // Only the new password logs in.
         let other = app.new_client();
         other.login(OWNER_EMAIL, PASSWORD).await.assert_status(401);
-        other.login(OWNER_EMAIL, "a new password").await.assert_redirect("/admin");
+        other.login(OWNER_EMAIL, "a new password").await.assert_redirect("/admin/s/acme");
     }
 
     async fn the_account_page_needs_a_login(app) {

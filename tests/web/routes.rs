@@ -501,10 +501,11 @@ async fn fixture(app: &TestApp) -> Fixture {
 async fn member(app: &TestApp, store: &str, email: &str, role: &str) -> Client {
     app.add_member(store, email, role).await.assert_status(303);
     let client = app.new_client();
+    // A member of one store lands in it.
     client
         .login(email, PASSWORD)
         .await
-        .assert_redirect("/admin");
+        .assert_redirect(&format!("/admin/s/{store}"));
     client
 }
 

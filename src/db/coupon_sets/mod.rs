@@ -86,6 +86,39 @@ pub fn list(conn: &mut Conn, store: StoreId) -> QueryResult<Vec<SetRow>> {
         .load(conn)
 }
 
+/// A set with its coupon's code and the uses the coupon has left (`None`:
+/// no limit).
+pub struct LabelledSet {
+    pub set: SetRow,
+    pub coupon_code: String,
+    pub coupon_remaining: Option<i64>,
+}
+
+/// The store's sets, newest first, each with its coupon (joined by id).
+pub fn list_labelled(conn: &mut Conn, store: StoreId) -> QueryResult<Vec<LabelledSet>> {
+    use crate::db::schema::coupons;
+    let rows: Vec<(SetRow, String, Option<i64>, i64)> = coupon_sets::table
+        .inner_join(coupons::table)
+        .filter(coupon_sets::store_id.eq(store))
+        .filter(coupon_sets::deleted_at.is_null())
+        .select((
+            SetRow::as_select(),
+            coupons::code,
+            coupons::max_redemptions,
+            coupons::times_redeemed,
+        ))
+        .order(coupon_sets::id.desc())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(set, coupon_code, max, times)| LabelledSet {
+            set,
+            coupon_code,
+            coupon_remaining: max.map(|m| (m - times).max(0)),
+        })
+        .collect())
+}
+
 /// The sets of one coupon.
 pub fn for_coupon(conn: &mut Conn, coupon: CouponId) -> QueryResult<Vec<SetRow>> {
     coupon_sets::table
@@ -97,20 +130,21 @@ pub fn for_coupon(conn: &mut Conn, coupon: CouponId) -> QueryResult<Vec<SetRow>>
 }
 
 /// One page of a set's codes in id order, optionally those whose normal form
-/// starts with `prefix`.
+/// contains `search` (anywhere: a merchant may remember any part of it).
 pub fn codes(
     conn: &mut Conn,
     store: StoreId,
     set: CouponSetId,
-    prefix: Option<&str>,
+    search: Option<&str>,
     state: Option<&str>,
     cursor: Cursor,
     limit: i64,
 ) -> QueryResult<Page<CodeRow>> {
-    if prefix.is_some_and(crate::domain::text::has_control) {
+    // A normal form holds letters and digits only (generated or imported):
+    // anything else matches no code, and never reaches LIKE as a wildcard.
+    if search.is_some_and(|s| !s.chars().all(|c| c.is_ascii_alphanumeric())) {
         return Ok(Page::empty());
     }
-    // The store filter lets a prefix search use the (store, normal) index.
     let mut query = set_codes::table
         .filter(set_codes::store_id.eq(store))
         .filter(set_codes::set_id.eq(set))
@@ -119,10 +153,8 @@ pub fn codes(
     if let Some(state) = state {
         query = query.filter(set_codes::state.eq(state.to_string()));
     }
-    if let Some(prefix) = prefix.filter(|p| !p.is_empty()) {
-        query = query
-            .filter(set_codes::normal.ge(prefix.to_string()))
-            .filter(set_codes::normal.lt(format!("{prefix}\u{7f}")));
+    if let Some(search) = search.filter(|s| !s.is_empty()) {
+        query = query.filter(set_codes::normal.like(format!("%{search}%")));
     }
     let fetch = limit + 1;
     let rows = match cursor {

@@ -12,7 +12,7 @@ use super::{SetRow, find};
 use crate::db::codes::lock_store;
 use crate::db::schema::{coupon_sets, set_codes};
 use crate::db::{Conn, DbError, now};
-use crate::domain::coupon_set::{SetDraft, fits};
+use crate::domain::coupon_set::{EndedCodes, SetDraft, fits};
 use crate::domain::ids::{CouponId, CouponSetId, StoreId};
 
 #[derive(Debug, thiserror::Error)]
@@ -147,7 +147,9 @@ pub fn add_codes(
 
 /// Ends a set's codes: unused ones are deleted, used ones archived; the
 /// counters follow.
-fn end_codes(conn: &mut Conn, set: CouponSetId) -> QueryResult<()> {
+/// Ends a set's codes; returns how many unused codes were deleted and how
+/// many used ones archived.
+fn end_codes(conn: &mut Conn, set: CouponSetId) -> QueryResult<(i64, i64)> {
     let deleted = diesel::delete(
         set_codes::table
             .filter(set_codes::set_id.eq(set))
@@ -168,7 +170,7 @@ fn end_codes(conn: &mut Conn, set: CouponSetId) -> QueryResult<()> {
             coupon_sets::archived_codes.eq(coupon_sets::archived_codes + archived),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok((deleted, archived))
 }
 
 /// Stops the generations of `sets`, in the caller's transaction and before
@@ -209,16 +211,22 @@ pub fn delete(conn: &mut Conn, store: StoreId, id: CouponSetId) -> Result<(), Se
 /// Archiving or deleting a coupon ends the codes of its sets (SPEC 3), and
 /// stops their generations first (`why` says which). Call inside the
 /// coupon's write transaction.
-pub fn archive_codes_of_coupon(conn: &mut Conn, coupon: CouponId, why: &str) -> QueryResult<()> {
+pub fn archive_codes_of_coupon(
+    conn: &mut Conn,
+    coupon: CouponId,
+    why: &str,
+) -> QueryResult<EndedCodes> {
     let sets: Vec<i64> = coupon_sets::table
         .filter(coupon_sets::coupon_id.eq(coupon))
         .select(coupon_sets::id)
         .load(conn)?;
     stop_generation(conn, &sets, why)?;
+    let mut ended = EndedCodes::default();
     for set in sets {
-        end_codes(conn, CouponSetId(set))?;
+        let (unused, used) = end_codes(conn, CouponSetId(set))?;
+        ended.add(unused, used);
     }
-    Ok(())
+    Ok(ended)
 }
 
 /// A code read from an imported file: its line, text and normal form.

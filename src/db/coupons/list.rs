@@ -134,3 +134,69 @@ pub fn list(
     };
     page(rows, q.limit, cursor).try_map(to_coupons)
 }
+
+/// A coupon offered by a picker.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub id: i64,
+    pub code: String,
+    pub name: Option<String>,
+    /// Uses left, `None` when unlimited.
+    pub remaining: Option<i64>,
+}
+
+/// Up to `limit` live coupons of the store, by code, whose code starts
+/// with `q` or whose name contains it (both ignoring case); and
+/// `selected`, wherever it is in that order. The code index gives the
+/// order, so a search stops at its first `limit` matches.
+pub fn choices(
+    conn: &mut Conn,
+    store: StoreId,
+    q: &str,
+    selected: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Choice>> {
+    type Row = (i64, String, Option<String>, Option<i64>, i64);
+    let live = || {
+        coupons::table
+            .filter(coupons::store_id.eq(store))
+            .filter(coupons::deleted_at.is_null())
+            .select((
+                coupons::id,
+                coupons::code,
+                coupons::name,
+                coupons::max_redemptions,
+                coupons::times_redeemed,
+            ))
+            .into_boxed::<Backend>()
+    };
+    let mut query = live();
+    let q = q.trim().to_uppercase();
+    if !q.is_empty() {
+        let high = format!("{q}\u{7f}");
+        let contains = format!("%{q}%");
+        query = query.filter(
+            upper(coupons::code)
+                .ge(q.clone())
+                .and(upper(coupons::code).lt(high))
+                .or(upper(coupons::name.assume_not_null()).like(contains)),
+        );
+    }
+    let mut rows: Vec<Row> = query.order(coupons::code.asc()).limit(limit).load(conn)?;
+    if let Some(id) = selected
+        && !rows.iter().any(|r| r.0 == id)
+    {
+        let chosen: Vec<Row> = live().filter(coupons::id.eq(id)).load(conn)?;
+        rows.extend(chosen);
+        rows.sort_by(|a, b| a.1.cmp(&b.1));
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(id, code, name, max, times)| Choice {
+            id,
+            code,
+            name,
+            remaining: max.map(|m| (m - times).max(0)),
+        })
+        .collect())
+}

@@ -10,6 +10,7 @@ use super::{Coupon, applies_to};
 use crate::db::schema::{coupon_events, coupon_products, coupons};
 use crate::db::{Conn, DbError, now};
 use crate::domain::coupon::CouponDraft;
+use crate::domain::coupon_set::EndedCodes;
 use crate::domain::discount::Discount;
 use crate::domain::ids::{Actor, CouponId, ProductId, StoreId};
 
@@ -302,15 +303,16 @@ impl Lifecycle {
     }
 }
 
-/// Archives, unarchives or deletes a live coupon. Returns false when the
-/// coupon was already in that state (nothing written).
+/// Archives, unarchives or deletes a live coupon. Returns the set codes it
+/// ended (also written in its activity log), or `None` when the coupon was
+/// already in that state (nothing written).
 pub fn apply(
     conn: &mut Conn,
     store: StoreId,
     id: CouponId,
     action: Lifecycle,
     user: Actor,
-) -> QueryResult<bool> {
+) -> QueryResult<Option<EndedCodes>> {
     crate::db::write_transaction(conn, |conn| {
         find_live(conn, store, id)?;
         let live = coupons::table
@@ -334,18 +336,20 @@ pub fn apply(
                 .set((coupons::deleted_at.eq(Some(at)), coupons::updated_at.eq(at)))
                 .execute(conn)?,
         };
-        if updated > 0 {
-            if matches!(action, Lifecycle::Archive | Lifecycle::Delete) {
-                let why = format!(
-                    "Generation stopped: the coupon was {}.",
-                    action.past_tense()
-                );
-                crate::db::coupon_sets::archive_codes_of_coupon(conn, id, &why)?;
-            }
-            log(conn, id, user, action.past_tense(), "")?;
-            let event = format!("coupon.{}", action.past_tense());
-            crate::db::webhooks::record(conn, store, &event, Subject::Coupon(id.0))?;
+        if updated == 0 {
+            return Ok(None);
         }
-        Ok(updated > 0)
+        let mut ended = EndedCodes::default();
+        if matches!(action, Lifecycle::Archive | Lifecycle::Delete) {
+            let why = format!(
+                "Generation stopped: the coupon was {}.",
+                action.past_tense()
+            );
+            ended = crate::db::coupon_sets::archive_codes_of_coupon(conn, id, &why)?;
+        }
+        log(conn, id, user, action.past_tense(), &ended.done())?;
+        let event = format!("coupon.{}", action.past_tense());
+        crate::db::webhooks::record(conn, store, &event, Subject::Coupon(id.0))?;
+        Ok(Some(ended))
     })
 }

@@ -12,7 +12,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::events::{Event, EventRow};
-use super::schema::{api_keys, coupons, promotion_code_events, promotion_codes, users};
+use super::schema::{api_keys, promotion_code_events, promotion_codes, users};
 use super::{Conn, DbError};
 use crate::db::coupons::Coupon;
 use crate::domain::ids::{CouponId, PromotionCodeId, StoreId};
@@ -143,20 +143,6 @@ pub fn for_coupon(
         .limit(200)
         .load(conn)?;
     with_coupons(conn, store, rows)
-}
-
-/// The store's live coupons, for the coupon picker: (id, code, name).
-pub fn coupon_choices(
-    conn: &mut Conn,
-    store: StoreId,
-) -> QueryResult<Vec<(i64, String, Option<String>)>> {
-    coupons::table
-        .filter(coupons::store_id.eq(store))
-        .filter(coupons::deleted_at.is_null())
-        .select((coupons::id, coupons::code, coupons::name))
-        .order(coupons::code.asc())
-        .limit(1000)
-        .load(conn)
 }
 
 pub fn events(conn: &mut Conn, id: PromotionCodeId) -> QueryResult<Vec<Event>> {

@@ -118,9 +118,12 @@ pub async fn submit(
     })
     .await?;
     match outcome {
-        LogIn::LoggedIn(_) => {
+        LogIn::LoggedIn(user) => {
             log_in(&session, &session_id)?;
-            Ok(see_other("/admin"))
+            let id = user.id();
+            let landing =
+                crate::web::db(&state, move |conn| crate::app::stores::landing(conn, id)).await?;
+            Ok(see_other(&landing))
         }
         LogIn::WrongCredentials => render(
             StatusCode::UNAUTHORIZED,

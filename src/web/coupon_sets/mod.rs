@@ -25,10 +25,11 @@ use crate::error::AppError;
 use crate::web::coupons::view::CouponView;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extract::{Manager, MinRole, StoreAccess, Viewer};
+use crate::web::filters;
 use crate::web::forms::FormErrors;
 use crate::web::layout::{Layout, Section};
 use crate::web::orders::Recent;
-use crate::web::promotion_codes::list::CouponOption;
+use crate::web::picker::CouponPicker;
 use crate::web::session::{FlashKind, flash};
 use crate::web::share::share_url;
 use crate::web::{AppState, render_status, see_other};
@@ -74,11 +75,15 @@ pub struct SetView {
     pub percent: i64,
     pub error: Option<String>,
     pub shape: String,
+    /// What its unused codes can still do against the coupon's limit.
+    pub capacity: String,
 }
 
 impl SetView {
-    fn new(s: &SetRow) -> SetView {
+    /// `remaining`: the uses its coupon has left (`None`: no limit).
+    pub fn new(s: &SetRow, remaining: Option<i64>) -> SetView {
         SetView {
+            capacity: crate::domain::coupon_set::capacity(s.unused_codes(), remaining),
             id: s.id,
             name: s.name.clone(),
             coupon_id: s.coupon_id,
@@ -115,24 +120,16 @@ struct ListPage {
 
 pub async fn list(access: StoreAccess<Viewer>) -> Result<HttpResponse, AppError> {
     let store = access.store.clone();
-    let (sets, coupons) = crate::web::db(&access.state, move |conn| {
-        let sets = crate::app::coupon_sets::list(conn, &store)?;
-        let coupons = crate::app::promotion_codes::coupon_choices(conn, &store)?;
-        Ok::<_, db::DbError>((sets, coupons))
+    let sets = crate::web::db(&access.state, move |conn| {
+        crate::app::coupon_sets::list_labelled(conn, &store)
     })
     .await?;
-    let code_of = |id: i64| {
-        coupons
-            .iter()
-            .find(|c| c.0 == id)
-            .map_or_else(String::new, |c| c.1.clone())
-    };
     let page = ListPage {
         layout: access.layout(Section::CouponSets)?,
         base: access.base_path(),
         sets: sets
-            .iter()
-            .map(|s| (SetView::new(s), code_of(s.coupon_id)))
+            .into_iter()
+            .map(|s| (SetView::new(&s.set, s.coupon_remaining), s.coupon_code))
             .collect(),
         can_edit: access.role >= Role::Manager,
     };
@@ -146,24 +143,29 @@ struct NewPage {
     base: String,
     form: SetInput,
     errors: FormErrors,
-    coupons: Vec<CouponOption>,
+    coupons: CouponPicker,
 }
 
+/// The form; `q`: what the coupon picker searched for.
 async fn new_page(
     access: &StoreAccess<Manager>,
     status: StatusCode,
     form: SetInput,
     errors: FormErrors,
+    q: String,
 ) -> Result<HttpResponse, AppError> {
     let store = access.store.clone();
-    let coupons = crate::web::db(&access.state, move |conn| {
-        crate::app::promotion_codes::coupon_choices(conn, &store)
+    let selected = form.coupon_id.trim().parse().ok();
+    let search = q.clone();
+    let choices = crate::web::db(&access.state, move |conn| {
+        crate::app::coupons::choices(conn, &store, &search, selected)
     })
     .await?;
+    let base = access.base_path();
     let page = NewPage {
         layout: access.layout(Section::CouponSets)?,
-        base: access.base_path(),
-        coupons: CouponOption::list(coupons, form.coupon_id.trim().parse().ok()),
+        coupons: CouponPicker::new(&base, &q, choices, selected),
+        base,
         form,
         errors,
     };
@@ -173,17 +175,27 @@ async fn new_page(
 #[derive(Debug, Default, Deserialize)]
 pub struct NewParams {
     pub coupon_id: Option<i64>,
+    #[serde(default)]
+    pub coupon_q: String,
 }
 
 pub async fn new(
     access: StoreAccess<Manager>,
     params: web::Query<NewParams>,
 ) -> Result<HttpResponse, AppError> {
+    let params = params.into_inner();
     let form = SetInput {
         coupon_id: params.coupon_id.map(|c| c.to_string()).unwrap_or_default(),
         ..SetInput::default()
     };
-    new_page(&access, StatusCode::OK, form, FormErrors::default()).await
+    new_page(
+        &access,
+        StatusCode::OK,
+        form,
+        FormErrors::default(),
+        params.coupon_q,
+    )
+    .await
 }
 
 pub async fn create(
@@ -200,7 +212,14 @@ pub async fn create(
     let job = match opened {
         Ok(job) => job,
         Err(SetError::Invalid(errors)) => {
-            return new_page(&access, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await;
+            return new_page(
+                &access,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form,
+                errors,
+                String::new(),
+            )
+            .await;
         }
         Err(e) => return Err(set_error(e)),
     };
@@ -305,7 +324,7 @@ pub async fn show(
         layout: access.layout(Section::CouponSets)?,
         codes: code_views(&access, &page.items),
         coupon: CouponView::new(&coupon, db::now(), tz, &server, &access.store.slug),
-        set: SetView::new(&set),
+        set: SetView::new(&set, coupon.facts().remaining()),
         q: params.q.clone(),
         prev,
         next,
@@ -385,4 +404,33 @@ pub async fn delete(
         }
         Err(e) => Err(set_error(e)),
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct QrParams {
+    #[serde(default)]
+    pub code: String,
+}
+
+/// `GET .../coupon-sets/{id}/qr.svg?code=`: one code's share URL as a QR
+/// code (404 when the set has no such code).
+pub async fn code_qr(
+    access: StoreAccess<Viewer>,
+    path: web::Path<(String, i64)>,
+    params: web::Query<QrParams>,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.clone();
+    let id = CouponSetId(path.1);
+    let normal = normal_form(&params.code);
+    let found = crate::web::db(&access.state, move |conn| {
+        Ok::<_, AppError>(crate::app::coupon_sets::code(conn, &store, id, &normal))
+    })
+    .await?;
+    let code = match found {
+        Ok(Some(code)) => code,
+        Ok(None) | Err(SetError::NotFound) => return Err(AppError::NotFound),
+        Err(e) => return Err(AppError::internal(e)),
+    };
+    let url = share_url(&access.share_base(), &access.store.slug, &code.code);
+    crate::web::share::qr_response(&url)
 }

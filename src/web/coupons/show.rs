@@ -14,8 +14,10 @@ use crate::domain::role::Role;
 use crate::domain::states::CouponState;
 use crate::error::AppError;
 use crate::web::activity::EventView;
+use crate::web::coupon_sets::SetView;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extract::{Manager, MinRole, StoreAccess, Viewer};
+use crate::web::filters;
 use crate::web::layout::{Layout, Section};
 use crate::web::orders::Recent;
 use crate::web::session::{FlashKind, flash};
@@ -35,6 +37,10 @@ struct ShowPage {
     can_edit: bool,
     archived: bool,
     deleted: bool,
+    sets: Vec<SetView>,
+    /// The confirmation an archive asks for (none when no set code goes).
+    archive_confirm: String,
+    delete_confirm: String,
 }
 
 fn view_of<R: MinRole>(access: &StoreAccess<R>, coupon: &db::coupons::Coupon) -> CouponView {
@@ -56,7 +62,8 @@ pub async fn show(
     let id = loaded.coupon.id;
     let store = access.store.clone();
     let filter = OrderFilter::Coupon(id);
-    let (events, promos, orders, performance) = crate::web::db(&access.state, move |conn| {
+    let (events, promos, orders, performance, sets) = crate::web::db(&access.state, move |conn| {
+        let sets = crate::app::coupons::sets(conn, id)?;
         let events = crate::app::coupons::events(conn, id)?;
         let promos = crate::app::promotion_codes::for_coupon(conn, &store, id)?;
         let orders = Recent::load(conn, &store, filter)?;
@@ -65,7 +72,7 @@ pub async fn show(
             &store,
             crate::db::analytics::Scope::Coupon(id.0),
         )?;
-        Ok::<_, db::DbError>((events, promos, orders, performance))
+        Ok::<_, db::DbError>((events, promos, orders, performance, sets))
     })
     .await?;
     let recent = Recent::new(&access, &orders, filter);
@@ -78,7 +85,23 @@ pub async fn show(
         .map(|p| format!("{} ({})", p.name, p.billing().describe()))
         .collect();
     let coupon = view_of(&access, &loaded.coupon);
+    let stake = crate::app::coupons::codes_at_stake(&sets).at_stake();
+    let archive_confirm = if stake.is_empty() {
+        String::new()
+    } else {
+        format!("Archive {}? {stake}", coupon.code)
+    };
+    let delete_confirm = format!(
+        "Delete {}? It stops working for good and its code becomes free; orders keep their history.{}{stake}",
+        coupon.code,
+        if stake.is_empty() { "" } else { " " },
+    );
+    let remaining = loaded.coupon.facts().remaining();
+    let sets = sets.iter().map(|s| SetView::new(s, remaining)).collect();
     let page = ShowPage {
+        sets,
+        archive_confirm,
+        delete_confirm,
         layout: access.layout(Section::Coupons)?,
         base: access.base_path(),
         archived: coupon.is(CouponState::Archived),
@@ -108,6 +131,16 @@ pub async fn qr(
     crate::web::share::qr_response(&view_of(&access, &coupon).share_url)
 }
 
+/// "Coupon archived: …" and what went with it: "… Its sets: 1,004 unused
+/// codes of 2 sets deleted, 3 used codes archived."
+fn with_ended(message: &str, ended: &str) -> String {
+    if ended.is_empty() {
+        message.to_string()
+    } else {
+        format!("{message} Its sets: {ended}.")
+    }
+}
+
 async fn lifecycle(
     access: StoreAccess<Manager>,
     id: i64,
@@ -120,16 +153,20 @@ async fn lifecycle(
     })
     .await?;
     let message = match (action, changed) {
-        (Lifecycle::Archive, true) => "Coupon archived: no new redemptions until you unarchive it.",
-        (Lifecycle::Unarchive, true) => "Coupon unarchived: it can be redeemed again.",
-        (Lifecycle::Delete, true) => {
-            "Coupon deleted: its code is free for a new coupon; orders keep their history."
-        }
-        (Lifecycle::Archive, false) => "The coupon was already archived.",
-        (Lifecycle::Unarchive, false) => "The coupon was not archived.",
-        (Lifecycle::Delete, false) => "The coupon was already deleted.",
+        (Lifecycle::Archive, Some(ended)) => with_ended(
+            "Coupon archived: no new redemptions until you unarchive it.",
+            &ended.done(),
+        ),
+        (Lifecycle::Unarchive, Some(_)) => "Coupon unarchived: it can be redeemed again.".into(),
+        (Lifecycle::Delete, Some(ended)) => with_ended(
+            "Coupon deleted: its code is free for a new coupon; orders keep their history.",
+            &ended.done(),
+        ),
+        (Lifecycle::Archive, None) => "The coupon was already archived.".into(),
+        (Lifecycle::Unarchive, None) => "The coupon was not archived.".into(),
+        (Lifecycle::Delete, None) => "The coupon was already deleted.".into(),
     };
-    flash(&access.session, FlashKind::Success, message)?;
+    flash(&access.session, FlashKind::Success, &message)?;
     let target = match action {
         Lifecycle::Delete => format!("{}/coupons", access.base_path()),
         _ => format!("{}/coupons/{id}", access.base_path()),

@@ -121,8 +121,14 @@ pub fn paused_banner(code: &str, velocity: Option<&str>, at: Option<&str>, what:
 
 /// "10 of 100 used · 90 remaining", or "3 used · {unlimited}".
 pub fn usage_text(times: i64, max: Option<i64>, unlimited: &str) -> String {
+    use crate::domain::text::thousands;
     match max {
-        Some(max) => format!("{times} of {max} used · {} remaining", (max - times).max(0)),
-        None => format!("{times} used · {unlimited}"),
+        Some(max) => format!(
+            "{} of {} used · {} remaining",
+            thousands(times),
+            thousands(max),
+            thousands((max - times).max(0))
+        ),
+        None => format!("{} used · {unlimited}", thousands(times)),
     }
 }

@@ -6,7 +6,6 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::list::CouponOption;
 use super::show::load;
 use crate::app::promotion_codes::{self as use_case, PromoError};
 use crate::domain::ids::PromotionCodeId;
@@ -16,6 +15,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::extract::{Manager, StoreAccess};
 use crate::web::forms::FormErrors;
 use crate::web::layout::{Layout, Section};
+use crate::web::picker::CouponPicker;
 use crate::web::session::{FlashKind, flash};
 use crate::web::stores::form::Choices;
 use crate::web::{render_status, see_other};
@@ -29,27 +29,38 @@ struct FormPage {
     editing: Option<(i64, String)>,
     form: PromoInput,
     errors: FormErrors,
-    coupons: Vec<CouponOption>,
+    coupons: CouponPicker,
     choices: Choices,
 }
 
+/// The form; `q`: what the coupon picker searched for (a new code only:
+/// an edit keeps its coupon and shows no picker).
 async fn render(
     access: &StoreAccess<Manager>,
     status: StatusCode,
     editing: Option<(i64, String)>,
     form: PromoInput,
     errors: FormErrors,
+    q: &str,
 ) -> Result<HttpResponse, AppError> {
     let store = access.store.clone();
+    let selected = form.coupon_id.trim().parse().ok();
+    let search = q.to_string();
+    let picking = editing.is_none();
     let choices = crate::web::db(&access.state, move |conn| {
-        crate::app::promotion_codes::coupon_choices(conn, &store)
+        if picking {
+            crate::app::coupons::choices(conn, &store, &search, selected)
+        } else {
+            Ok(Vec::new())
+        }
     })
     .await?;
+    let base = access.base_path();
     let page = FormPage {
         layout: access.layout(Section::PromotionCodes)?,
-        base: access.base_path(),
+        coupons: CouponPicker::new(&base, q, choices, selected),
+        base,
         editing,
-        coupons: CouponOption::list(choices, form.coupon_id.trim().parse().ok()),
         form,
         errors,
         choices: Choices::get(),
@@ -60,6 +71,8 @@ async fn render(
 #[derive(Debug, Default, Deserialize)]
 pub struct NewParams {
     pub coupon_id: Option<i64>,
+    #[serde(default)]
+    pub coupon_q: String,
 }
 
 pub async fn new(
@@ -71,7 +84,15 @@ pub async fn new(
         active: Some("on".into()),
         ..PromoInput::default()
     };
-    render(&access, StatusCode::OK, None, form, FormErrors::default()).await
+    render(
+        &access,
+        StatusCode::OK,
+        None,
+        form,
+        FormErrors::default(),
+        &params.coupon_q,
+    )
+    .await
 }
 
 /// After a write: the code's page with `message`, or the form again with
@@ -98,6 +119,7 @@ async fn finish(
                 editing,
                 form,
                 errors,
+                "",
             )
             .await
         }
@@ -134,6 +156,7 @@ pub async fn edit(
         Some((row.id, row.code.clone())),
         form,
         FormErrors::default(),
+        "",
     )
     .await
 }

@@ -17,6 +17,7 @@ use crate::error::AppError;
 use crate::web::coupons::list::StateOption;
 use crate::web::extract::{StoreAccess, Viewer};
 use crate::web::layout::{Layout, Section};
+use crate::web::picker::CouponPicker;
 use crate::web::render_status;
 
 const PAGE_SIZE: i64 = 50;
@@ -28,35 +29,11 @@ pub struct Params {
     #[serde(default)]
     pub q: String,
     pub coupon: Option<i64>,
+    /// What the coupon picker searched for.
+    #[serde(default)]
+    pub coupon_q: String,
     pub next: Option<i64>,
     pub prev: Option<i64>,
-}
-
-/// A coupon in a picker: "CODE — name".
-pub struct CouponOption {
-    pub id: i64,
-    pub label: String,
-    pub selected: bool,
-}
-
-impl CouponOption {
-    /// The picker's options from `(id, code, name)` rows, `selected` chosen.
-    pub fn list(
-        choices: Vec<(i64, String, Option<String>)>,
-        selected: Option<i64>,
-    ) -> Vec<CouponOption> {
-        choices
-            .into_iter()
-            .map(|(id, code, name)| CouponOption {
-                id,
-                label: match name {
-                    Some(name) => format!("{code} — {name}"),
-                    None => code,
-                },
-                selected: selected == Some(id),
-            })
-            .collect()
-    }
 }
 
 #[derive(Template)]
@@ -66,7 +43,7 @@ struct ListPage {
     base: String,
     codes: Vec<PromoView>,
     states: Vec<StateOption>,
-    coupons: Vec<CouponOption>,
+    coupons: CouponPicker,
     q: String,
     filtered: bool,
     prev: Option<String>,
@@ -108,9 +85,11 @@ pub async fn list(
         limit: PAGE_SIZE,
     };
     let store = access.store.clone();
+    let search = params.coupon_q.clone();
+    let selected = params.coupon;
     let (page, coupons) = crate::web::db(&access.state, move |conn| {
         let page = crate::app::promotion_codes::list(conn, &store, &query)?;
-        let coupons = crate::app::promotion_codes::coupon_choices(conn, &store)?;
+        let coupons = crate::app::coupons::choices(conn, &store, &search, selected)?;
         Ok::<_, db::DbError>((page, coupons))
     })
     .await?;
@@ -132,7 +111,7 @@ pub async fn list(
         selected: state == Some(*s),
     }))
     .collect();
-    let coupons = CouponOption::list(coupons, params.coupon);
+    let coupons = CouponPicker::new(&base, &params.coupon_q, coupons, params.coupon);
     let page = ListPage {
         layout: access.layout(Section::PromotionCodes)?,
         base,

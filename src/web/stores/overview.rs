@@ -7,6 +7,7 @@ use crate::db::velocity::Code;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::web::extract::{StoreAccess, Viewer};
+use crate::web::filters;
 use crate::web::layout::{Layout, Section};
 
 #[derive(Template, WebTemplate)]
