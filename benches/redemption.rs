@@ -232,11 +232,15 @@ async fn counting(label: &str, postgres: bool, concurrency: usize) {
     let mut best = [0.0f64; 2];
     for round in 0..4 {
         let on = round % 2 == 0;
+        // The database lives as long as this round's server.
+        let mut _database = None;
         let bench = if postgres {
             let Some(pg) = common::postgres_db("counting") else {
                 return;
             };
-            common::start_with(pg.url.clone(), None, |c| c.analytics = on).await
+            let url = pg.url.clone();
+            _database = Some(pg);
+            common::start_with(url, None, |c| c.analytics = on).await
         } else {
             common::start_sqlite_with(|c| c.analytics = on).await
         };

@@ -288,6 +288,7 @@ route_group!(scope admin_routes, ADMIN_ROUTES, [
 route_group!(scope store_routes, STORE_ROUTES, [
     get "" => stores::overview::show,
     get "/coupons" => coupons::list::list,
+    get "/coupons.csv" => coupons::list::csv,
     get "/coupons/new" => coupons::edit::new,
     post "/coupons/new" => coupons::edit::create,
     get "/coupons/choices" => picker::choices,
@@ -330,6 +331,7 @@ route_group!(scope store_routes, STORE_ROUTES, [
     post "/coupon-sets/{id}/import" => coupon_sets::import::import,
     get "/customers" => customers::list,
     post "/customers" => customers::create,
+    get "/customers/{id}" => customers::show,
     get "/analytics" => stores::analytics::show,
     get "/analytics.csv" => stores::analytics::csv,
     get "/orders" => orders::list,

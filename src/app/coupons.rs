@@ -31,12 +31,15 @@ pub enum CouponError {
     Db(#[from] DbError),
 }
 
-const CODE_TAKEN: &str = "Another coupon of this store already uses this code. Codes are case-sensitive, so Summer10 and SUMMER10 can both exist; an exhausted or archived coupon keeps its code until it is deleted.";
-
-/// A write refusal, as a message beside its field.
-fn refused(e: CouponWriteError) -> CouponError {
+/// A write refusal of a coupon with `code`, as a message beside its field.
+fn refused(e: CouponWriteError, code: &str) -> CouponError {
     let (field, message) = match e {
-        CouponWriteError::CodeTaken => ("code", CODE_TAKEN.to_string()),
+        CouponWriteError::CodeTaken => (
+            "code",
+            format!(
+                "Another coupon of this store already uses the code {code}. Codes are case-sensitive, so Summer10 and SUMMER10 can both exist; an exhausted or archived coupon keeps its code until it is deleted."
+            ),
+        ),
         CouponWriteError::HeldByPromotion(promo) => (
             "code",
             format!(
@@ -81,7 +84,8 @@ pub fn create(
         existing: None,
     };
     let draft = coupon::check(input, &context).map_err(CouponError::Invalid)?;
-    db::coupons::insert(conn, store.id(), &draft, user, "").map_err(refused)
+    db::coupons::insert(conn, store.id(), &draft, user, "")
+        .map_err(|e| refused(e, draft.code.as_str()))
 }
 
 /// Saves an edit of coupon `id`. Its terms are locked once redeemed and
@@ -108,7 +112,8 @@ pub fn update(
         existing: Some(&existing),
     };
     let draft = coupon::check(input, &context).map_err(CouponError::Invalid)?;
-    db::coupons::update(conn, store.id(), id, &draft, user).map_err(refused)
+    db::coupons::update(conn, store.id(), id, &draft, user)
+        .map_err(|e| refused(e, draft.code.as_str()))
 }
 
 /// Archives, unarchives or deletes coupon `id` (SPEC section 3: its sets'
@@ -280,4 +285,9 @@ pub fn events(conn: &mut Conn, id: CouponId) -> Result<Vec<crate::db::events::Ev
 /// One page of the coupon list, as the dashboard shows it.
 pub fn page(conn: &mut Conn, store: &Store, query: &ListQuery) -> Result<ListPage, DbError> {
     db::coupons::list(conn, store.id(), query, db::now())
+}
+
+/// How many coupons the list's filters match, on every page.
+pub fn total(conn: &mut Conn, store: &Store, query: &ListQuery) -> Result<i64, DbError> {
+    db::coupons::count(conn, store.id(), query, db::now())
 }

@@ -52,3 +52,28 @@ pub fn find_by_email(
 ) -> Result<Option<crate::db::customers::Customer>, DbError> {
     db::customers::find_by_email(conn, store.id(), email)
 }
+
+/// A customer's page: the customer, what their paid orders add up to, and
+/// their latest orders.
+pub struct CustomerPage {
+    pub customer: crate::db::customers::Customer,
+    pub lifetime: crate::db::customers::Lifetime,
+    pub orders: crate::db::paging::Page<crate::db::orders::ListedOrder>,
+}
+
+pub fn page(conn: &mut Conn, store: &Store, id: i64, recent: i64) -> Result<CustomerPage, DbError> {
+    let customer = db::customers::find(conn, store.id(), id)?;
+    let lifetime = db::customers::lifetime(conn, store.id(), id)?;
+    let orders = crate::app::orders::list(
+        conn,
+        store,
+        crate::db::orders::OrderFilter::Customer(crate::domain::ids::CustomerId(id)),
+        crate::db::paging::Cursor::First,
+        recent,
+    )?;
+    Ok(CustomerPage {
+        customer,
+        lifetime,
+        orders,
+    })
+}

@@ -83,3 +83,63 @@ pub fn find_by_email(
         .first(conn)
         .optional()
 }
+
+/// Customer `id` of the store.
+pub fn find(conn: &mut Conn, store: StoreId, id: i64) -> QueryResult<Customer> {
+    customers::table
+        .filter(customers::store_id.eq(store))
+        .filter(customers::id.eq(id))
+        .select(Customer::as_select())
+        .first(conn)
+}
+
+#[derive(Debug, QueryableByName)]
+struct MoneyRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    currency: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    spent: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    discount: i64,
+}
+
+#[derive(Debug, QueryableByName)]
+struct CodeRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    code: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// What a customer's paid orders add up to: per currency the totals spent
+/// and the discounts received, and each code used with how often.
+#[derive(Debug, Default)]
+pub struct Lifetime {
+    pub money: Vec<(String, i64, i64)>,
+    pub codes: Vec<(String, i64)>,
+}
+
+pub fn lifetime(conn: &mut Conn, store: StoreId, id: i64) -> QueryResult<Lifetime> {
+    // Integers of ours only are written into the text.
+    let paid = format!(
+        "store_id = {} AND customer_id = {id} AND status = 'paid'",
+        store.0
+    );
+    let money = format!(
+        "SELECT currency, CAST(SUM(total) AS BIGINT) AS spent, CAST(SUM(discount) AS BIGINT) AS discount \
+         FROM orders WHERE {paid} GROUP BY currency ORDER BY currency"
+    );
+    let codes = format!(
+        "SELECT code, CAST(COUNT(*) AS BIGINT) AS n FROM orders WHERE {paid} AND code IS NOT NULL \
+         GROUP BY code ORDER BY n DESC, code"
+    );
+    let money: Vec<MoneyRow> = crate::on_backend!(conn, c => diesel::sql_query(money).load(c))?;
+    let codes: Vec<CodeRow> = crate::on_backend!(conn, c => diesel::sql_query(codes).load(c))?;
+    Ok(Lifetime {
+        money: money
+            .into_iter()
+            .map(|m| (m.currency, m.spent, m.discount))
+            .collect(),
+        codes: codes.into_iter().map(|c| (c.code, c.n)).collect(),
+    })
+}

@@ -16,10 +16,8 @@ impl CouponCode {
         if code.is_empty() {
             return Err("Enter a code, e.g. SUMMER10.".into());
         }
-        if let Some(bad) = code.chars().find(|c| !c.is_ascii_alphanumeric()) {
-            return Err(format!(
-                "Use only letters A–Z, a–z and digits 0–9 (no spaces, dashes or accents): “{bad}” is not allowed."
-            ));
+        if let Some(bad) = super::text::not_allowed(code, |c| c.is_ascii_alphanumeric()) {
+            return Err(format!("Use only letters A–Z, a–z and digits 0–9: {bad}."));
         }
         if code.len() > COUPON_CODE_MAX {
             return Err(format!(

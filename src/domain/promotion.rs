@@ -49,13 +49,9 @@ impl PromoCode {
         if text.is_empty() {
             return Ok(None);
         }
-        if let Some(bad) = text
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        if let Some(bad) = super::text::not_allowed(text, |c| c.is_ascii_alphanumeric() || c == '-')
         {
-            return Err(format!(
-                "Use only letters, digits and dashes: “{bad}” is not allowed."
-            ));
+            return Err(format!("Use only letters, digits and dashes: {bad}."));
         }
         if text.len() > CODE_MAX {
             return Err(format!(

@@ -55,8 +55,62 @@ pub fn thousands(n: i64) -> String {
     out
 }
 
+/// Names every character of `text` that `allowed` refuses, for a form
+/// message: "spaces are not allowed", "spaces, dashes and “é” are not
+/// allowed", "“!” is not allowed"; `None` when every character is allowed.
+pub fn not_allowed(text: &str, allowed: impl Fn(char) -> bool) -> Option<String> {
+    let mut names: Vec<String> = Vec::new();
+    for c in text.chars().filter(|c| !allowed(*c)) {
+        let name = if c.is_whitespace() {
+            "spaces".to_string()
+        } else if c == '-' {
+            "dashes".to_string()
+        } else if c.is_control() {
+            "control characters".to_string()
+        } else {
+            format!("“{c}”")
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let many = names.len() > 1 || names.first().is_some_and(|n| !n.starts_with('“'));
+    let last = names.pop()?;
+    let list = if names.is_empty() {
+        last
+    } else {
+        format!("{} and {last}", names.join(", "))
+    };
+    Some(format!(
+        "{list} {} not allowed",
+        if many { "are" } else { "is" }
+    ))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_refused_character_is_named() {
+        let code = |c: char| c.is_ascii_alphanumeric();
+        assert_eq!(not_allowed("SUMMER10", code), None);
+        assert_eq!(
+            not_allowed("SUMMER 10", code).as_deref(),
+            Some("spaces are not allowed")
+        );
+        assert_eq!(
+            not_allowed("SUM!", code).as_deref(),
+            Some("“!” is not allowed")
+        );
+        assert_eq!(
+            not_allowed("é t-a!é", code).as_deref(),
+            Some("“é”, spaces, dashes and “!” are not allowed")
+        );
+        assert_eq!(
+            not_allowed("a!b?", code).as_deref(),
+            Some("“!” and “?” are not allowed")
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -155,3 +155,64 @@ pub async fn create(
     let viewer = access.as_viewer();
     render(viewer, Params::default(), raw, errors).await
 }
+
+#[derive(Template)]
+#[template(path = "customers/show.html")]
+struct ShowPage {
+    layout: Layout,
+    base: String,
+    customer: CustomerView,
+    /// Paid orders' totals and discounts, "$12.50 · €3.00".
+    spent: String,
+    discount: String,
+    /// Codes used in paid orders, most used first.
+    codes: Vec<(String, i64)>,
+    orders: Vec<crate::web::orders::view::OrderView>,
+    all_orders: String,
+}
+
+/// `GET /admin/s/{store}/customers/{id}`: a customer's orders, lifetime
+/// spend, discount received and codes used.
+pub async fn show(
+    access: StoreAccess<Viewer>,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.clone();
+    let id = path.1;
+    let page = crate::web::db(&access.state, move |conn| {
+        crate::app::customers::page(conn, &store, id, 20)
+    })
+    .await?;
+    let tz = access.store.timezone.tz();
+    let c = &page.customer;
+    let sums = |pick: fn(&(String, i64, i64)) -> i64| -> String {
+        let amounts: Vec<(String, i64)> = page
+            .lifetime
+            .money
+            .iter()
+            .map(|m| (m.0.clone(), pick(m)))
+            .collect();
+        crate::app::analytics::money_text(&amounts, &access.store)
+    };
+    let base = access.base_path();
+    let view = ShowPage {
+        layout: access.layout(Section::Customers)?,
+        spent: sums(|m| m.1),
+        discount: sums(|m| m.2),
+        codes: page.lifetime.codes.clone(),
+        orders: crate::web::orders::view::OrderView::listed(&page.orders.items, tz),
+        all_orders: format!("{base}/orders?customer={}", c.id),
+        customer: CustomerView {
+            id: c.id,
+            email: c.email.clone(),
+            orders_count: c.orders_count,
+            first_order: c
+                .first_order_at
+                .map(|t| time::display(t, tz))
+                .unwrap_or_default(),
+            created_at: time::display(c.created_at, tz),
+        },
+        base,
+    };
+    render_status(StatusCode::OK, &view)
+}

@@ -82,6 +82,24 @@ pub fn render_status<T: Template>(status: StatusCode, page: &T) -> Result<HttpRe
 }
 
 /// 303 See Other to `location`: the answer to every successful POST.
+/// A CSV download named `filename`, streamed from `body` (header first).
+pub fn csv_attachment<S>(filename: &str, body: S) -> HttpResponse
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, AppError>> + 'static,
+{
+    use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            ContentDisposition {
+                disposition: DispositionType::Attachment,
+                parameters: vec![DispositionParam::Filename(filename.to_string())],
+            },
+        ))
+        .streaming(body)
+}
+
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))

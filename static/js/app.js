@@ -34,6 +34,11 @@ document.addEventListener("click", async (event) => {
   button.dataset.copied = copied ? "true" : "false";
 });
 
+// Print buttons (the QR code's card prints alone: see the print styles).
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});
+
 // Tabs (WAI-ARIA tabs pattern): one panel at a time, arrow keys move.
 function setupTabs(root) {
   const tabs = Array.from(root.querySelectorAll('[role="tab"]'));
@@ -70,6 +75,26 @@ function setupTabs(root) {
       const focusable = field.matches("input, select, textarea") ? field : field.querySelector("input, select, textarea");
       if (focusable) focusable.focus();
     });
+  });
+  // Back and Next between the tabs, at the foot of each panel.
+  panels.forEach((panel, i) => {
+    const steps = document.createElement("div");
+    steps.className = "tab-steps";
+    const step = (to, text, next) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = next ? "button next" : "button";
+      button.textContent = text;
+      button.addEventListener("click", () => show(to.dataset.panel, true));
+      steps.append(button);
+    };
+    const label = (p) => {
+      const tab = tabs.find((t) => t.dataset.tab === p.dataset.panel);
+      return tab ? tab.textContent.trim() : "";
+    };
+    if (i > 0) step(panels[i - 1], `← ${label(panels[i - 1])}`, false);
+    if (i < panels.length - 1) step(panels[i + 1], `Next: ${label(panels[i + 1])} →`, true);
+    panel.append(steps);
   });
   show(root.dataset.activeTab || tabs[0].dataset.tab, false);
 }

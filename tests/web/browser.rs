@@ -699,10 +699,32 @@ async fn open_a_share_url_check_out_see_the_receipt_and_the_count_move() {
     wait_text(&browser, "jane@example.com").await;
     snap(&browser, "coupon-after-checkout").await;
 
-    // Staff refund it from the order's page; the count goes back.
+    // Staff refund it from the order's page; the count goes back. First, a
+    // look at the customer, from the order.
     click(&browser, "#orders a.code-link").await;
     wait_text(&browser, "Refund").await;
     snap(&browser, "order-detail").await;
+    let order_path = browser.current_url().await.expect("url").path().to_string();
+    click(&browser, "[data-field=customer_link]").await;
+    wait_text(&browser, "Discount received").await;
+    assert_eq!(
+        text_of(&browser, "h1[data-field=email]").await,
+        "jane@example.com"
+    );
+    assert_eq!(
+        text_of(&browser, "[data-field=lifetime_spend]").await,
+        "€32.00"
+    );
+    assert_eq!(
+        text_of(&browser, "[data-field=discount_received]").await,
+        "€8.00"
+    );
+    assert!(visible(&browser, "[data-code-used=RAIN20]").await);
+    snap(&browser, "customer").await;
+    browser.set_window_size(390, 844).await.expect("resize");
+    snap(&browser, "customer-390").await;
+    browser.set_window_size(1280, 900).await.expect("resize");
+    visit(&browser, &format!("{base}{order_path}"), "Refund").await;
     browser
         .execute("window.confirm = () => true; return true;", vec![])
         .await

@@ -141,7 +141,7 @@ db_tests! {
         app.create_coupon(STORE, &[("code", "SUMMER10")]).await.created_id();
         let duplicate = app.create_coupon(STORE, &[("code", "SUMMER10")]).await;
         duplicate.assert_status(422);
-        assert!(duplicate.field_error("code").unwrap_or_default().contains("already uses this code"));
+        assert!(duplicate.field_error("code").unwrap_or_default().contains("already uses the code"));
         assert_eq!(coupon_count(&app).await, 2);
     }
 
@@ -319,5 +319,50 @@ db_tests! {
             viewer.post(&format!("/admin/s/acme/coupons/{id}/{action}"), &[]).await.assert_status(403);
         }
         assert_eq!(coupon_count(&app).await, 1);
+    }
+
+    async fn the_coupon_list_counts_searches_names_and_exports_what_it_shows(app) {
+        app.setup_owner().await;
+        for (code, name) in [("SPRING10", "Spring sale"), ("SPRING20", "Big spring"), ("AUTUMN5", "Leaves"), ("WINTER", "")] {
+            app.create_coupon(STORE, &[("code", code), ("name", name), ("max_redemptions", "7")]).await.assert_status(303);
+        }
+        let archived = app.create_coupon(STORE, &[("code", "SPRINGOLD"), ("name", "Old spring")]).await.created_id();
+        app.post(&format!("/admin/s/acme/coupons/{archived}/archive"), &[]).await.assert_status(303);
+        let total = |page: &Page| -> (Option<i64>, String) {
+            let at = page.body.find("data-list-total=\"").map(|i| i + "data-list-total=\"".len());
+            let n = at.and_then(|i| page.body[i..].split('"').next()?.parse().ok());
+            let text = at
+                .and_then(|i| page.body[i..].split('>').nth(1)?.split('<').next())
+                .unwrap_or_default()
+                .to_string();
+            (n, text)
+        };
+        let all = app.get("/admin/s/acme/coupons").await;
+        assert_eq!(total(&all), (Some(5), "5 coupons".to_string()));
+        // "spring" matches two codes by their start and one more by its
+        // name ("Big spring" is SPRING20 anyway); archived only with its
+        // state.
+        let spring = app.get("/admin/s/acme/coupons?q=spring&state=active").await;
+        assert_eq!(total(&spring).0, Some(2));
+        let by_name = app.get("/admin/s/acme/coupons?q=leaves").await;
+        assert_eq!(total(&by_name), (Some(1), "1 coupon".to_string()));
+        assert!(by_name.body.contains("data-coupon=\"AUTUMN5\""), "{}", by_name.body);
+        assert!(by_name.body.contains("href=\"/admin/s/acme/coupons.csv?q=leaves\""), "{}", by_name.body);
+
+        // The CSV has the same rows as the list, header first.
+        let csv = app.get("/admin/s/acme/coupons.csv?q=spring").await;
+        csv.assert_status(200);
+        let lines: Vec<&str> = csv.body.lines().collect();
+        assert_eq!(lines[0], "code,name,discount,duration,state,times_redeemed,max_redemptions,remaining,starts_at,redeem_by,created_at,share_url");
+        let codes: Vec<&str> = lines[1..].iter().map(|l| l.split(',').next().unwrap_or_default()).collect();
+        assert_eq!(codes, ["SPRING10", "SPRING20", "SPRINGOLD"], "by code, every state but deleted");
+        assert!(lines[1].starts_with("SPRING10,Spring sale,"), "{}", lines[1]);
+        assert!(lines[1].contains(",active,0,7,7,,,"), "{}", lines[1]);
+        assert!(lines[1].ends_with(&format!(",{}/acme?coupon=SPRING10", app.address)), "{}", lines[1]);
+        assert!(lines[3].contains(",archived,"), "{}", lines[3]);
+        let every = app.get("/admin/s/acme/coupons.csv").await;
+        assert_eq!(every.body.lines().count(), 1 + 5);
+        let none = app.get("/admin/s/acme/coupons.csv?q=nothing").await;
+        assert_eq!(none.body.lines().count(), 1, "the header alone");
     }
 }

@@ -13,6 +13,7 @@ mod concurrency;
 mod coupon_sets;
 mod coupons;
 mod csrf;
+mod customers;
 mod hardening;
 mod members;
 mod operations;

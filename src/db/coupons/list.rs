@@ -26,21 +26,13 @@ pub type ListPage = Page<Coupon>;
 
 type Backend = <Conn as diesel::Connection>::Backend;
 
-/// The store's coupons matching the query, one page, by keyset: newest first
-/// (on the id), or by code when searching by code prefix.
-pub fn list(
-    conn: &mut Conn,
+/// The store's coupons that match the query's state and search, unordered.
+fn filtered(
     store: StoreId,
     q: &ListQuery,
     now: NaiveDateTime,
-) -> QueryResult<ListPage> {
-    if q.prefix
-        .as_deref()
-        .is_some_and(crate::domain::text::has_control)
-    {
-        return Ok(Page::empty());
-    }
-    let mut query: coupons::BoxedQuery<'_, Backend, _> = coupons::table
+) -> coupons::BoxedQuery<'static, Backend, diesel::dsl::AsSelect<Row, Backend>> {
+    let mut query: coupons::BoxedQuery<'static, Backend, _> = coupons::table
         .filter(coupons::store_id.eq(store))
         .select(Row::as_select())
         .into_boxed();
@@ -72,12 +64,52 @@ pub fn list(
         }
     };
     if let Some(prefix) = q.prefix.as_deref().filter(|p| !p.is_empty()) {
+        // A code that starts with it, or a name that contains it (both
+        // ignoring case).
         let low = prefix.to_uppercase();
         let high = format!("{low}\u{7f}");
-        query = query
-            .filter(upper(coupons::code).ge(low))
-            .filter(upper(coupons::code).lt(high));
+        let contains = format!("%{low}%");
+        query = query.filter(
+            upper(coupons::code)
+                .ge(low)
+                .and(upper(coupons::code).lt(high))
+                .or(upper(coupons::name.assume_not_null()).like(contains)),
+        );
     }
+    query
+}
+
+/// How many of the store's coupons match the query's state and search.
+pub fn count(
+    conn: &mut Conn,
+    store: StoreId,
+    q: &ListQuery,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    if q.prefix
+        .as_deref()
+        .is_some_and(crate::domain::text::has_control)
+    {
+        return Ok(0);
+    }
+    filtered(store, q, now).count().get_result(conn)
+}
+
+/// The store's coupons matching the query, one page, by keyset: newest first
+/// (on the id), or by code when searching by code prefix.
+pub fn list(
+    conn: &mut Conn,
+    store: StoreId,
+    q: &ListQuery,
+    now: NaiveDateTime,
+) -> QueryResult<ListPage> {
+    if q.prefix
+        .as_deref()
+        .is_some_and(crate::domain::text::has_control)
+    {
+        return Ok(Page::empty());
+    }
+    let query = filtered(store, q, now);
     let fetch = q.limit + 1;
     let searching = q.prefix.as_deref().is_some_and(|p| !p.is_empty());
     let mut cursor = q.cursor;

@@ -1,9 +1,6 @@
 //! `/coupon-sets/{id}/codes.csv`: every code of a set, streamed in chunks
 //! read one after another, so memory stays flat at any size.
 
-use actix_web::http::header::{
-    CONTENT_DISPOSITION, ContentDisposition, DispositionParam, DispositionType,
-};
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use futures_util::{StreamExt, stream};
@@ -69,14 +66,8 @@ pub async fn codes_csv(
         "{}-codes.csv",
         set.name.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
     );
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            CONTENT_DISPOSITION,
-            ContentDisposition {
-                disposition: DispositionType::Attachment,
-                parameters: vec![DispositionParam::Filename(filename)],
-            },
-        ))
-        .streaming(stream::once(async move { Ok::<_, AppError>(header) }).chain(body)))
+    Ok(crate::web::csv_attachment(
+        &filename,
+        stream::once(async move { Ok::<_, AppError>(header) }).chain(body),
+    ))
 }

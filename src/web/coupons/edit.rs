@@ -22,7 +22,7 @@ pub async fn new(access: StoreAccess<Manager>) -> Result<HttpResponse, AppError>
     form::render(
         &access,
         StatusCode::OK,
-        Mode::New,
+        Mode::New { cloned_from: None },
         form::blank(),
         FormErrors::default(),
         &products,
@@ -52,7 +52,9 @@ pub async fn clone(
     form::render(
         &access,
         StatusCode::OK,
-        Mode::New,
+        Mode::New {
+            cloned_from: Some(loaded.coupon.code.clone()),
+        },
         input,
         FormErrors::default(),
         &loaded.products,
@@ -86,7 +88,7 @@ pub async fn create(
             form::render(
                 &access,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Mode::New,
+                Mode::New { cloned_from: None },
                 input,
                 errors,
                 &products,

@@ -83,8 +83,16 @@ pub struct ProductOption {
 
 /// What the form is for.
 pub enum Mode {
-    New,
-    Edit { id: i64, code: String, locked: bool },
+    /// A new coupon; `cloned_from` names the coupon whose terms it starts
+    /// with.
+    New {
+        cloned_from: Option<String>,
+    },
+    Edit {
+        id: i64,
+        code: String,
+        locked: bool,
+    },
 }
 
 #[derive(Template)]
@@ -113,7 +121,7 @@ impl FormPage {
 
     fn action(&self) -> String {
         match &self.mode {
-            Mode::New => format!("{}/coupons/new", self.base),
+            Mode::New { .. } => format!("{}/coupons/new", self.base),
             Mode::Edit { id, .. } => format!("{}/coupons/{id}/edit", self.base),
         }
     }

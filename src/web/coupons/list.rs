@@ -50,6 +50,28 @@ struct ListPage {
     prev: Option<String>,
     next: Option<String>,
     can_edit: bool,
+    /// "1,204 coupons": what the filters match, on every page.
+    total: String,
+    count: i64,
+    /// The CSV export with the same filters.
+    csv: String,
+}
+
+/// The CSV export's URL with the list's filters.
+fn csv_link(base: &str, state: &str, q: &str) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if !state.is_empty() {
+        query.append_pair("state", state);
+    }
+    if !q.is_empty() {
+        query.append_pair("q", q);
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        format!("{base}/coupons.csv")
+    } else {
+        format!("{base}/coupons.csv?{query}")
+    }
 }
 
 /// A list URL with the current filters and a cursor.
@@ -84,8 +106,10 @@ pub async fn list(
         limit: PAGE_SIZE,
     };
     let store = access.store.clone();
-    let page = crate::web::db(&access.state, move |conn| {
-        crate::app::coupons::page(conn, &store, &query)
+    let (page, total) = crate::web::db(&access.state, move |conn| {
+        let page = crate::app::coupons::page(conn, &store, &query)?;
+        let total = crate::app::coupons::total(conn, &store, &query)?;
+        Ok::<_, db::DbError>((page, total))
     })
     .await?;
 
@@ -115,6 +139,13 @@ pub async fn list(
     }))
     .collect();
     let list = ListPage {
+        total: format!(
+            "{} coupon{}",
+            crate::domain::text::thousands(total),
+            if total == 1 { "" } else { "s" }
+        ),
+        csv: csv_link(&base, state_str, &q),
+        count: total,
         layout: access.layout(Section::Coupons)?,
         base,
         coupons,
@@ -131,4 +162,82 @@ pub async fn list(
         can_edit: access.role >= Role::Manager,
     };
     render_status(StatusCode::OK, &list)
+}
+
+const CSV_CHUNK: i64 = 1_000;
+
+/// `GET /admin/s/{store}/coupons.csv?state=&q=`: every coupon the list's
+/// filters match, in the list's order, streamed a thousand at a time.
+pub async fn csv(
+    access: StoreAccess<Viewer>,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, AppError> {
+    use crate::domain::csv::cell;
+    use actix_web::web::Bytes;
+    use futures_util::{StreamExt, stream};
+    let params = params.into_inner();
+    let state = CouponState::parse(params.state.trim());
+    let q = params.q.trim().to_string();
+    let app = access.state.clone();
+    let store = access.store.clone();
+    let tz = access.store.timezone.tz();
+    let base_url = access.share_base();
+    let header = Bytes::from_static(
+        b"code,name,discount,duration,state,times_redeemed,max_redemptions,remaining,starts_at,redeem_by,created_at,share_url\n",
+    );
+    // State: where the next chunk starts, or None once every row is sent.
+    let body = stream::unfold(Some(Cursor::First), move |cursor| {
+        let (app, store, base_url, q) = (app.clone(), store.clone(), base_url.clone(), q.clone());
+        async move {
+            let cursor = cursor?;
+            let query = ListQuery {
+                state,
+                prefix: (!q.is_empty()).then(|| q.clone()),
+                cursor,
+                limit: CSV_CHUNK,
+            };
+            let read = store.clone();
+            let page = match crate::web::db(&app, move |conn| {
+                crate::app::coupons::page(conn, &read, &query)
+            })
+            .await
+            {
+                Ok(page) => page,
+                Err(e) => return Some((Err(e), None)),
+            };
+            if page.items.is_empty() {
+                return None;
+            }
+            let mut text = String::with_capacity(page.items.len() * 160);
+            for c in &page.items {
+                let v = CouponView::new(c, db::now(), tz, &base_url, &store.slug);
+                let at = |t: Option<chrono::NaiveDateTime>| {
+                    t.map(|t| crate::domain::time::to_input(t, tz))
+                        .unwrap_or_default()
+                };
+                text.push_str(&format!(
+                    "{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                    cell(&v.code),
+                    cell(&v.name),
+                    cell(&v.discount),
+                    cell(&v.duration),
+                    v.state,
+                    v.times_redeemed,
+                    v.max_redemptions,
+                    v.remaining,
+                    at(c.starts_at),
+                    at(c.redeem_by),
+                    crate::domain::time::to_input(c.created_at, tz),
+                    cell(&v.share_url),
+                ));
+            }
+            let next = page
+                .has_next
+                .then(|| page.items.last().map(|c| Cursor::Next(c.id.0)))
+                .flatten();
+            Some((Ok::<_, AppError>(Bytes::from(text)), next))
+        }
+    });
+    let body = stream::once(async move { Ok::<_, AppError>(header) }).chain(body);
+    Ok(crate::web::csv_attachment("coupons.csv", body))
 }

@@ -54,6 +54,7 @@ pub struct OrderView {
     pub short_id: String,
     pub created_at: String,
     pub email: String,
+    pub customer_id: i64,
     pub totals: Totals,
     pub code: String,
     pub coupon_id: Option<i64>,
@@ -74,6 +75,7 @@ impl OrderView {
                 .unwrap_or_default()
         });
         OrderView {
+            customer_id: row.customer_id,
             id: row.id,
             public_id: row.public_id.clone(),
             short_id: row
