@@ -17,6 +17,18 @@ pub fn list(
     db::orders::list(conn, store.id(), filter, cursor, limit)
 }
 
+/// A page of the orders list with its own filters (status, code, dates).
+pub fn search(
+    conn: &mut Conn,
+    store: &Store,
+    filter: OrderFilter,
+    narrow: &crate::db::orders::Narrow,
+    cursor: Cursor,
+    limit: i64,
+) -> Result<Page<ListedOrder>, DbError> {
+    db::orders::list_narrowed(conn, store.id(), filter, narrow, cursor, limit)
+}
+
 /// Order `id` of the store, with its lines.
 pub fn find(conn: &mut Conn, store: &Store, id: OrderId) -> Result<Order, DbError> {
     db::orders::find(conn, store.id(), id)

@@ -35,6 +35,34 @@ pub fn parse_local(raw: &str, tz: Tz) -> Result<Option<NaiveDateTime>, String> {
     }
 }
 
+/// The first moment (UTC) of an optional `YYYY-MM-DD` day in zone `tz`;
+/// `next_day` gives the first moment of the day after instead (an
+/// exclusive end).
+pub fn parse_day(raw: &str, tz: Tz, next_day: bool) -> Result<Option<NaiveDateTime>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let day = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| "Enter a date like 2026-12-31.".to_string())?;
+    let day = if next_day {
+        day.succ_opt().unwrap_or(day)
+    } else {
+        day
+    };
+    // Midnight may not exist where clocks skip it: the day starts at the
+    // first moment that does.
+    (0..3)
+        .find_map(|h| parse_local(&format!("{}T{h:02}:00", day.format("%Y-%m-%d")), tz).ok())
+        .ok_or_else(|| {
+            format!(
+                "Choose a date in the years {} to {}.",
+                YEARS.start(),
+                YEARS.end()
+            )
+        })
+}
+
 /// A UTC time as the `datetime-local` value in zone `tz`.
 pub fn to_input(utc: NaiveDateTime, tz: Tz) -> String {
     tz.from_utc_datetime(&utc).format(INPUT_FORMAT).to_string()

@@ -1,5 +1,6 @@
 //! A customer's page (issue 15): what their paid orders add up to, the
-//! codes they used, their orders; emails link to it from the lists.
+//! codes they used, their orders; emails link to it from the lists. And
+//! the orders list's filters (status, code, dates) and its CSV.
 
 use crate::checkout::{buy, shop};
 use crate::db_tests;
@@ -45,5 +46,54 @@ db_tests! {
         app.get("/admin/s/acme/customers/999999").await.assert_status(404);
         app.create_store("Beta", "beta").await.assert_status(303);
         app.get(&format!("/admin/s/beta/customers/{jane}")).await.assert_status(404);
+    }
+
+    async fn the_orders_list_filters_by_status_code_and_days_and_exports_the_same(app) {
+        let shop = shop(&app).await;
+        app.create_coupon(STORE, &[("code", "TEN"), ("percent_off", "10")]).await.assert_status(303);
+        buy(&app, "a@example.com", "TEN", &[(shop.tee, 1)]).await.assert_status(303);
+        let b = buy(&app, "b@example.com", "TEN", &[(shop.tee, 2)]).await;
+        b.assert_status(303);
+        buy(&app, "c@example.com", "", &[(shop.tee, 1)]).await.assert_status(303);
+        let receipt = b.location_tail();
+        let refunded = app.count(&format!("SELECT id AS n FROM orders WHERE public_id = '{receipt}'"));
+        app.refund(refunded).await;
+        let rows = |page: &Page| page.body.matches("<tr data-order=").count();
+        let today = chrono::Utc::now()
+            .with_timezone(&chrono_tz::Europe::Berlin)
+            .date_naive();
+        let tomorrow = today.succ_opt().expect("a next day");
+        let cases: Vec<(String, usize)> = vec![
+            (String::new(), 3),
+            ("?status=refunded".into(), 1),
+            ("?status=paid".into(), 2),
+            ("?code=ten".into(), 2),
+            ("?code=ten&status=paid".into(), 1),
+            (format!("?from={today}&to={today}"), 3),
+            (format!("?from={tomorrow}"), 0),
+            (format!("?to={}", today.pred_opt().expect("a day before")), 0),
+        ];
+        for (query, expected) in cases {
+            let page = app.get(&format!("/admin/s/acme/orders{query}")).await;
+            page.assert_status(200);
+            assert_eq!(rows(&page), expected, "orders{query}");
+            let csv = app.get(&format!("/admin/s/acme/orders.csv{query}")).await;
+            csv.assert_status(200);
+            let lines: Vec<&str> = csv.body.lines().collect();
+            assert_eq!(lines[0], "order,created_at,email,code,currency,subtotal,discount,total,status,external_id");
+            assert_eq!(lines.len() - 1, expected, "orders.csv{query}: {}", csv.body);
+        }
+        let csv = app.get("/admin/s/acme/orders.csv?status=refunded").await;
+        assert!(csv.body.lines().nth(1).is_some_and(|l| l.contains(",b@example.com,TEN,USD,4000,400,3600,refunded,")), "{}", csv.body);
+        // A date that does not read is said, and left out of the filter.
+        let bad = app.get("/admin/s/acme/orders?from=31/12/2026&status=paid").await;
+        bad.assert_status(200);
+        assert!(bad.body.contains("Enter a date like 2026-12-31. That date is left out of the filter."), "{}", bad.body);
+        assert_eq!(rows(&bad), 2);
+        // The filters stay with a customer's orders.
+        let a = app.count("SELECT id AS n FROM customers WHERE email = 'a@example.com'");
+        let page = app.get(&format!("/admin/s/acme/orders?customer={a}&status=refunded")).await;
+        assert_eq!(rows(&page), 0);
+        assert!(page.body.contains(&format!("name=\"customer\" value=\"{a}\"")), "{}", page.body);
     }
 }

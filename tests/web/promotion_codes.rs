@@ -225,4 +225,26 @@ db_tests! {
         assert_eq!(page.data_field("restrictions").as_deref(), Some("only vip@example.com"));
         assert_eq!(page.data_field("usage").as_deref(), Some("3 of 5 used · 2 remaining"));
     }
+
+    async fn the_promotion_code_csv_exports_what_the_list_shows(app) {
+        app.setup_owner().await;
+        let coupon = app.create_coupon(STORE, &[("code", "BASE")]).await.created_id();
+        let other = app.create_coupon(STORE, &[("code", "OTHER")]).await.created_id();
+        app.create_promo(STORE, coupon, &[("code", "FALL-25"), ("max_redemptions", "5")]).await.assert_status(303);
+        app.create_promo(STORE, coupon, &[("code", "FALL-50"), ("customer", "vip@example.com")]).await.assert_status(303);
+        app.create_promo(STORE, other, &[("code", "WINTER")]).await.assert_status(303);
+        let list = app.get(&format!("/admin/s/acme/promotion-codes?coupon={coupon}")).await;
+        assert!(list.body.contains(&format!("href=\"/admin/s/acme/promotion-codes.csv?coupon={coupon}\"")), "{}", list.body);
+        let csv = app.get(&format!("/admin/s/acme/promotion-codes.csv?coupon={coupon}")).await;
+        csv.assert_status(200);
+        let lines: Vec<&str> = csv.body.lines().collect();
+        assert_eq!(lines[0], "code,coupon,state,times_redeemed,max_redemptions,remaining,restrictions,expires_at,created_at,share_url");
+        assert_eq!(lines.len(), 3, "{}", csv.body);
+        let fall25 = lines.iter().find(|l| l.starts_with("FALL-25,")).expect("FALL-25");
+        assert!(fall25.starts_with("FALL-25,BASE,active,0,5,5,"), "{fall25}");
+        let fall50 = lines.iter().find(|l| l.starts_with("FALL-50,")).expect("FALL-50");
+        assert!(fall50.contains("vip@example.com"), "{fall50}");
+        let searched = app.get("/admin/s/acme/promotion-codes.csv?q=winter").await;
+        assert_eq!(searched.body.lines().count(), 2, "{}", searched.body);
+    }
 }

@@ -139,6 +139,18 @@ pub enum OrderFilter {
 /// A row of an order list: the order and its customer's email.
 pub type ListedOrder = (OrderRow, String);
 
+/// The orders list's own filters, on top of an `OrderFilter`.
+#[derive(Debug, Clone, Default)]
+pub struct Narrow {
+    pub status: Option<OrderStatus>,
+    /// The code typed, ignoring case.
+    pub code: Option<String>,
+    /// Placed at or after this time (UTC).
+    pub from: Option<NaiveDateTime>,
+    /// Placed before this time (UTC).
+    pub until: Option<NaiveDateTime>,
+}
+
 /// A page of the store's orders, newest first.
 pub fn list(
     conn: &mut Conn,
@@ -147,6 +159,26 @@ pub fn list(
     cursor: Cursor,
     limit: i64,
 ) -> QueryResult<Page<ListedOrder>> {
+    list_narrowed(conn, store, filter, &Narrow::default(), cursor, limit)
+}
+
+/// A page of the store's orders that `filter` and `narrow` keep, newest
+/// first.
+pub fn list_narrowed(
+    conn: &mut Conn,
+    store: StoreId,
+    filter: OrderFilter,
+    narrow: &Narrow,
+    cursor: Cursor,
+    limit: i64,
+) -> QueryResult<Page<ListedOrder>> {
+    if narrow
+        .code
+        .as_deref()
+        .is_some_and(crate::domain::text::has_control)
+    {
+        return Ok(Page::empty());
+    }
     let mut query = orders::table
         .inner_join(customers::table)
         .filter(orders::store_id.eq(store))
@@ -166,6 +198,19 @@ pub fn list(
             ),
         ),
     };
+    if let Some(status) = narrow.status {
+        query = query.filter(orders::status.eq(status.as_str()));
+    }
+    if let Some(code) = narrow.code.as_deref() {
+        query =
+            query.filter(crate::db::upper(orders::code.assume_not_null()).eq(code.to_uppercase()));
+    }
+    if let Some(from) = narrow.from {
+        query = query.filter(orders::created_at.ge(from));
+    }
+    if let Some(until) = narrow.until {
+        query = query.filter(orders::created_at.lt(until));
+    }
     query = match cursor {
         Cursor::First => query.order(orders::id.desc()),
         Cursor::Next(id) => query.filter(orders::id.lt(id)).order(orders::id.desc()),

@@ -33,8 +33,66 @@ pub struct Params {
     pub promotion_code: Option<i64>,
     pub set: Option<i64>,
     pub customer: Option<i64>,
+    /// `paid` or `refunded`.
+    #[serde(default)]
+    pub status: String,
+    /// A code, ignoring case.
+    #[serde(default)]
+    pub code: String,
+    /// Days of the store's calendar, `YYYY-MM-DD`, both included.
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
     pub next: Option<i64>,
     pub prev: Option<i64>,
+}
+
+/// The list's own filters, read: what to keep, the query string that keeps
+/// them, and a message for a date that does not read.
+struct Narrowed {
+    narrow: db::orders::Narrow,
+    query: String,
+    error: Option<String>,
+}
+
+impl Params {
+    fn narrowed(&self, tz: chrono_tz::Tz) -> Narrowed {
+        let mut error = None;
+        let mut day = |raw: &str, next: bool| match time::parse_day(raw, tz, next) {
+            Ok(at) => at,
+            Err(e) => {
+                error = Some(e);
+                None
+            }
+        };
+        let narrow = db::orders::Narrow {
+            status: crate::domain::status::OrderStatus::try_from(self.status.trim().to_string())
+                .ok(),
+            code: Some(self.code.trim().to_string()).filter(|c| !c.is_empty()),
+            from: day(&self.from, false),
+            until: day(&self.to, true),
+        };
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in [
+            (
+                "status",
+                narrow.status.map(|s| s.as_str()).unwrap_or_default(),
+            ),
+            ("code", self.code.trim()),
+            ("from", self.from.trim()),
+            ("to", self.to.trim()),
+        ] {
+            if !value.is_empty() {
+                query.append_pair(key, value);
+            }
+        }
+        Narrowed {
+            narrow,
+            query: query.finish(),
+            error,
+        }
+    }
 }
 
 impl Params {
@@ -79,6 +137,28 @@ struct ListPage {
     prev: Option<String>,
     next: Option<String>,
     attempts: Vec<AttemptView>,
+    /// The CSV export with the same filters.
+    csv: String,
+    /// The list's own filters are set.
+    searching: bool,
+    date_error: String,
+    status: String,
+    code: String,
+    from: String,
+    to: String,
+    /// The coupon, code, set or customer filter, kept by the filter form.
+    hidden_filter: Option<(&'static str, i64)>,
+}
+
+/// The coupon, promotion code, set or customer filter as a form field.
+fn hidden_filter(filter: OrderFilter) -> Option<(&'static str, i64)> {
+    match filter {
+        OrderFilter::All => None,
+        OrderFilter::Coupon(id) => Some(("coupon", id.0)),
+        OrderFilter::Promotion(id) => Some(("promotion_code", id.0)),
+        OrderFilter::Set(id) => Some(("set", id.0)),
+        OrderFilter::Customer(id) => Some(("customer", id.0)),
+    }
 }
 
 pub async fn list(
@@ -92,9 +172,12 @@ pub async fn list(
         _ => Cursor::First,
     };
     let store = access.store.clone();
-    let show_attempts = filter == OrderFilter::All && cursor == Cursor::First;
+    let narrowed = params.narrowed(access.store.timezone.tz());
+    let narrow = narrowed.narrow.clone();
+    let searching = !narrowed.query.is_empty();
+    let show_attempts = filter == OrderFilter::All && cursor == Cursor::First && !searching;
     let (page, attempts) = crate::web::db(&access.state, move |conn| {
-        let page = crate::app::orders::list(conn, &store, filter, cursor, PAGE_SIZE)?;
+        let page = crate::app::orders::search(conn, &store, filter, &narrow, cursor, PAGE_SIZE)?;
         let attempts = if show_attempts {
             crate::app::orders::attempts(conn, &store, 20)?
         } else {
@@ -108,11 +191,31 @@ pub async fn list(
     let (prev, next) = crate::web::pager_links(
         &page,
         |(order, _)| order.id,
-        |dir, id| match filter_query(filter) {
-            query if query.is_empty() => format!("{base}/orders?{dir}={id}"),
-            query => format!("{base}/orders?{query}&{dir}={id}"),
+        |dir, id| {
+            let query = [filter_query(filter), narrowed.query.clone()]
+                .into_iter()
+                .filter(|q| !q.is_empty())
+                .collect::<Vec<_>>()
+                .join("&");
+            if query.is_empty() {
+                format!("{base}/orders?{dir}={id}")
+            } else {
+                format!("{base}/orders?{query}&{dir}={id}")
+            }
         },
     );
+    let csv = {
+        let query = [filter_query(filter), narrowed.query.clone()]
+            .into_iter()
+            .filter(|q| !q.is_empty())
+            .collect::<Vec<_>>()
+            .join("&");
+        if query.is_empty() {
+            format!("{base}/orders.csv")
+        } else {
+            format!("{base}/orders.csv?{query}")
+        }
+    };
     let orders = OrderView::listed(&page.items, tz);
     let filter_note = match filter {
         OrderFilter::All => String::new(),
@@ -126,6 +229,14 @@ pub async fn list(
         base,
         orders,
         filter_note,
+        csv,
+        searching,
+        date_error: narrowed.error.unwrap_or_default(),
+        status: params.status.trim().to_string(),
+        code: params.code.trim().to_string(),
+        from: params.from.trim().to_string(),
+        to: params.to.trim().to_string(),
+        hidden_filter: hidden_filter(filter),
         prev,
         next,
         attempts: attempts
@@ -231,4 +342,65 @@ impl Recent {
             href: format!("{}/orders?{}", access.base_path(), filter_query(filter)),
         }
     }
+}
+
+const CSV_CHUNK: i64 = 1_000;
+
+/// `GET /admin/s/{store}/orders.csv`: every order the list's filters keep,
+/// newest first, streamed a thousand at a time.
+pub async fn csv(
+    access: StoreAccess<Viewer>,
+    params: web::Query<Params>,
+) -> Result<HttpResponse, AppError> {
+    use crate::domain::csv::cell;
+    use actix_web::web::Bytes;
+    use futures_util::{StreamExt, stream};
+    let filter = params.filter();
+    let tz = access.store.timezone.tz();
+    let narrow = params.narrowed(tz).narrow;
+    let app = access.state.clone();
+    let store = access.store.clone();
+    let header = Bytes::from_static(
+        b"order,created_at,email,code,currency,subtotal,discount,total,status,external_id\n",
+    );
+    let body = stream::unfold(Some(Cursor::First), move |cursor| {
+        let (app, store, narrow) = (app.clone(), store.clone(), narrow.clone());
+        async move {
+            let cursor = cursor?;
+            let page = match crate::web::db(&app, move |conn| {
+                crate::app::orders::search(conn, &store, filter, &narrow, cursor, CSV_CHUNK)
+            })
+            .await
+            {
+                Ok(page) => page,
+                Err(e) => return Some((Err(e), None)),
+            };
+            if page.items.is_empty() {
+                return None;
+            }
+            let mut text = String::with_capacity(page.items.len() * 120);
+            for (o, email) in &page.items {
+                text.push_str(&format!(
+                    "{},{},{},{},{},{},{},{},{},{}\n",
+                    cell(&o.public_id),
+                    time::to_input(o.created_at, tz),
+                    cell(email),
+                    cell(o.code.as_deref().unwrap_or_default()),
+                    cell(&o.currency),
+                    o.subtotal,
+                    o.discount,
+                    o.total,
+                    o.status.as_str(),
+                    cell(o.external_id.as_deref().unwrap_or_default()),
+                ));
+            }
+            let next = page
+                .has_next
+                .then(|| page.items.last().map(|(o, _)| Cursor::Next(o.id)))
+                .flatten();
+            Some((Ok::<_, AppError>(Bytes::from(text)), next))
+        }
+    });
+    let body = stream::once(async move { Ok::<_, AppError>(header) }).chain(body);
+    Ok(crate::web::csv_attachment("orders.csv", body))
 }
