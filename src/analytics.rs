@@ -29,6 +29,18 @@ pub struct Counts {
     pub revenue: i64,
 }
 
+impl Counts {
+    /// Adds `other` to these counts.
+    pub fn add(&mut self, other: &Counts) {
+        self.opens += other.opens;
+        self.applied += other.applied;
+        self.redeemed += other.redeemed;
+        self.rolled_back += other.rolled_back;
+        self.discount += other.discount;
+        self.revenue += other.revenue;
+    }
+}
+
 /// Where counts go: store, code, day of the store, currency ("" when no
 /// money is involved).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -107,13 +119,7 @@ impl Tally {
     fn restore(&self, failed: Pending) {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         for (slot, c) in failed.codes {
-            let e = pending.codes.entry(slot).or_default();
-            e.opens += c.opens;
-            e.applied += c.applied;
-            e.redeemed += c.redeemed;
-            e.rolled_back += c.rolled_back;
-            e.discount += c.discount;
-            e.revenue += c.revenue;
+            pending.codes.entry(slot).or_default().add(&c);
         }
         for (slot, n) in failed.refusals {
             *pending.refusals.entry(slot).or_default() += n;

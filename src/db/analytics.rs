@@ -88,15 +88,9 @@ fn add_store_sums(conn: &mut Conn, pending: &Pending) -> QueryResult<()> {
     use std::collections::HashMap;
     let mut days: HashMap<(StoreId, i64, &str), crate::analytics::Counts> = HashMap::new();
     for (slot, c) in &pending.codes {
-        let e = days
-            .entry((slot.store, slot.day, slot.currency.as_str()))
-            .or_default();
-        e.opens += c.opens;
-        e.applied += c.applied;
-        e.redeemed += c.redeemed;
-        e.rolled_back += c.rolled_back;
-        e.discount += c.discount;
-        e.revenue += c.revenue;
+        days.entry((slot.store, slot.day, slot.currency.as_str()))
+            .or_default()
+            .add(c);
     }
     for ((store, day, currency), c) in days {
         let row = (

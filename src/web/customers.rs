@@ -42,6 +42,21 @@ pub struct CustomerView {
     pub created_at: String,
 }
 
+impl CustomerView {
+    fn of(c: &crate::db::customers::Customer, tz: chrono_tz::Tz) -> CustomerView {
+        CustomerView {
+            id: c.id,
+            email: c.email.clone(),
+            orders_count: c.orders_count,
+            first_order: c
+                .first_order_at
+                .map(|t| time::display(t, tz))
+                .unwrap_or_default(),
+            created_at: time::display(c.created_at, tz),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "customers/list.html")]
 struct ListPage {
@@ -82,20 +97,7 @@ async fn render(
         |c| c.id,
         |dir, id| format!("{base}/customers?q={encoded}&{dir}={id}"),
     );
-    let customers: Vec<CustomerView> = page
-        .items
-        .iter()
-        .map(|c| CustomerView {
-            id: c.id,
-            email: c.email.clone(),
-            orders_count: c.orders_count,
-            first_order: c
-                .first_order_at
-                .map(|t| time::display(t, tz))
-                .unwrap_or_default(),
-            created_at: time::display(c.created_at, tz),
-        })
-        .collect();
+    let customers: Vec<CustomerView> = page.items.iter().map(|c| CustomerView::of(c, tz)).collect();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -202,16 +204,7 @@ pub async fn show(
         codes: page.lifetime.codes.clone(),
         orders: crate::web::orders::view::OrderView::listed(&page.orders.items, tz),
         all_orders: format!("{base}/orders?customer={}", c.id),
-        customer: CustomerView {
-            id: c.id,
-            email: c.email.clone(),
-            orders_count: c.orders_count,
-            first_order: c
-                .first_order_at
-                .map(|t| time::display(t, tz))
-                .unwrap_or_default(),
-            created_at: time::display(c.created_at, tz),
-        },
+        customer: CustomerView::of(c, tz),
         base,
     };
     render_status(StatusCode::OK, &view)

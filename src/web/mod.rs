@@ -82,6 +82,60 @@ pub fn render_status<T: Template>(status: StatusCode, page: &T) -> Result<HttpRe
 }
 
 /// 303 See Other to `location`: the answer to every successful POST.
+/// Rows a CSV export reads at a time.
+pub const CSV_PAGE: i64 = 1_000;
+
+/// A list exported as CSV, streamed page by page so that memory stays flat:
+/// `header`, then the rows of `fetch(conn, cursor)` (one blocking call a
+/// page, in the list's order), each written by `line`, until a page says
+/// nothing follows; `key` is a row's cursor id.
+pub fn csv_export<T, F, L>(
+    state: &AppState,
+    filename: &str,
+    header: &'static [u8],
+    fetch: F,
+    key: fn(&T) -> i64,
+    line: L,
+) -> HttpResponse
+where
+    T: Send + 'static,
+    F: Fn(
+            &mut Conn,
+            crate::db::paging::Cursor,
+        ) -> Result<crate::db::paging::Page<T>, crate::db::DbError>
+        + Send
+        + Sync
+        + 'static,
+    L: Fn(&T) -> String + 'static,
+{
+    use crate::db::paging::Cursor;
+    use futures_util::{StreamExt, stream};
+    let fetch = std::sync::Arc::new(fetch);
+    let line = std::rc::Rc::new(line);
+    let state = state.clone();
+    let rows = stream::unfold(Some(Cursor::First), move |cursor| {
+        let (state, fetch, line) = (state.clone(), fetch.clone(), line.clone());
+        async move {
+            let cursor = cursor?;
+            let page = match db(&state, move |conn| fetch(conn, cursor)).await {
+                Ok(page) => page,
+                Err(e) => return Some((Err(e), None)),
+            };
+            if page.items.is_empty() {
+                return None;
+            }
+            let text: String = page.items.iter().map(|row| line(row)).collect();
+            let next = page
+                .has_next
+                .then(|| page.items.last().map(|row| Cursor::Next(key(row))))
+                .flatten();
+            Some((Ok(web::Bytes::from(text)), next))
+        }
+    });
+    let body = stream::once(async move { Ok(web::Bytes::from_static(header)) }).chain(rows);
+    csv_attachment(filename, body)
+}
+
 /// A CSV download named `filename`, streamed from `body` (header first).
 pub fn csv_attachment<S>(filename: &str, body: S) -> HttpResponse
 where

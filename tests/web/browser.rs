@@ -1131,3 +1131,100 @@ async fn archiving_asks_with_the_real_counts_and_a_phone_checkout_keeps_names_an
     );
     browser.close().await.expect("close");
 }
+
+/// Waits (up to 10 s) until the browser's URL has this query.
+async fn wait_query(browser: &Client, query: &str) {
+    for _ in 0..100 {
+        if let Ok(url) = browser.current_url().await
+            && url.query() == Some(query)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the browser never reached ?{query}");
+}
+
+/// The codes of the coupon list's rows, top to bottom.
+async fn listed_codes(browser: &Client) -> Vec<String> {
+    let codes = browser
+        .execute(
+            "return Array.from(document.querySelectorAll('tr[data-coupon]')).map((r) => r.dataset.coupon);",
+            vec![],
+        )
+        .await
+        .expect("the rows");
+    serde_json::from_value(codes).expect("codes")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    promodesk_no_browser,
+    ignore = "chromium and chromedriver were not installed when the tests were built: sudo apt-get install chromium chromium-driver"
+)]
+async fn the_coupon_list_sorts_by_its_headings_and_exports_what_it_shows() {
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app(Db::Sqlite).await.expect("app");
+    let base = &app.address;
+    let shop = crate::checkout::shop(&app).await;
+    for (code, uses) in [("MOST", 3), ("SOME", 1), ("NONE", 0)] {
+        app.create_coupon("acme", &[("code", code), ("max_redemptions", "5")])
+            .await
+            .assert_status(303);
+        for i in 0..uses {
+            crate::checkout::buy(
+                &app,
+                &format!("{code}{i}@example.com"),
+                code,
+                &[(shop.tee, 1)],
+            )
+            .await
+            .assert_status(303);
+        }
+    }
+    let browser = connect(&driver).await;
+    login_in_browser(&browser, base).await;
+    visit(
+        &browser,
+        &format!("{base}/admin/s/acme/coupons"),
+        "3 coupons",
+    )
+    .await;
+    assert_eq!(
+        listed_codes(&browser).await,
+        ["NONE", "SOME", "MOST"],
+        "newest first"
+    );
+    click(&browser, "a[data-sort=used]").await;
+    wait_query(&browser, "sort=used").await;
+    assert!(text_of(&browser, "a[data-sort=used]").await.ends_with('▲'));
+    assert_eq!(listed_codes(&browser).await, ["NONE", "SOME", "MOST"]);
+    click(&browser, "a[data-sort=used]").await;
+    wait_query(&browser, "sort=-used").await;
+    assert!(text_of(&browser, "a[data-sort=used]").await.ends_with('▼'));
+    assert_eq!(listed_codes(&browser).await, ["MOST", "SOME", "NONE"]);
+    snap(&browser, "coupons-sorted").await;
+    browser.set_window_size(390, 844).await.expect("resize");
+    snap(&browser, "coupons-sorted-390").await;
+    browser.set_window_size(1280, 900).await.expect("resize");
+    // A search, then the export of what it shows.
+    fill(&browser, "q", "so").await;
+    click(&browser, ".filters button[type=submit]").await;
+    wait_text(&browser, "1 coupon").await;
+    let csv = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(document.querySelector('a[href*=\"coupons.csv\"]').href)
+               .then((r) => r.text()).then(done, (e) => done(String(e)));",
+            vec![],
+        )
+        .await
+        .expect("the CSV");
+    let csv = csv.as_str().expect("text").to_string();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[0].starts_with("code,name,"), "{csv}");
+    assert!(lines[1].starts_with("SOME,"), "{csv}");
+    assert!(lines[1].contains(",active,1,5,4,"), "{csv}");
+    browser.close().await.expect("close");
+}

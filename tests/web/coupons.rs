@@ -365,4 +365,55 @@ db_tests! {
         let none = app.get("/admin/s/acme/coupons.csv?q=nothing").await;
         assert_eq!(none.body.lines().count(), 1, "the header alone");
     }
+
+    async fn the_coupon_list_sorts_by_code_use_remaining_and_end_and_pages_through(app) {
+        let shop = crate::checkout::shop(&app).await;
+        app.create_coupon(STORE, &[("code", "BRAVO"), ("max_redemptions", "10")]).await.assert_status(303);
+        app.create_coupon(STORE, &[("code", "ALPHA"), ("max_redemptions", "3")]).await.assert_status(303);
+        app.create_coupon(STORE, &[("code", "CHARLIE")]).await.assert_status(303);
+        app.create_coupon(STORE, &[("code", "DELTA"), ("redeem_by", &local_time(5))]).await.assert_status(303);
+        for email in ["a@example.com", "b@example.com"] {
+            crate::checkout::buy(&app, email, "ALPHA", &[(shop.tee, 1)]).await.assert_status(303);
+        }
+        crate::checkout::buy(&app, "c@example.com", "DELTA", &[(shop.tee, 1)]).await.assert_status(303);
+        let codes = |page: &Page| -> Vec<String> {
+            page.body
+                .split("data-coupon=\"")
+                .skip(1)
+                .filter_map(|rest| rest.split('"').next().map(str::to_string))
+                .collect()
+        };
+        let shown = &app;
+        let order = |sort: &'static str| async move {
+            let page = shown.get(&format!("/admin/s/acme/coupons?sort={sort}")).await;
+            page.assert_status(200);
+            codes(&page)
+        };
+        assert_eq!(order("code").await, ["ALPHA", "BRAVO", "CHARLIE", "DELTA"]);
+        assert_eq!(order("-code").await, ["DELTA", "CHARLIE", "BRAVO", "ALPHA"]);
+        assert_eq!(order("-used").await, ["ALPHA", "DELTA", "CHARLIE", "BRAVO"], "2, 1, then newest first");
+        assert_eq!(order("remaining").await, ["ALPHA", "BRAVO", "CHARLIE", "DELTA"], "1 and 10 left, then unlimited");
+        assert_eq!(order("-remaining").await, ["DELTA", "CHARLIE", "BRAVO", "ALPHA"]);
+        assert_eq!(order("expiry").await, ["DELTA", "BRAVO", "ALPHA", "CHARLIE"], "the one that ends, then by creation");
+        assert_eq!(order("created").await, ["BRAVO", "ALPHA", "CHARLIE", "DELTA"]);
+        assert_eq!(order("nonsense").await, ["DELTA", "CHARLIE", "ALPHA", "BRAVO"], "newest first");
+        // The headings sort, and the sorted one turns the other way.
+        let page = app.get("/admin/s/acme/coupons?sort=used").await;
+        assert!(page.body.contains("href=\"/admin/s/acme/coupons?sort=-used\" data-sort=\"used\">Used ▲<"), "{}", page.body);
+        assert!(page.body.contains("href=\"/admin/s/acme/coupons?sort=code\" data-sort=\"code\">Code<"), "{}", page.body);
+        // A sorted list pages by number, keeping its filters.
+        let store = app.count("SELECT id AS n FROM stores WHERE slug = 'acme'");
+        app.execute_sql(&format!(
+            "INSERT INTO coupons (store_id, code, discount_type, percent_off_bp, duration, created_at, updated_at) \
+             SELECT {store}, 'S' || (100 + n), 'percent', 1000, 'once', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP \
+             FROM (WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 60) SELECT n FROM c) AS seq"
+        ));
+        let first = app.get("/admin/s/acme/coupons?q=s1&sort=-code").await;
+        assert_eq!(codes(&first).len(), 50);
+        assert_eq!(codes(&first)[0], "S160");
+        assert!(first.body.contains("href=\"/admin/s/acme/coupons?q=s1&#38;sort=-code&#38;page=1\""), "{}", first.body);
+        let second = app.get("/admin/s/acme/coupons?q=s1&sort=-code&page=1").await;
+        assert_eq!(codes(&second), (101..=110).rev().map(|n| format!("S{n}")).collect::<Vec<_>>());
+        assert!(second.body.contains("href=\"/admin/s/acme/coupons?q=s1&#38;sort=-code&#38;page=0\""), "{}", second.body);
+    }
 }

@@ -19,6 +19,112 @@ pub struct ListQuery {
     pub prefix: Option<String>,
     pub cursor: Cursor,
     pub limit: i64,
+    /// A column order chosen by the merchant (pages by number, `cursor` is
+    /// not used); `None`: newest first, or by code when searching.
+    pub sort: Option<Sort>,
+}
+
+/// What the list can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Code,
+    Created,
+    Used,
+    Remaining,
+    Expiry,
+}
+
+/// A chosen order and page (from 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub key: SortKey,
+    pub ascending: bool,
+    pub page: i64,
+}
+
+impl Sort {
+    /// `code`, `-code` (descending), `created`, `used`, `remaining`,
+    /// `expiry`...; `None` for anything else.
+    pub fn parse(raw: &str, page: i64) -> Option<Sort> {
+        let (ascending, name) = match raw.trim().strip_prefix('-') {
+            Some(name) => (false, name),
+            None => (true, raw.trim()),
+        };
+        let key = match name {
+            "code" => SortKey::Code,
+            "created" => SortKey::Created,
+            "used" => SortKey::Used,
+            "remaining" => SortKey::Remaining,
+            "expiry" => SortKey::Expiry,
+            _ => return None,
+        };
+        Some(Sort {
+            key,
+            ascending,
+            page: page.max(0),
+        })
+    }
+
+    /// The `sort` parameter that names this order.
+    pub fn param(&self) -> String {
+        let name = match self.key {
+            SortKey::Code => "code",
+            SortKey::Created => "created",
+            SortKey::Used => "used",
+            SortKey::Remaining => "remaining",
+            SortKey::Expiry => "expiry",
+        };
+        if self.ascending {
+            name.to_string()
+        } else {
+            format!("-{name}")
+        }
+    }
+}
+
+/// One page of coupons in a chosen order: ties broken by id, unlimited
+/// coupons after limited ones and coupons without an end after those with
+/// one (ascending; the other way round descending), on both databases.
+fn sorted(
+    conn: &mut Conn,
+    query: coupons::BoxedQuery<'static, Backend, diesel::dsl::AsSelect<Row, Backend>>,
+    sort: Sort,
+    limit: i64,
+) -> QueryResult<ListPage> {
+    let query = query.offset(sort.page * limit).limit(limit + 1);
+    let remaining = coupons::max_redemptions - coupons::times_redeemed.nullable();
+    let query = match (sort.key, sort.ascending) {
+        (SortKey::Code, true) => query.order((upper(coupons::code).asc(), coupons::id.asc())),
+        (SortKey::Code, false) => query.order((upper(coupons::code).desc(), coupons::id.desc())),
+        (SortKey::Created, true) => query.order(coupons::id.asc()),
+        (SortKey::Created, false) => query.order(coupons::id.desc()),
+        (SortKey::Used, true) => query.order((coupons::times_redeemed.asc(), coupons::id.asc())),
+        (SortKey::Used, false) => query.order((coupons::times_redeemed.desc(), coupons::id.desc())),
+        (SortKey::Remaining, true) => query.order((
+            coupons::max_redemptions.is_null().asc(),
+            remaining.asc(),
+            coupons::id.asc(),
+        )),
+        (SortKey::Remaining, false) => query.order((
+            coupons::max_redemptions.is_null().desc(),
+            remaining.desc(),
+            coupons::id.desc(),
+        )),
+        (SortKey::Expiry, true) => query.order((
+            coupons::redeem_by.is_null().asc(),
+            coupons::redeem_by.asc(),
+            coupons::id.asc(),
+        )),
+        (SortKey::Expiry, false) => query.order((
+            coupons::redeem_by.is_null().desc(),
+            coupons::redeem_by.desc(),
+            coupons::id.desc(),
+        )),
+    };
+    let rows: Vec<Row> = query.load(conn)?;
+    let mut found = page(rows, limit, Cursor::First);
+    found.has_prev = sort.page > 0;
+    found.try_map(to_coupons)
 }
 
 /// One page of the list.
@@ -110,6 +216,9 @@ pub fn list(
         return Ok(Page::empty());
     }
     let query = filtered(store, q, now);
+    if let Some(sort) = q.sort {
+        return sorted(conn, query, sort, q.limit);
+    }
     let fetch = q.limit + 1;
     let searching = q.prefix.as_deref().is_some_and(|p| !p.is_empty());
     let mut cursor = q.cursor;

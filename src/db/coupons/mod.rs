@@ -7,7 +7,7 @@ pub mod redeemable;
 pub(crate) mod write;
 
 pub use crate::db::paging::Cursor;
-pub use list::{Choice, ListPage, ListQuery, choices, count, list};
+pub use list::{Choice, ListPage, ListQuery, Sort, SortKey, choices, count, list};
 pub use write::{CouponWriteError, Lifecycle, apply, insert, update};
 
 use chrono::NaiveDateTime;

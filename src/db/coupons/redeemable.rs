@@ -180,6 +180,7 @@ mod tests {
                 prefix: None,
                 cursor: Cursor::First,
                 limit: 10_000,
+                sort: None,
             };
             let page = list(&mut conn, store, &q, now).expect("list");
             let mut ids: Vec<i64> = page.items.iter().map(|c| c.id.0).collect();

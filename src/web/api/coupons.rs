@@ -182,6 +182,7 @@ pub async fn list(
         prefix: params.q(),
         cursor: params.cursor()?,
         limit: params.limit()?,
+        sort: None,
     };
     let list = api
         .db(move |conn, store| {

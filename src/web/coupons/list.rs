@@ -28,7 +28,27 @@ pub struct ListParams {
     pub next: Option<i64>,
     /// The page before this coupon id.
     pub prev: Option<i64>,
+    /// A column order: `code`, `-code`, `created`, `used`, `remaining`,
+    /// `expiry` (a leading `-`: descending).
+    #[serde(default)]
+    pub sort: String,
+    /// The page of a sorted list, from 0.
+    pub page: Option<i64>,
 }
+
+/// The orders the list offers, as (`sort` value, label).
+const SORTS: [(&str, &str); 10] = [
+    ("", "Newest first"),
+    ("created", "Oldest first"),
+    ("code", "Code, A to Z"),
+    ("-code", "Code, Z to A"),
+    ("-used", "Most used"),
+    ("used", "Least used"),
+    ("remaining", "Fewest uses left"),
+    ("-remaining", "Most uses left"),
+    ("expiry", "Ending soonest"),
+    ("-expiry", "Ending last"),
+];
 
 pub struct StateOption {
     pub value: &'static str,
@@ -50,11 +70,21 @@ struct ListPage {
     prev: Option<String>,
     next: Option<String>,
     can_edit: bool,
+    sorts: Vec<StateOption>,
+    /// The Code, Used and Remaining headings' links.
+    headings: [SortHeading; 3],
     /// "1,204 coupons": what the filters match, on every page.
     total: String,
     count: i64,
     /// The CSV export with the same filters.
     csv: String,
+}
+
+/// A column heading that sorts by its column.
+pub struct SortHeading {
+    pub href: String,
+    /// " ▲" or " ▼" on the column the list is sorted by.
+    pub mark: &'static str,
 }
 
 /// The CSV export's URL with the list's filters.
@@ -75,13 +105,16 @@ fn csv_link(base: &str, state: &str, q: &str) -> String {
 }
 
 /// A list URL with the current filters and a cursor.
-fn page_link(base: &str, state: &str, q: &str, cursor: (&str, i64)) -> String {
+fn page_link(base: &str, state: &str, q: &str, sort: &str, cursor: (&str, i64)) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     if !state.is_empty() {
         query.append_pair("state", state);
     }
     if !q.is_empty() {
         query.append_pair("q", q);
+    }
+    if !sort.is_empty() {
+        query.append_pair("sort", sort);
     }
     query.append_pair(cursor.0, &cursor.1.to_string());
     format!("{base}/coupons?{}", query.finish())
@@ -99,11 +132,13 @@ pub async fn list(
         (None, Some(id)) => Cursor::Prev(id),
         (None, None) => Cursor::First,
     };
+    let sort = db::coupons::Sort::parse(&params.sort, params.page.unwrap_or(0));
     let query = ListQuery {
         state,
         prefix: (!q.is_empty()).then(|| q.clone()),
         cursor,
         limit: PAGE_SIZE,
+        sort,
     };
     let store = access.store.clone();
     let (page, total) = crate::web::db(&access.state, move |conn| {
@@ -122,11 +157,58 @@ pub async fn list(
         .collect();
     let base = access.base_path();
     let state_str = state.map_or("", CouponState::as_str);
-    let (prev, next) = crate::web::pager_links(
-        &page,
-        |c| c.id.0,
-        |dir, id| page_link(&base, state_str, &q, (dir, id)),
-    );
+    let sort_param = sort.map(|s| s.param()).unwrap_or_default();
+    let (prev, next) = match sort {
+        // A chosen order pages by number.
+        Some(sort) => {
+            let numbered = |n: i64| page_link(&base, state_str, &q, &sort.param(), ("page", n));
+            (
+                page.has_prev.then(|| numbered(sort.page - 1)),
+                page.has_next.then(|| numbered(sort.page + 1)),
+            )
+        }
+        None => crate::web::pager_links(
+            &page,
+            |c| c.id.0,
+            |dir, id| page_link(&base, state_str, &q, "", (dir, id)),
+        ),
+    };
+    // Column headings sort by their column; again, the other way round.
+    let heading = |key: &str| {
+        let ascending = sort_param != key;
+        let param = if ascending {
+            key.to_string()
+        } else {
+            format!("-{key}")
+        };
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if !state_str.is_empty() {
+            query.append_pair("state", state_str);
+        }
+        if !q.is_empty() {
+            query.append_pair("q", &q);
+        }
+        query.append_pair("sort", &param);
+        format!("{base}/coupons?{}", query.finish())
+    };
+    let headings = ["code", "used", "remaining"].map(|key| SortHeading {
+        href: heading(key),
+        mark: if sort_param == key {
+            " ▲"
+        } else if sort_param == format!("-{key}") {
+            " ▼"
+        } else {
+            ""
+        },
+    });
+    let sorts = SORTS
+        .iter()
+        .map(|(value, label)| StateOption {
+            value,
+            label,
+            selected: *value == sort_param,
+        })
+        .collect();
     let states = std::iter::once(StateOption {
         value: "",
         label: "All (not deleted)",
@@ -146,15 +228,17 @@ pub async fn list(
         ),
         csv: csv_link(&base, state_str, &q),
         count: total,
+        sorts,
+        headings,
         layout: access.layout(Section::Coupons)?,
         base,
         coupons,
         states,
         filtered: state.is_some() || !q.is_empty(),
-        order: if q.is_empty() {
-            "newest first"
-        } else {
-            "by code"
+        order: match sort {
+            Some(_) => "",
+            None if q.is_empty() => "newest first",
+            None => "by code",
         },
         q,
         prev,
@@ -164,8 +248,6 @@ pub async fn list(
     render_status(StatusCode::OK, &list)
 }
 
-const CSV_CHUNK: i64 = 1_000;
-
 /// `GET /admin/s/{store}/coupons.csv?state=&q=`: every coupon the list's
 /// filters match, in the list's order, streamed a thousand at a time.
 pub async fn csv(
@@ -173,71 +255,51 @@ pub async fn csv(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, AppError> {
     use crate::domain::csv::cell;
-    use actix_web::web::Bytes;
-    use futures_util::{StreamExt, stream};
     let params = params.into_inner();
     let state = CouponState::parse(params.state.trim());
     let q = params.q.trim().to_string();
-    let app = access.state.clone();
     let store = access.store.clone();
+    let slug = access.store.slug.clone();
     let tz = access.store.timezone.tz();
     let base_url = access.share_base();
-    let header = Bytes::from_static(
+    let fetch = move |conn: &mut db::Conn, cursor| {
+        let query = ListQuery {
+            state,
+            prefix: (!q.is_empty()).then(|| q.clone()),
+            cursor,
+            limit: crate::web::CSV_PAGE,
+            sort: None,
+        };
+        crate::app::coupons::page(conn, &store, &query)
+    };
+    let line = move |c: &db::coupons::Coupon| {
+        let v = CouponView::new(c, db::now(), tz, &base_url, &slug);
+        let at = |t: Option<chrono::NaiveDateTime>| {
+            t.map(|t| crate::domain::time::to_input(t, tz))
+                .unwrap_or_default()
+        };
+        format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            cell(&v.code),
+            cell(&v.name),
+            cell(&v.discount),
+            cell(&v.duration),
+            v.state,
+            v.times_redeemed,
+            v.max_redemptions,
+            v.remaining,
+            at(c.starts_at),
+            at(c.redeem_by),
+            crate::domain::time::to_input(c.created_at, tz),
+            cell(&v.share_url),
+        )
+    };
+    Ok(crate::web::csv_export(
+        &access.state,
+        "coupons.csv",
         b"code,name,discount,duration,state,times_redeemed,max_redemptions,remaining,starts_at,redeem_by,created_at,share_url\n",
-    );
-    // State: where the next chunk starts, or None once every row is sent.
-    let body = stream::unfold(Some(Cursor::First), move |cursor| {
-        let (app, store, base_url, q) = (app.clone(), store.clone(), base_url.clone(), q.clone());
-        async move {
-            let cursor = cursor?;
-            let query = ListQuery {
-                state,
-                prefix: (!q.is_empty()).then(|| q.clone()),
-                cursor,
-                limit: CSV_CHUNK,
-            };
-            let read = store.clone();
-            let page = match crate::web::db(&app, move |conn| {
-                crate::app::coupons::page(conn, &read, &query)
-            })
-            .await
-            {
-                Ok(page) => page,
-                Err(e) => return Some((Err(e), None)),
-            };
-            if page.items.is_empty() {
-                return None;
-            }
-            let mut text = String::with_capacity(page.items.len() * 160);
-            for c in &page.items {
-                let v = CouponView::new(c, db::now(), tz, &base_url, &store.slug);
-                let at = |t: Option<chrono::NaiveDateTime>| {
-                    t.map(|t| crate::domain::time::to_input(t, tz))
-                        .unwrap_or_default()
-                };
-                text.push_str(&format!(
-                    "{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                    cell(&v.code),
-                    cell(&v.name),
-                    cell(&v.discount),
-                    cell(&v.duration),
-                    v.state,
-                    v.times_redeemed,
-                    v.max_redemptions,
-                    v.remaining,
-                    at(c.starts_at),
-                    at(c.redeem_by),
-                    crate::domain::time::to_input(c.created_at, tz),
-                    cell(&v.share_url),
-                ));
-            }
-            let next = page
-                .has_next
-                .then(|| page.items.last().map(|c| Cursor::Next(c.id.0)))
-                .flatten();
-            Some((Ok::<_, AppError>(Bytes::from(text)), next))
-        }
-    });
-    let body = stream::once(async move { Ok::<_, AppError>(header) }).chain(body);
-    Ok(crate::web::csv_attachment("coupons.csv", body))
+        fetch,
+        |c| c.id.0,
+        line,
+    ))
 }

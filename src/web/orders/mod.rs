@@ -188,15 +188,16 @@ pub async fn list(
     .await?;
     let tz = access.store.timezone.tz();
     let base = access.base_path();
+    // Every filter of the page, for its other pages and its CSV.
+    let query = [filter_query(filter), narrowed.query.clone()]
+        .into_iter()
+        .filter(|q| !q.is_empty())
+        .collect::<Vec<_>>()
+        .join("&");
     let (prev, next) = crate::web::pager_links(
         &page,
         |(order, _)| order.id,
         |dir, id| {
-            let query = [filter_query(filter), narrowed.query.clone()]
-                .into_iter()
-                .filter(|q| !q.is_empty())
-                .collect::<Vec<_>>()
-                .join("&");
             if query.is_empty() {
                 format!("{base}/orders?{dir}={id}")
             } else {
@@ -204,17 +205,10 @@ pub async fn list(
             }
         },
     );
-    let csv = {
-        let query = [filter_query(filter), narrowed.query.clone()]
-            .into_iter()
-            .filter(|q| !q.is_empty())
-            .collect::<Vec<_>>()
-            .join("&");
-        if query.is_empty() {
-            format!("{base}/orders.csv")
-        } else {
-            format!("{base}/orders.csv?{query}")
-        }
+    let csv = if query.is_empty() {
+        format!("{base}/orders.csv")
+    } else {
+        format!("{base}/orders.csv?{query}")
     };
     let orders = OrderView::listed(&page.items, tz);
     let filter_note = match filter {
@@ -344,8 +338,6 @@ impl Recent {
     }
 }
 
-const CSV_CHUNK: i64 = 1_000;
-
 /// `GET /admin/s/{store}/orders.csv`: every order the list's filters keep,
 /// newest first, streamed a thousand at a time.
 pub async fn csv(
@@ -353,54 +345,34 @@ pub async fn csv(
     params: web::Query<Params>,
 ) -> Result<HttpResponse, AppError> {
     use crate::domain::csv::cell;
-    use actix_web::web::Bytes;
-    use futures_util::{StreamExt, stream};
     let filter = params.filter();
     let tz = access.store.timezone.tz();
     let narrow = params.narrowed(tz).narrow;
-    let app = access.state.clone();
     let store = access.store.clone();
-    let header = Bytes::from_static(
+    let fetch = move |conn: &mut db::Conn, cursor| {
+        crate::app::orders::search(conn, &store, filter, &narrow, cursor, crate::web::CSV_PAGE)
+    };
+    let line = move |(o, email): &db::orders::ListedOrder| {
+        format!(
+            "{},{},{},{},{},{},{},{},{},{}\n",
+            cell(&o.public_id),
+            time::to_input(o.created_at, tz),
+            cell(email),
+            cell(o.code.as_deref().unwrap_or_default()),
+            cell(&o.currency),
+            o.subtotal,
+            o.discount,
+            o.total,
+            o.status.as_str(),
+            cell(o.external_id.as_deref().unwrap_or_default()),
+        )
+    };
+    Ok(crate::web::csv_export(
+        &access.state,
+        "orders.csv",
         b"order,created_at,email,code,currency,subtotal,discount,total,status,external_id\n",
-    );
-    let body = stream::unfold(Some(Cursor::First), move |cursor| {
-        let (app, store, narrow) = (app.clone(), store.clone(), narrow.clone());
-        async move {
-            let cursor = cursor?;
-            let page = match crate::web::db(&app, move |conn| {
-                crate::app::orders::search(conn, &store, filter, &narrow, cursor, CSV_CHUNK)
-            })
-            .await
-            {
-                Ok(page) => page,
-                Err(e) => return Some((Err(e), None)),
-            };
-            if page.items.is_empty() {
-                return None;
-            }
-            let mut text = String::with_capacity(page.items.len() * 120);
-            for (o, email) in &page.items {
-                text.push_str(&format!(
-                    "{},{},{},{},{},{},{},{},{},{}\n",
-                    cell(&o.public_id),
-                    time::to_input(o.created_at, tz),
-                    cell(email),
-                    cell(o.code.as_deref().unwrap_or_default()),
-                    cell(&o.currency),
-                    o.subtotal,
-                    o.discount,
-                    o.total,
-                    o.status.as_str(),
-                    cell(o.external_id.as_deref().unwrap_or_default()),
-                ));
-            }
-            let next = page
-                .has_next
-                .then(|| page.items.last().map(|(o, _)| Cursor::Next(o.id)))
-                .flatten();
-            Some((Ok::<_, AppError>(Bytes::from(text)), next))
-        }
-    });
-    let body = stream::once(async move { Ok::<_, AppError>(header) }).chain(body);
-    Ok(crate::web::csv_attachment("orders.csv", body))
+        fetch,
+        |(o, _)| o.id,
+        line,
+    ))
 }

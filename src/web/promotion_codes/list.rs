@@ -156,8 +156,6 @@ pub async fn list(
     render_status(StatusCode::OK, &page)
 }
 
-const CSV_CHUNK: i64 = 1_000;
-
 /// `GET /admin/s/{store}/promotion-codes.csv`: every promotion code the
 /// list's filters keep, in its order, streamed a thousand at a time.
 pub async fn csv(
@@ -165,62 +163,36 @@ pub async fn csv(
     params: web::Query<Params>,
 ) -> Result<HttpResponse, AppError> {
     use crate::domain::csv::cell;
-    use actix_web::web::Bytes;
-    use futures_util::{StreamExt, stream};
-    let params = std::sync::Arc::new(params.into_inner());
-    let app = access.state.clone();
+    let params = params.into_inner();
     let store = access.store.clone();
+    let slug = access.store.slug.clone();
     let tz = access.store.timezone.tz();
     let share_base = access.share_base();
-    let header = Bytes::from_static(
+    let fetch = move |conn: &mut db::Conn, cursor| {
+        crate::app::promotion_codes::list(conn, &store, &params.query(cursor, crate::web::CSV_PAGE))
+    };
+    let line = move |p: &crate::db::promotion_codes::Promotion| {
+        let v = super::PromoView::new(p, db::now(), tz, &share_base, &slug);
+        format!(
+            "{},{},{},{},{},{},{},{},{},{}\n",
+            cell(&v.code),
+            cell(&v.coupon_code),
+            v.state,
+            v.times_redeemed,
+            v.max_redemptions,
+            v.remaining,
+            cell(&v.restrictions.join("; ")),
+            cell(v.expires_at.as_deref().unwrap_or_default()),
+            cell(&v.created_at),
+            cell(&v.share_url),
+        )
+    };
+    Ok(crate::web::csv_export(
+        &access.state,
+        "promotion-codes.csv",
         b"code,coupon,state,times_redeemed,max_redemptions,remaining,restrictions,expires_at,created_at,share_url\n",
-    );
-    let body = stream::unfold(Some(Cursor::First), move |cursor| {
-        let (app, store, params, share_base) = (
-            app.clone(),
-            store.clone(),
-            params.clone(),
-            share_base.clone(),
-        );
-        async move {
-            let cursor = cursor?;
-            let query = params.query(cursor, CSV_CHUNK);
-            let read = store.clone();
-            let page = match crate::web::db(&app, move |conn| {
-                crate::app::promotion_codes::list(conn, &read, &query)
-            })
-            .await
-            {
-                Ok(page) => page,
-                Err(e) => return Some((Err(e), None)),
-            };
-            if page.items.is_empty() {
-                return None;
-            }
-            let mut text = String::with_capacity(page.items.len() * 160);
-            for p in &page.items {
-                let v = super::PromoView::new(p, db::now(), tz, &share_base, &store.slug);
-                text.push_str(&format!(
-                    "{},{},{},{},{},{},{},{},{},{}\n",
-                    cell(&v.code),
-                    cell(&v.coupon_code),
-                    v.state,
-                    v.times_redeemed,
-                    v.max_redemptions,
-                    v.remaining,
-                    cell(&v.restrictions.join("; ")),
-                    cell(v.expires_at.as_deref().unwrap_or_default()),
-                    cell(&v.created_at),
-                    cell(&v.share_url),
-                ));
-            }
-            let next = page
-                .has_next
-                .then(|| page.items.last().map(|p| Cursor::Next(p.row.id)))
-                .flatten();
-            Some((Ok::<_, AppError>(Bytes::from(text)), next))
-        }
-    });
-    let body = stream::once(async move { Ok::<_, AppError>(header) }).chain(body);
-    Ok(crate::web::csv_attachment("promotion-codes.csv", body))
+        fetch,
+        |p| p.row.id,
+        line,
+    ))
 }
