@@ -331,6 +331,7 @@ route_group!(scope store_routes, STORE_ROUTES, [
     post "/coupon-sets/{id}/delete" => coupon_sets::delete,
     post "/coupon-sets/{id}/import" => coupon_sets::import::import,
     get "/customers" => customers::list,
+    get "/customers.csv" => customers::csv,
     post "/customers" => customers::create,
     get "/customers/{id}" => customers::show,
     get "/analytics" => stores::analytics::show,

@@ -252,6 +252,9 @@ async fn setup_login_create_a_second_store_and_switch_stores() {
     setup_in_browser(&browser, base).await;
     wait_text(&browser, "Welcome to Promodesk! Your store is ready.").await;
     snap(&browser, "store-overview").await;
+    browser.set_window_size(390, 844).await.expect("resize");
+    snap(&browser, "store-overview-390").await;
+    browser.set_window_size(1280, 900).await.expect("resize");
 
     // Log out, then log in again.
     browser
@@ -994,6 +997,22 @@ async fn a_leaked_code_trips_its_velocity_limit_and_the_admin_rotates_it_from_th
         )),
         1
     );
+    // The store's analytics and the coupon's chart, as a merchant sees
+    // them on a desk and on a phone.
+    visit(&browser, &format!("{base}/admin/s/acme/analytics"), "Codes").await;
+    snap(&browser, "analytics").await;
+    visit(
+        &browser,
+        &format!("{base}/admin/s/acme/coupons/{coupon}"),
+        "Performance",
+    )
+    .await;
+    snap(&browser, "coupon-with-chart").await;
+    browser.set_window_size(390, 844).await.expect("resize");
+    snap(&browser, "coupon-with-chart-390").await;
+    visit(&browser, &format!("{base}/admin/s/acme/analytics"), "Codes").await;
+    snap(&browser, "analytics-390").await;
+    browser.set_window_size(1280, 900).await.expect("resize");
     // The old code stays refused.
     browser
         .goto(&format!("{base}/acme?coupon=LEAKY"))

@@ -96,4 +96,24 @@ db_tests! {
         assert_eq!(rows(&page), 0);
         assert!(page.body.contains(&format!("name=\"customer\" value=\"{a}\"")), "{}", page.body);
     }
+
+    async fn the_customers_csv_exports_what_the_list_shows(app) {
+        let shop = shop(&app).await;
+        buy(&app, "jane@example.com", "", &[(shop.tee, 1)]).await.assert_status(303);
+        buy(&app, "jane@example.com", "", &[(shop.tee, 1)]).await.assert_status(303);
+        buy(&app, "joe@example.com", "", &[(shop.tee, 1)]).await.assert_status(303);
+        app.post("/admin/s/acme/customers", &[("email", "=cmd@example.com")]).await;
+        let list = app.get("/admin/s/acme/customers?q=ja").await;
+        assert!(list.body.contains("href=\"/admin/s/acme/customers.csv?q=ja\""), "{}", list.body);
+        let csv = app.get("/admin/s/acme/customers.csv?q=ja").await;
+        csv.assert_status(200);
+        let lines: Vec<&str> = csv.body.lines().collect();
+        assert_eq!(lines[0], "email,paid_orders,first_order_at,created_at");
+        assert_eq!(lines.len(), 2, "{}", csv.body);
+        assert!(lines[1].starts_with("jane@example.com,2,"), "{}", lines[1]);
+        let every = app.get("/admin/s/acme/customers.csv").await;
+        assert_eq!(every.body.lines().count(), 1 + app.count("SELECT COUNT(*) AS n FROM customers") as usize);
+        // A cell that a spreadsheet would run as a formula is neutralised.
+        assert!(!every.body.lines().any(|l| l.starts_with('=')), "{}", every.body);
+    }
 }

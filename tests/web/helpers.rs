@@ -228,7 +228,14 @@ impl TestApp {
         tables
             .into_iter()
             .filter(|t| {
-                !["staff_sessions", "__diesel_schema_migrations", "code_daily", "refusal_daily"]
+                ![
+                    "staff_sessions",
+                    "__diesel_schema_migrations",
+                    "code_daily",
+                    "refusal_daily",
+                    "store_daily",
+                    "store_refusal_daily",
+                ]
                     .contains(&t.as_str())
             })
             .map(|table| {
