@@ -318,6 +318,15 @@ db_tests! {
         assert_eq!(json, serde_json::json!([{"id": coupon, "label": "ZZMAIN — Summer sale", "selected": false, "remaining": "3"}]));
         let by_name = app.get("/admin/s/acme/coupons/choices?q=nobody").await;
         assert_eq!(by_name.body, "[]");
+        // Bad input finds nothing and is never a 500: a NUL, a page past
+        // any end.
+        let nul = app.get("/admin/s/acme/coupons/choices?q=Z%00").await;
+        nul.assert_status(200);
+        assert_eq!(nul.body, "[]");
+        app.get("/admin/s/acme/coupon-sets/new?coupon_q=%00").await.assert_status(200);
+        app.get("/admin/s/acme/coupons?sort=code&page=9223372036854775807").await.assert_status(200);
+        app.get("/admin/s/acme/orders?code=%00&from=2026-13-45").await.assert_status(200);
+        app.get("/admin/s/acme/coupon-sets/1/qr.svg?code=%00").await.assert_status(404);
         let set = app.create_set(STORE, coupon, "Last one", "5", "", "10").await.created_id();
         let list = app.get("/admin/s/acme/coupon-sets").await;
         list.assert_status(200);

@@ -61,7 +61,9 @@ impl Sort {
         Some(Sort {
             key,
             ascending,
-            page: page.max(0),
+            // No list has a billion pages: a larger number is the last page
+            // there could be, never an overflow.
+            page: page.clamp(0, 1_000_000_000),
         })
     }
 
@@ -311,8 +313,8 @@ pub fn choices(
             ))
             .into_boxed::<Backend>()
     };
-    let mut query = live();
     let q = q.trim().to_uppercase();
+    let mut query = live();
     if !q.is_empty() {
         let high = format!("{q}\u{7f}");
         let contains = format!("%{q}%");
@@ -323,7 +325,13 @@ pub fn choices(
                 .or(upper(coupons::name.assume_not_null()).like(contains)),
         );
     }
-    let mut rows: Vec<Row> = query.order(coupons::code.asc()).limit(limit).load(conn)?;
+    // No stored text holds a control character (PostgreSQL cannot even
+    // compare against a NUL): such a search finds nothing but the chosen.
+    let mut rows: Vec<Row> = if crate::domain::text::has_control(&q) {
+        Vec::new()
+    } else {
+        query.order(coupons::code.asc()).limit(limit).load(conn)?
+    };
     if let Some(id) = selected
         && !rows.iter().any(|r| r.0 == id)
     {
