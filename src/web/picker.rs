@@ -12,7 +12,7 @@ use crate::db::coupons::Choice;
 use crate::error::AppError;
 use crate::web::extract::{StoreAccess, Viewer};
 
-/// A coupon in a picker: "CODE — name".
+/// A coupon in a picker: "CODE — name (25% off, once)".
 #[derive(Debug, Clone, Serialize)]
 pub struct CouponOption {
     pub id: i64,
@@ -38,8 +38,8 @@ impl CouponOption {
     fn of(c: Choice, selected: Option<i64>) -> CouponOption {
         CouponOption {
             label: match c.name {
-                Some(name) => format!("{} — {name}", c.code),
-                None => c.code,
+                Some(name) => format!("{} — {name} ({})", c.code, c.terms),
+                None => format!("{} ({})", c.code, c.terms),
             },
             selected: selected == Some(c.id),
             remaining: c.remaining.map(|r| r.to_string()).unwrap_or_default(),

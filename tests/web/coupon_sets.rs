@@ -311,11 +311,11 @@ db_tests! {
         let promo_form = app.get("/admin/s/acme/promotion-codes/new?coupon_q=ZZMAIN").await;
         assert!(promo_form.body.contains(&option), "{}", promo_form.body);
         let chosen = app.get(&format!("/admin/s/acme/promotion-codes/new?coupon_id={coupon}")).await;
-        assert!(chosen.body.contains(&format!("{option} data-remaining=\"3\" selected>ZZMAIN — Summer sale<")), "the chosen coupon is offered: {}", chosen.body);
+        assert!(chosen.body.contains(&format!("{option} data-remaining=\"3\" selected>ZZMAIN — Summer sale (25% off, once)<")), "the chosen coupon is offered: {}", chosen.body);
         let json = app.get("/admin/s/acme/coupons/choices?q=zz").await;
         json.assert_status(200);
         let json: serde_json::Value = serde_json::from_str(&json.body).expect("JSON");
-        assert_eq!(json, serde_json::json!([{"id": coupon, "label": "ZZMAIN — Summer sale", "selected": false, "remaining": "3"}]));
+        assert_eq!(json, serde_json::json!([{"id": coupon, "label": "ZZMAIN — Summer sale (25% off, once)", "selected": false, "remaining": "3"}]));
         let by_name = app.get("/admin/s/acme/coupons/choices?q=nobody").await;
         assert_eq!(by_name.body, "[]");
         // Bad input finds nothing and is never a 500: a NUL, a page past

@@ -284,6 +284,8 @@ pub struct Choice {
     pub id: i64,
     pub code: String,
     pub name: Option<String>,
+    /// "25% off, once": its discount and duration.
+    pub terms: String,
     /// Uses left, `None` when unlimited.
     pub remaining: Option<i64>,
 }
@@ -299,18 +301,11 @@ pub fn choices(
     selected: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<Choice>> {
-    type Row = (i64, String, Option<String>, Option<i64>, i64);
     let live = || {
         coupons::table
             .filter(coupons::store_id.eq(store))
             .filter(coupons::deleted_at.is_null())
-            .select((
-                coupons::id,
-                coupons::code,
-                coupons::name,
-                coupons::max_redemptions,
-                coupons::times_redeemed,
-            ))
+            .select(Row::as_select())
             .into_boxed::<Backend>()
     };
     let q = q.trim().to_uppercase();
@@ -333,19 +328,20 @@ pub fn choices(
         query.order(coupons::code.asc()).limit(limit).load(conn)?
     };
     if let Some(id) = selected
-        && !rows.iter().any(|r| r.0 == id)
+        && !rows.iter().any(|r| r.id == id)
     {
         let chosen: Vec<Row> = live().filter(coupons::id.eq(id)).load(conn)?;
         rows.extend(chosen);
-        rows.sort_by(|a, b| a.1.cmp(&b.1));
+        rows.sort_by(|a, b| a.code.cmp(&b.code));
     }
-    Ok(rows
+    Ok(to_coupons(rows)?
         .into_iter()
-        .map(|(id, code, name, max, times)| Choice {
-            id,
-            code,
-            name,
-            remaining: max.map(|m| (m - times).max(0)),
+        .map(|c| Choice {
+            id: c.id.0,
+            terms: format!("{}, {}", c.discount.describe(), c.duration.describe()),
+            remaining: c.facts().remaining(),
+            code: c.code,
+            name: c.name,
         })
         .collect())
 }
