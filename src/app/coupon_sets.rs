@@ -239,19 +239,12 @@ pub fn code(
     normal: &str,
 ) -> Result<Option<crate::db::coupon_sets::CodeRow>, SetError> {
     find(conn, store, id)?;
-    let page = db::coupon_sets::codes(
+    Ok(db::coupon_sets::code_by_normal(
         conn,
         store.id(),
         id,
-        Some(normal),
-        None,
-        crate::db::paging::Cursor::First,
-        50,
-    )?;
-    Ok(page
-        .items
-        .into_iter()
-        .find(|c| crate::domain::code::normal_form(&c.code) == normal))
+        normal,
+    )?)
 }
 
 /// Up to `limit` codes of set `id` after code id `after`, for the CSV export.

@@ -237,6 +237,12 @@ db_tests! {
             .expect("a set code");
         crate::checkout::buy(&app, "a@example.com", &used, &[(shop.tee, 1)]).await.assert_status(303);
 
+        // Each code has its QR code; a text the set does not hold has none.
+        let qr = app.get(&format!("/admin/s/acme/coupon-sets/{small}/qr.svg?code={}", used.to_lowercase())).await;
+        qr.assert_status(200);
+        assert!(qr.body.contains("<svg"), "{}", qr.body);
+        app.get(&format!("/admin/s/acme/coupon-sets/{big}/qr.svg?code={used}")).await.assert_status(404);
+        app.get(&format!("/admin/s/acme/coupon-sets/{small}/qr.svg?code=NOPE")).await.assert_status(404);
         // The set pages tell the real capacity: 99 uses left on the coupon.
         let page = app.get(&format!("/admin/s/acme/coupon-sets/{big}")).await;
         assert_eq!(

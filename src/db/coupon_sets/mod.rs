@@ -189,6 +189,26 @@ pub fn export_chunk(
         .load(conn)
 }
 
+/// The code of `set` whose normal form is `normal`, by the store's unique
+/// (store, normal) index; `None` for a text no code can have.
+pub fn code_by_normal(
+    conn: &mut Conn,
+    store: StoreId,
+    set: CouponSetId,
+    normal: &str,
+) -> QueryResult<Option<CodeRow>> {
+    if normal.is_empty() || !normal.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Ok(None);
+    }
+    set_codes::table
+        .filter(set_codes::store_id.eq(store))
+        .filter(set_codes::normal.eq(normal))
+        .filter(set_codes::set_id.eq(set))
+        .select(CodeRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// The set a set code belongs to.
 pub fn set_of_code(conn: &mut Conn, code: i64) -> QueryResult<Option<i64>> {
     use crate::db::schema::set_codes;
