@@ -129,6 +129,66 @@ pub fn change(
     db::coupons::apply(conn, store.id(), id, action, user)
 }
 
+/// The most rows one bulk action takes (a list page shows 50).
+pub const BULK_MAX: usize = 100;
+
+/// The chosen ids, each once, at most `BULK_MAX`.
+pub fn chosen<T: Ord + Copy>(ids: &[T]) -> Vec<T> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.truncate(BULK_MAX);
+    ids
+}
+
+/// What archiving the chosen coupons would do: the live, unarchived ones
+/// among `ids` (others are left out) and their sets' codes at stake.
+pub fn archive_preview(
+    conn: &mut Conn,
+    store: &Store,
+    ids: &[CouponId],
+) -> Result<(Vec<Coupon>, EndedCodes), DbError> {
+    let mut coupons = Vec::new();
+    let mut at_stake = EndedCodes::default();
+    for id in chosen(ids) {
+        match db::coupons::find(conn, store.id(), id) {
+            Ok(c) if c.deleted_at.is_none() && c.archived_at.is_none() => {
+                at_stake.merge(&codes_at_stake(&sets(conn, id)?));
+                coupons.push(c);
+            }
+            Ok(_) | Err(DbError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    coupons.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok((coupons, at_stake))
+}
+
+/// Archives each of the chosen coupons, each as one archive (`change`):
+/// the codes of those it archived (not those archived or deleted already)
+/// and the set codes that went with them.
+pub fn archive_many(
+    conn: &mut Conn,
+    store: &Store,
+    user: Actor,
+    ids: &[CouponId],
+) -> Result<(Vec<String>, EndedCodes), DbError> {
+    let (coupons, _) = archive_preview(conn, store, ids)?;
+    let mut archived = Vec::new();
+    let mut ended = EndedCodes::default();
+    for coupon in coupons {
+        match change(conn, store, user, coupon.id, Lifecycle::Archive) {
+            Ok(Some(went)) => {
+                ended.merge(&went);
+                archived.push(coupon.code);
+            }
+            Ok(None) | Err(DbError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((archived, ended))
+}
+
 /// How many coupons a picker offers at once; a search narrows them.
 pub const CHOICES: i64 = 50;
 

@@ -183,6 +183,45 @@ pub fn set_active(
     })
 }
 
+/// The active, live codes among `ids` (others are left out), by code:
+/// what deactivating them would change.
+pub fn active_among(
+    conn: &mut Conn,
+    store: &Store,
+    ids: &[PromotionCodeId],
+) -> Result<Vec<Promotion>, DbError> {
+    let mut found = Vec::new();
+    for id in crate::app::coupons::chosen(ids) {
+        match find(conn, store, id) {
+            Ok(p) if p.row.active => found.push(p),
+            Ok(_) | Err(PromoError::NotFound) => {}
+            Err(PromoError::Db(e)) => return Err(e),
+            Err(PromoError::Invalid(_)) => {}
+        }
+    }
+    found.sort_by(|a, b| a.row.normal.cmp(&b.row.normal));
+    Ok(found)
+}
+
+/// Deactivates each of the chosen codes (`set_active`); the codes it
+/// deactivated (not those inactive or deleted already).
+pub fn deactivate_many(
+    conn: &mut Conn,
+    store: &Store,
+    user: Actor,
+    ids: &[PromotionCodeId],
+) -> Result<Vec<String>, DbError> {
+    let mut done = Vec::new();
+    for promo in active_among(conn, store, ids)? {
+        match set_active(conn, store, user, promo.id(), false) {
+            Ok(_) => done.push(promo.row.code),
+            Err(PromoError::Db(e)) => return Err(e),
+            Err(_) => {}
+        }
+    }
+    Ok(done)
+}
+
 /// Rotates promotion code `id` (SPEC section 12): a new random code with
 /// the same coupon, restrictions and remaining uses replaces it; returns
 /// the new code's id. The refusal's message is under `active`.
@@ -301,6 +340,15 @@ pub fn list(
     query: &db::promotion_codes::PromoListQuery,
 ) -> Result<db::promotion_codes::PromoListPage, DbError> {
     db::promotion_codes::list(conn, store.id(), query, db::now())
+}
+
+/// How many promotion codes the list's filters match, on every page.
+pub fn total(
+    conn: &mut Conn,
+    store: &Store,
+    query: &db::promotion_codes::PromoListQuery,
+) -> Result<i64, DbError> {
+    db::promotion_codes::count(conn, store.id(), query, db::now())
 }
 
 /// Changes some fields of promotion code `id`: `change` edits the form as

@@ -212,6 +212,13 @@ impl EndedCodes {
         self.unused == 0 && self.used == 0
     }
 
+    /// Adds what another coupon's sets ended.
+    pub fn merge(&mut self, other: &EndedCodes) {
+        self.sets += other.sets;
+        self.unused += other.unused;
+        self.used += other.used;
+    }
+
     fn unused_of_sets(&self) -> String {
         format!(
             "{} unused {} of {} {}",

@@ -200,6 +200,35 @@ function setupSetForm(form) {
   update();
 }
 
+// Bulk actions: the list's checkboxes belong to the bulk form (form="…");
+// its button counts them, and a header box selects the whole page.
+function setupBulk(form) {
+  const button = form.querySelector("[data-bulk-button]");
+  const boxes = () => Array.from(document.querySelectorAll(`input[type="checkbox"][form="${form.id}"]`));
+  const all = document.querySelector("[data-select-all]");
+  const update = () => {
+    const n = boxes().filter((b) => b.checked).length;
+    button.disabled = n === 0;
+    button.textContent = n === 0 ? `${button.dataset.label} selected` : `${button.dataset.label} ${n} selected`;
+    if (all) {
+      all.checked = n > 0 && n === boxes().length;
+      all.indeterminate = n > 0 && n < boxes().length;
+    }
+  };
+  if (all) {
+    all.hidden = false;
+    all.addEventListener("change", () => {
+      boxes().forEach((b) => { b.checked = all.checked; });
+      update();
+    });
+  }
+  document.addEventListener("change", (event) => {
+    if (event.target.matches && event.target.matches(`input[form="${form.id}"]`)) update();
+  });
+  update();
+}
+
+document.querySelectorAll("form[data-bulk]").forEach(setupBulk);
 document.querySelectorAll("[data-tabs]").forEach(setupTabs);
 document.querySelectorAll("[data-picker]").forEach(setupPicker);
 document.querySelectorAll(".set-form").forEach(setupSetForm);

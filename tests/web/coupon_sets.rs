@@ -343,4 +343,48 @@ db_tests! {
             Some("Only 3 of its 5 unused codes can be redeemed: the coupon has 3 uses left.")
         );
     }
+
+    async fn archiving_selected_coupons_asks_once_with_their_set_codes_then_archives_each(app) {
+        app.setup_owner().await;
+        let first = app.create_coupon(STORE, &[("code", "FIRST")]).await.created_id();
+        let second = app.create_coupon(STORE, &[("code", "SECOND")]).await.created_id();
+        let third = app.create_coupon(STORE, &[("code", "THIRD")]).await.created_id();
+        app.create_set(STORE, first, "One", "10", "", "10").await.assert_status(303);
+        app.create_set(STORE, second, "Two", "5", "", "10").await.assert_status(303);
+        let list = app.get("/admin/s/acme/coupons").await;
+        assert!(list.body.contains(&format!("name=\"ids\" value=\"{first}\" form=\"bulk\"")), "{}", list.body);
+        let (f, s, t) = (first.to_string(), second.to_string(), third.to_string());
+        let ask = app.post("/admin/s/acme/coupons/archive-selected", &[("ids", &f), ("ids", &s), ("ids", &f)]).await;
+        ask.assert_status(200);
+        assert!(ask.body.contains("<h1>Archive 2 coupons?</h1>"), "{}", ask.body);
+        assert_eq!(
+            ask.data_field("bulk_consequence").as_deref(),
+            Some("No new redemptions until you unarchive them. 15 unused codes of 2 sets will be deleted; used codes are kept.")
+        );
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM coupons WHERE archived_at IS NOT NULL"), 0, "nothing before the confirmation");
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM set_codes WHERE state = 'unused'"), 15);
+        app.post("/admin/s/acme/coupons/archive-selected", &[("ids", &f), ("ids", &s), ("ids", &t), ("confirmed", "1")])
+            .await
+            .assert_redirect("/admin/s/acme/coupons");
+        let list = app.get("/admin/s/acme/coupons").await;
+        assert!(
+            list.body.contains("Archived 3 coupons: FIRST, SECOND, THIRD. Their sets: 15 unused codes of 2 sets deleted."),
+            "{}",
+            list.body
+        );
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM coupons WHERE archived_at IS NOT NULL"), 3);
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM set_codes WHERE state = 'unused'"), 0);
+        // Each coupon's log says what went with it.
+        let page = app.get(&format!("/admin/s/acme/coupons/{first}")).await;
+        assert!(page.body.contains("— 10 unused codes of 1 set deleted"), "{}", page.body);
+        // Archived ones are left out of a second try.
+        app.post("/admin/s/acme/coupons/archive-selected", &[("ids", &f)]).await.assert_redirect("/admin/s/acme/coupons");
+        // A viewer has no checkboxes and cannot post.
+        app.add_member(STORE, "viewer@example.com", "viewer").await.assert_status(303);
+        let viewer = app.new_client();
+        viewer.login("viewer@example.com", PASSWORD).await.assert_redirect("/admin/s/acme");
+        let list = viewer.get("/admin/s/acme/coupons").await;
+        assert!(!list.body.contains("archive-selected"), "{}", list.body);
+        viewer.post("/admin/s/acme/coupons/archive-selected", &[("ids", &t), ("confirmed", "1")]).await.assert_status(403);
+    }
 }

@@ -247,4 +247,66 @@ db_tests! {
         let searched = app.get("/admin/s/acme/promotion-codes.csv?q=winter").await;
         assert_eq!(searched.body.lines().count(), 2, "{}", searched.body);
     }
+
+    async fn the_promotion_code_list_sorts_counts_and_deactivates_the_selected_after_one_confirmation(app) {
+        let shop = crate::checkout::shop(&app).await;
+        let c = coupon(&app, &[("code", "BASE")]).await;
+        let bravo = app.create_promo(STORE, c, &[("code", "BRAVO"), ("max_redemptions", "10")]).await.created_id();
+        let alpha = app.create_promo(STORE, c, &[("code", "ALPHA"), ("max_redemptions", "3")]).await.created_id();
+        let charlie = app.create_promo(STORE, c, &[("code", "CHARLIE")]).await.created_id();
+        for email in ["a@example.com", "b@example.com"] {
+            crate::checkout::buy(&app, email, "ALPHA", &[(shop.tee, 1)]).await.assert_status(303);
+        }
+        let codes = |page: &Page| -> Vec<String> {
+            page.body
+                .split("data-promotion-code=\"")
+                .skip(1)
+                .filter_map(|rest| rest.split('"').next().map(str::to_string))
+                .collect()
+        };
+        let shown = &app;
+        let order = |sort: &'static str| async move {
+            let page = shown.get(&format!("/admin/s/acme/promotion-codes?sort={sort}")).await;
+            page.assert_status(200);
+            codes(&page)
+        };
+        assert_eq!(order("").await, ["CHARLIE", "ALPHA", "BRAVO"], "newest first");
+        assert_eq!(order("code").await, ["ALPHA", "BRAVO", "CHARLIE"]);
+        assert_eq!(order("-used").await, ["ALPHA", "CHARLIE", "BRAVO"], "2, then newest first");
+        assert_eq!(order("remaining").await, ["ALPHA", "BRAVO", "CHARLIE"], "1 and 10 left, then unlimited");
+        assert_eq!(order("created").await, ["BRAVO", "ALPHA", "CHARLIE"]);
+        let page = app.get(&format!("/admin/s/acme/promotion-codes?coupon={c}&sort=used")).await;
+        assert!(page.body.contains(&format!("href=\"/admin/s/acme/promotion-codes?coupon={c}&#38;sort=-used\" data-sort=\"used\">Used ▲<")), "{}", page.body);
+        assert!(page.body.contains("data-list-total=\"3\">3 promotion codes<"), "{}", page.body);
+        let searched = app.get("/admin/s/acme/promotion-codes?q=br").await;
+        assert!(searched.body.contains("data-list-total=\"1\">1 promotion code<"), "{}", searched.body);
+
+        // Deactivate two of them (and an already inactive one, which is
+        // left out): one confirmation names them, nothing changes before it.
+        app.post(&format!("{}/deactivate", promo_page(charlie)), &[]).await.assert_status(303);
+        let (a, b, ch) = (alpha.to_string(), bravo.to_string(), charlie.to_string());
+        let ask = app
+            .post("/admin/s/acme/promotion-codes/deactivate-selected", &[("ids", &a), ("ids", &b), ("ids", &ch)])
+            .await;
+        ask.assert_status(200);
+        assert!(ask.body.contains("<h1>Deactivate 2 promotion codes?</h1>"), "{}", ask.body);
+        assert!(ask.body.contains("<li><code>ALPHA</code></li><li><code>BRAVO</code></li>\n"), "{}", ask.body);
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM promotion_codes WHERE active"), 2, "nothing before the confirmation");
+        app.post("/admin/s/acme/promotion-codes/deactivate-selected", &[("ids", &a), ("ids", &b), ("confirmed", "1")])
+            .await
+            .assert_redirect("/admin/s/acme/promotion-codes");
+        let list = app.get("/admin/s/acme/promotion-codes").await;
+        assert!(list.body.contains("Deactivated 2 promotion codes: ALPHA, BRAVO."), "{}", list.body);
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM promotion_codes WHERE active"), 0);
+        // Each is logged as its own Deactivate would be.
+        let page = app.get(&promo_page(alpha)).await;
+        assert_eq!(page.data_field("state").as_deref(), Some("Inactive"));
+        // Nothing chosen, or nothing left to deactivate: back to the list, told why.
+        app.post("/admin/s/acme/promotion-codes/deactivate-selected", &[("ids", &a)])
+            .await
+            .assert_redirect("/admin/s/acme/promotion-codes");
+        let list = app.get("/admin/s/acme/promotion-codes").await;
+        assert!(list.body.contains("none of the chosen ones is active"), "{}", list.body);
+        app.post("/admin/s/acme/promotion-codes/deactivate-selected", &[("ids", "x")]).await.assert_status(400);
+    }
 }

@@ -163,6 +163,12 @@ fn rows(fx: &Fixture) -> Vec<Row> {
             )
         },
         row(
+            "/admin/s/{store}/coupons/archive-selected",
+            Manager,
+            format!("{s}/coupons/archive-selected"),
+            &[("ids", &fx.doomed_coupon.to_string()), ("confirmed", "1")],
+        ),
+        row(
             "/admin/s/{store}/coupons/{id}/archive",
             Manager,
             format!("{s}/coupons/{}/archive", fx.coupon),
@@ -230,6 +236,12 @@ fn rows(fx: &Fixture) -> Vec<Row> {
             Manager,
             format!("{s}/promotion-codes/{}/edit", fx.promo),
             &promo_edit,
+        ),
+        row(
+            "/admin/s/{store}/promotion-codes/deactivate-selected",
+            Manager,
+            format!("{s}/promotion-codes/deactivate-selected"),
+            &[("ids", &fx.doomed_promo.to_string()), ("confirmed", "1")],
         ),
         row(
             "/admin/s/{store}/promotion-codes/{id}/deactivate",

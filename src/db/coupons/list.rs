@@ -7,6 +7,7 @@ use super::redeemable::{not_expired, redeemable, started};
 use super::{Coupon, Row, to_coupons};
 use crate::db::Conn;
 use crate::db::paging::{Cursor, Page, page};
+pub use crate::db::paging::{Sort, SortKey};
 use crate::db::schema::coupons;
 use crate::db::upper;
 use crate::domain::ids::StoreId;
@@ -22,66 +23,6 @@ pub struct ListQuery {
     /// A column order chosen by the merchant (pages by number, `cursor` is
     /// not used); `None`: newest first, or by code when searching.
     pub sort: Option<Sort>,
-}
-
-/// What the list can be sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortKey {
-    Code,
-    Created,
-    Used,
-    Remaining,
-    Expiry,
-}
-
-/// A chosen order and page (from 0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sort {
-    pub key: SortKey,
-    pub ascending: bool,
-    pub page: i64,
-}
-
-impl Sort {
-    /// `code`, `-code` (descending), `created`, `used`, `remaining`,
-    /// `expiry`...; `None` for anything else.
-    pub fn parse(raw: &str, page: i64) -> Option<Sort> {
-        let (ascending, name) = match raw.trim().strip_prefix('-') {
-            Some(name) => (false, name),
-            None => (true, raw.trim()),
-        };
-        let key = match name {
-            "code" => SortKey::Code,
-            "created" => SortKey::Created,
-            "used" => SortKey::Used,
-            "remaining" => SortKey::Remaining,
-            "expiry" => SortKey::Expiry,
-            _ => return None,
-        };
-        Some(Sort {
-            key,
-            ascending,
-            // No list has a billion pages: a larger number is the last page
-            // there could be, never an overflow.
-            page: page.clamp(0, 1_000_000_000),
-        })
-    }
-
-    /// The `sort` parameter that names this order.
-    pub fn param(&self) -> String {
-        let name = match self.key {
-            SortKey::Code => "code",
-            SortKey::Created => "created",
-            SortKey::Used => "used",
-            SortKey::Remaining => "remaining",
-            SortKey::Expiry => "expiry",
-        };
-        if self.ascending {
-            name.to_string()
-        } else {
-            format!("-{name}")
-        }
-    }
 }
 
 /// One page of coupons in a chosen order: ties broken by id, unlimited

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::{PromoRow, Promotion, with_coupons};
 use crate::db::Conn;
-use crate::db::paging::{Cursor, Page, page};
+use crate::db::paging::{Cursor, Page, Sort, SortKey, page};
 use crate::db::schema::{coupons, promotion_codes};
 use crate::domain::ids::{CouponId, StoreId};
 use crate::domain::promotion::PromoState;
@@ -20,24 +20,28 @@ pub struct PromoListQuery {
     pub prefix: Option<String>,
     pub cursor: Cursor,
     pub limit: i64,
+    /// A column order chosen by the merchant (pages by number, `cursor` is
+    /// not used); `None`: newest first, or by code when searching.
+    pub sort: Option<Sort>,
 }
 
 pub type PromoListPage = Page<Promotion>;
 
 type Backend = <Conn as diesel::Connection>::Backend;
 
-pub fn list(
-    conn: &mut Conn,
-    store: StoreId,
-    q: &PromoListQuery,
-    now: NaiveDateTime,
-) -> QueryResult<PromoListPage> {
-    if q.prefix
-        .as_deref()
-        .is_some_and(crate::domain::text::has_control)
-    {
-        return Ok(Page::empty());
-    }
+/// The list's query, boxed so that filters can be added one by one.
+type Boxed = diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::Select<
+        diesel::dsl::InnerJoin<promotion_codes::table, coupons::table>,
+        diesel::dsl::AsSelect<PromoRow, Backend>,
+    >,
+    Backend,
+>;
+
+/// The store's live promotion codes that match the query's state, coupon
+/// and search, unordered.
+fn filtered(store: StoreId, q: &PromoListQuery, now: NaiveDateTime) -> Boxed {
     let mut query = promotion_codes::table
         .inner_join(coupons::table)
         .filter(promotion_codes::store_id.eq(store))
@@ -86,14 +90,95 @@ pub fn list(
             }
         }
     };
-    let fetch = q.limit + 1;
-    let searching = q.prefix.as_deref().is_some_and(|p| !p.is_empty());
-    let mut cursor = q.cursor;
-    let rows: Vec<PromoRow> = if let Some(prefix) = q.prefix.as_deref().filter(|_| searching) {
+    if let Some(prefix) = q.prefix.as_deref().filter(|p| !p.is_empty()) {
         let high = format!("{prefix}\u{7f}");
         query = query
             .filter(promotion_codes::normal.ge(prefix.to_string()))
             .filter(promotion_codes::normal.lt(high));
+    }
+    query
+}
+
+/// A search no stored code can match: one with control characters.
+fn impossible(q: &PromoListQuery) -> bool {
+    q.prefix
+        .as_deref()
+        .is_some_and(crate::domain::text::has_control)
+}
+
+/// How many of the store's promotion codes the query's filters match.
+pub fn count(
+    conn: &mut Conn,
+    store: StoreId,
+    q: &PromoListQuery,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    if impossible(q) {
+        return Ok(0);
+    }
+    filtered(store, q, now).count().get_result(conn)
+}
+
+/// One page of promotion codes in a chosen order, ties broken by id;
+/// unlimited codes after limited ones and codes without an expiry after
+/// those with one (ascending; the other way round descending).
+fn sorted(conn: &mut Conn, query: Boxed, sort: Sort, limit: i64) -> QueryResult<Vec<PromoRow>> {
+    use promotion_codes as p;
+    let query = query.offset(sort.page * limit).limit(limit + 1);
+    let remaining = p::max_redemptions - p::times_redeemed.nullable();
+    let query = match (sort.key, sort.ascending) {
+        (SortKey::Code, true) => query.order((p::normal.asc(), p::id.asc())),
+        (SortKey::Code, false) => query.order((p::normal.desc(), p::id.desc())),
+        (SortKey::Created, true) => query.order(p::id.asc()),
+        (SortKey::Created, false) => query.order(p::id.desc()),
+        (SortKey::Used, true) => query.order((p::times_redeemed.asc(), p::id.asc())),
+        (SortKey::Used, false) => query.order((p::times_redeemed.desc(), p::id.desc())),
+        (SortKey::Remaining, true) => query.order((
+            p::max_redemptions.is_null().asc(),
+            remaining.asc(),
+            p::id.asc(),
+        )),
+        (SortKey::Remaining, false) => query.order((
+            p::max_redemptions.is_null().desc(),
+            remaining.desc(),
+            p::id.desc(),
+        )),
+        (SortKey::Expiry, true) => query.order((
+            p::expires_at.is_null().asc(),
+            p::expires_at.asc(),
+            p::id.asc(),
+        )),
+        (SortKey::Expiry, false) => query.order((
+            p::expires_at.is_null().desc(),
+            p::expires_at.desc(),
+            p::id.desc(),
+        )),
+    };
+    query.load(conn)
+}
+
+/// One page of the store's promotion codes matching the query: newest
+/// first by keyset, by code when searching, or in a chosen order by page.
+pub fn list(
+    conn: &mut Conn,
+    store: StoreId,
+    q: &PromoListQuery,
+    now: NaiveDateTime,
+) -> QueryResult<PromoListPage> {
+    if impossible(q) {
+        return Ok(Page::empty());
+    }
+    let query = filtered(store, q, now);
+    if let Some(sort) = q.sort {
+        let rows = sorted(conn, query, sort, q.limit)?;
+        let mut found = page(rows, q.limit, Cursor::First);
+        found.has_prev = sort.page > 0;
+        return found.try_map(|rows| with_coupons(conn, store, rows));
+    }
+    let fetch = q.limit + 1;
+    let searching = q.prefix.as_deref().is_some_and(|p| !p.is_empty());
+    let mut cursor = q.cursor;
+    let rows: Vec<PromoRow> = if searching {
         let key = match q.cursor {
             Cursor::First => None,
             Cursor::Next(id) | Cursor::Prev(id) => promotion_codes::table

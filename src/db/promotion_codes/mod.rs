@@ -5,7 +5,7 @@ mod list;
 pub mod redeemable;
 pub(crate) mod write;
 
-pub use list::{PromoListPage, PromoListQuery, list};
+pub use list::{PromoListPage, PromoListQuery, count, list};
 pub use write::{PromoWriteError, create, delete, rotate, rotated_to, set_active, update};
 
 use chrono::NaiveDateTime;

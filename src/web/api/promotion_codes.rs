@@ -128,6 +128,7 @@ pub async fn list(
         prefix: params.q().map(|q| crate::domain::code::normal_form(&q)),
         cursor: params.cursor()?,
         limit: params.limit()?,
+        sort: None,
     };
     let list = api
         .db(move |conn, store| {

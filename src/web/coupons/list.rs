@@ -9,12 +9,18 @@ use serde::Deserialize;
 use super::view::CouponView;
 use crate::db;
 use crate::db::coupons::{Cursor, ListQuery};
+use crate::domain::ids::CouponId;
 use crate::domain::role::Role;
 use crate::domain::states::CouponState;
 use crate::error::AppError;
-use crate::web::extract::{StoreAccess, Viewer};
+use crate::web::bulk::{self, Selected};
+use crate::web::csrf::CsrfForm;
+use crate::web::extract::{Manager, StoreAccess, Viewer};
 use crate::web::layout::{Layout, Section};
+use crate::web::listing::{Listing, SortHeading};
 use crate::web::render_status;
+use crate::web::see_other;
+use crate::web::session::{FlashKind, flash};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -35,20 +41,6 @@ pub struct ListParams {
     /// The page of a sorted list, from 0.
     pub page: Option<i64>,
 }
-
-/// The orders the list offers, as (`sort` value, label).
-const SORTS: [(&str, &str); 10] = [
-    ("", "Newest first"),
-    ("created", "Oldest first"),
-    ("code", "Code, A to Z"),
-    ("-code", "Code, Z to A"),
-    ("-used", "Most used"),
-    ("used", "Least used"),
-    ("remaining", "Fewest uses left"),
-    ("-remaining", "Most uses left"),
-    ("expiry", "Ending soonest"),
-    ("-expiry", "Ending last"),
-];
 
 pub struct StateOption {
     pub value: &'static str,
@@ -78,46 +70,6 @@ struct ListPage {
     count: i64,
     /// The CSV export with the same filters.
     csv: String,
-}
-
-/// A column heading that sorts by its column.
-pub struct SortHeading {
-    pub href: String,
-    /// " ▲" or " ▼" on the column the list is sorted by.
-    pub mark: &'static str,
-}
-
-/// The CSV export's URL with the list's filters.
-fn csv_link(base: &str, state: &str, q: &str) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    if !state.is_empty() {
-        query.append_pair("state", state);
-    }
-    if !q.is_empty() {
-        query.append_pair("q", q);
-    }
-    let query = query.finish();
-    if query.is_empty() {
-        format!("{base}/coupons.csv")
-    } else {
-        format!("{base}/coupons.csv?{query}")
-    }
-}
-
-/// A list URL with the current filters and a cursor.
-fn page_link(base: &str, state: &str, q: &str, sort: &str, cursor: (&str, i64)) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    if !state.is_empty() {
-        query.append_pair("state", state);
-    }
-    if !q.is_empty() {
-        query.append_pair("q", q);
-    }
-    if !sort.is_empty() {
-        query.append_pair("sort", sort);
-    }
-    query.append_pair(cursor.0, &cursor.1.to_string());
-    format!("{base}/coupons?{}", query.finish())
 }
 
 pub async fn list(
@@ -157,58 +109,12 @@ pub async fn list(
         .collect();
     let base = access.base_path();
     let state_str = state.map_or("", CouponState::as_str);
-    let sort_param = sort.map(|s| s.param()).unwrap_or_default();
-    let (prev, next) = match sort {
-        // A chosen order pages by number.
-        Some(sort) => {
-            let numbered = |n: i64| page_link(&base, state_str, &q, &sort.param(), ("page", n));
-            (
-                page.has_prev.then(|| numbered(sort.page - 1)),
-                page.has_next.then(|| numbered(sort.page + 1)),
-            )
-        }
-        None => crate::web::pager_links(
-            &page,
-            |c| c.id.0,
-            |dir, id| page_link(&base, state_str, &q, "", (dir, id)),
-        ),
-    };
-    // Column headings sort by their column; again, the other way round.
-    let heading = |key: &str| {
-        let ascending = sort_param != key;
-        let param = if ascending {
-            key.to_string()
-        } else {
-            format!("-{key}")
-        };
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        if !state_str.is_empty() {
-            query.append_pair("state", state_str);
-        }
-        if !q.is_empty() {
-            query.append_pair("q", &q);
-        }
-        query.append_pair("sort", &param);
-        format!("{base}/coupons?{}", query.finish())
-    };
-    let headings = ["code", "used", "remaining"].map(|key| SortHeading {
-        href: heading(key),
-        mark: if sort_param == key {
-            " ▲"
-        } else if sort_param == format!("-{key}") {
-            " ▼"
-        } else {
-            ""
-        },
-    });
-    let sorts = SORTS
-        .iter()
-        .map(|(value, label)| StateOption {
-            value,
-            label,
-            selected: *value == sort_param,
-        })
-        .collect();
+    let listing = Listing::new(
+        format!("{base}/coupons"),
+        vec![("state", state_str.to_string()), ("q", q.clone())],
+        sort,
+    );
+    let (prev, next) = listing.pages(&page, |c| c.id.0);
     let states = std::iter::once(StateOption {
         value: "",
         label: "All (not deleted)",
@@ -221,25 +127,17 @@ pub async fn list(
     }))
     .collect();
     let list = ListPage {
-        total: format!(
-            "{} coupon{}",
-            crate::domain::text::thousands(total),
-            if total == 1 { "" } else { "s" }
-        ),
-        csv: csv_link(&base, state_str, &q),
+        total: crate::web::listing::total(total, "coupon"),
+        csv: listing.csv(),
         count: total,
-        sorts,
-        headings,
+        sorts: listing.options(),
+        headings: listing.headings(),
+        order: listing.order(!q.is_empty()),
         layout: access.layout(Section::Coupons)?,
         base,
         coupons,
         states,
         filtered: state.is_some() || !q.is_empty(),
-        order: match sort {
-            Some(_) => "",
-            None if q.is_empty() => "newest first",
-            None => "by code",
-        },
         q,
         prev,
         next,
@@ -302,4 +200,61 @@ pub async fn csv(
         |c| c.id.0,
         line,
     ))
+}
+
+/// `POST /admin/s/{store}/coupons/archive-selected`: the list's chosen
+/// coupons, confirmed once with the set codes that go (SPEC section 3),
+/// then archived each as a single archive would be.
+pub async fn archive_selected(
+    access: StoreAccess<Manager>,
+    form: CsrfForm<Selected>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.0;
+    let ids: Vec<CouponId> = form.ids.iter().copied().map(CouponId).collect();
+    let store = access.store.clone();
+    let list = format!("{}/coupons", access.base_path());
+    if !form.confirmed() {
+        let (coupons, at_stake) = crate::web::db(&access.state, move |conn| {
+            crate::app::coupons::archive_preview(conn, &store, &ids)
+        })
+        .await?;
+        let n = bulk::count(coupons.len(), "coupon");
+        let page = bulk::Confirm {
+            question: format!("Archive {n}?"),
+            button: format!("Archive {n}"),
+            consequence: [
+                "No new redemptions until you unarchive them.",
+                &at_stake.at_stake(),
+            ]
+            .join(" ")
+            .trim()
+            .to_string(),
+            ids: coupons.iter().map(|c| c.id.0).collect(),
+            items: coupons.into_iter().map(|c| c.code).collect(),
+            action: format!("{list}/archive-selected"),
+            cancel: list,
+            layout: access.layout(Section::Coupons)?,
+        };
+        return bulk::confirm(
+            page,
+            &access.session,
+            "Select the coupons to archive first: none of the chosen ones is live and unarchived.",
+        );
+    }
+    let user = access.actor();
+    let (archived, ended) = crate::web::db(&access.state, move |conn| {
+        crate::app::coupons::archive_many(conn, &store, user, &ids)
+    })
+    .await?;
+    let mut message = format!(
+        "Archived {}: {}.",
+        bulk::count(archived.len(), "coupon"),
+        archived.join(", ")
+    );
+    let went = ended.done();
+    if !went.is_empty() {
+        message.push_str(&format!(" Their sets: {went}."));
+    }
+    flash(&access.session, FlashKind::Success, &message)?;
+    Ok(see_other(&list))
 }
