@@ -88,6 +88,24 @@ pub fn create(
         .map_err(|e| refused(e, draft.code.as_str()))
 }
 
+/// The other live coupons whose codes differ from coupon `id`'s only in
+/// case: allowed (codes are case-sensitive), but worth a warning, as a
+/// customer who types a code may not tell them apart.
+pub fn case_twins(conn: &mut Conn, store: &Store, id: CouponId) -> Result<Vec<String>, DbError> {
+    db::coupons::case_twins(conn, store.id(), id)
+}
+
+/// A warning about `twins` for the coupon `code`, or `None` without any.
+pub fn case_warning(code: &str, twins: &[String]) -> Option<String> {
+    (!twins.is_empty()).then(|| {
+        format!(
+            "Note: {} also {}, differing from {code} only in upper and lower case. Share URLs keep them apart, but a customer who types the code may get the other one.",
+            twins.join(", "),
+            if twins.len() == 1 { "exists" } else { "exist" },
+        )
+    })
+}
+
 /// Saves an edit of coupon `id`. Its terms are locked once redeemed and
 /// its limit never goes below `times_redeemed` (checked again inside the
 /// write, against a redemption racing the edit).

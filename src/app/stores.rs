@@ -55,6 +55,16 @@ pub fn list_for_member(
     db::stores::list_for_member(conn, user)
 }
 
+/// May `user` create a store? Owners may (of any store): creating a store
+/// makes its creator the owner, which a manager or viewer of someone
+/// else's store is not to do on their own. (The first store comes with
+/// the first account, through `/admin/setup`.)
+pub fn may_create_store(conn: &mut Conn, user: UserId) -> Result<bool, DbError> {
+    Ok(db::stores::list_for_member(conn, user)?
+        .iter()
+        .any(|(_, role)| *role == crate::domain::role::Role::Owner))
+}
+
 /// Where `user` lands after logging in: the store itself when they belong
 /// to exactly one, the store picker otherwise.
 pub fn landing(conn: &mut Conn, user: UserId) -> Result<String, DbError> {

@@ -127,13 +127,9 @@ fn check_minimum(input: &PromoInput, errors: &mut FormErrors) -> Option<Minimum>
             );
             None
         }
-        (true, false) => {
-            errors.add(
-                "minimum_amount",
-                "Enter the minimum order amount, or leave the currency empty too.",
-            );
-            None
-        }
+        // The form picks the store's currency for the minimum; without an
+        // amount there is no minimum, whatever the currency says.
+        (true, false) => None,
         (false, false) => {
             let currency =
                 errors.check("minimum_amount_currency", CurrencyCode::parse(currency))?;

@@ -14,6 +14,7 @@ use crate::domain::time;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::extract::{Manager, StoreAccess, Viewer};
+use crate::web::filters;
 use crate::web::layout::{Layout, Section};
 use crate::web::session::{FlashKind, flash};
 use crate::web::{render_status, see_other};

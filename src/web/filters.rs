@@ -2,8 +2,10 @@
 //! `filters::NAME` in the module that derives the template, so such a
 //! module says `use crate::web::filters;`.
 
-/// A count with thousands separators: `{{ n|count }}` → `1,004`.
-/// `data-field` values stay bare numbers; this is for the text around them.
+/// A count with thousands separators: `{{ n|count }}` → `1,004`, for
+/// every count a page shows (SPEC: counts read as merchants write them).
+/// Machine-readable figures (money in minor units) stay in hidden
+/// `data-field` spans; counts are shown, and read, as the page writes them.
 #[askama::filter_fn]
 pub fn count<T: std::fmt::Display>(n: T, _: &dyn askama::Values) -> askama::Result<String> {
     let text = n.to_string();

@@ -16,6 +16,8 @@ use crate::web::extract::{StoreAccess, Viewer};
 #[derive(Debug, Clone, Serialize)]
 pub struct CouponOption {
     pub id: i64,
+    /// The bare code (the coupon form's case check compares it).
+    pub code: String,
     pub label: String,
     pub selected: bool,
     /// Uses left ("" when unlimited), for the new set form's warning.
@@ -44,6 +46,7 @@ impl CouponOption {
             selected: selected == Some(c.id),
             remaining: c.remaining.map(|r| r.to_string()).unwrap_or_default(),
             id: c.id,
+            code: c.code,
         }
     }
 }

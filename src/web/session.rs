@@ -78,6 +78,9 @@ pub fn check_csrf(session: &Session, submitted: Option<&str>) -> Result<(), AppE
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FlashKind {
     Success,
+    /// Done, but worth a second look (e.g. a code that differs from
+    /// another only in case).
+    Warning,
     Error,
 }
 
@@ -91,6 +94,7 @@ impl Flash {
     pub fn css_class(&self) -> &'static str {
         match self.kind {
             FlashKind::Success => "flash flash-success",
+            FlashKind::Warning => "flash flash-warning",
             FlashKind::Error => "flash flash-error",
         }
     }

@@ -129,6 +129,129 @@ function setupCouponForm(form) {
   form.addEventListener("change", update);
   form.addEventListener("input", update);
   update();
+  setupSummary(form);
+  setupCaseWarning(form);
+  setupProductFilter(form);
+}
+
+// The coupon form's one-line summary above the tabs, e.g. "20% off once,
+// every product, 100 uses, until Dec 31", kept up to date as fields change.
+function setupSummary(form) {
+  const line = form.querySelector("[data-summary]");
+  if (!line) return;
+  const field = (name) => {
+    const inputs = Array.from(form.querySelectorAll(`[name="${name}"]`));
+    const checked = inputs.find((i) => (i.type === "radio" || i.type === "checkbox") && i.checked);
+    if (checked) return checked.value;
+    const plain = inputs.find((i) => i.type !== "radio" && i.type !== "checkbox");
+    return plain ? plain.value.trim() : "";
+  };
+  const day = (value) => {
+    const date = new Date(value);
+    if (Number.isNaN(date.getTime())) return "";
+    const options = { month: "short", day: "numeric" };
+    if (date.getFullYear() !== new Date().getFullYear()) options.year = "numeric";
+    return date.toLocaleDateString("en-US", options);
+  };
+  const update = () => {
+    const parts = [];
+    const type = field("discount_type");
+    let discount = "";
+    if (type === "percent" && field("percent_off")) discount = `${field("percent_off")}% off`;
+    if (type === "value" && field("amount_off")) {
+      const currency = field("currency");
+      const amount = parseFloat(field("amount_off").replace(",", "."));
+      try {
+        discount = `${new Intl.NumberFormat("en-US", { style: "currency", currency }).format(amount)} off`;
+      } catch (_) {
+        discount = `${field("amount_off")} ${currency} off`;
+      }
+    }
+    const duration = field("duration");
+    const months = field("duration_in_months");
+    const when = duration === "forever" ? "forever"
+      : duration === "repeating" ? (months ? `for ${months} billing cycle${months === "1" ? "" : "s"}` : "for some cycles")
+      : duration === "once" ? "once" : "";
+    if (discount) parts.push([discount, when].filter(Boolean).join(" "));
+    else parts.push("no discount chosen yet", when);
+    const products = Array.from(form.querySelectorAll('input[name="applies_to"]:checked'));
+    if (products.length === 0) parts.push("every product");
+    else if (products.length === 1) {
+      const name = products[0].closest("label").querySelector("strong");
+      parts.push(`only ${name ? name.textContent : "1 product"}`);
+    } else parts.push(`only ${products.length} products`);
+    const limit = parseInt(field("max_redemptions").replace(/[,\s]/g, ""), 10);
+    parts.push(Number.isNaN(limit) ? "no limit" : `${limit.toLocaleString("en-US")} use${limit === 1 ? "" : "s"}`);
+    if (form.querySelector('input[name="once_per_customer"]:checked')) parts.push("once per customer");
+    const from = field("starts_at") ? day(field("starts_at")) : "";
+    const until = field("redeem_by") ? day(field("redeem_by")) : "";
+    if (from) parts.push(`from ${from}`);
+    if (until) parts.push(`until ${until}`);
+    const code = field("code");
+    line.textContent = (code ? `${code}: ` : "") + parts.filter(Boolean).join(", ");
+    line.hidden = false;
+  };
+  form.addEventListener("input", update);
+  form.addEventListener("change", update);
+  update();
+}
+
+// A new code that differs from another coupon's only in case is allowed,
+// but the form says so as it is typed (the server says it again on save).
+function setupCaseWarning(form) {
+  const warning = form.querySelector("[data-case-warning]");
+  const input = form.querySelector('input[name="code"]');
+  if (!warning || !input) return;
+  let timer = null;
+  let asked = 0;
+  const check = async () => {
+    const code = input.value.trim();
+    const ticket = ++asked;
+    if (!code) { warning.hidden = true; return; }
+    let found;
+    try {
+      const response = await fetch(`${warning.dataset.choices}?q=${encodeURIComponent(code)}`, {
+        headers: { Accept: "application/json" }, credentials: "same-origin",
+      });
+      if (!response.ok) return;
+      found = await response.json();
+    } catch (_) {
+      return;
+    }
+    if (ticket !== asked) return;
+    const twins = found
+      .filter((c) => String(c.id) !== warning.dataset.self)
+      .filter((c) => c.code !== code && c.code.toUpperCase() === code.toUpperCase())
+      .map((c) => c.code);
+    warning.hidden = twins.length === 0;
+    warning.textContent = twins.length === 0 ? "" :
+      `${twins.join(", ")} already exists, differing only in upper and lower case. You can still use ${code}, but a customer who types it may get the other one.`;
+  };
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(check, 250);
+  });
+  check();
+}
+
+// The "Only" tab's products: with many of them, a box narrows the list
+// as you type (every product stays in the form, ticked or not).
+function setupProductFilter(form) {
+  const box = form.querySelector("[data-product-filter]");
+  if (!box) return;
+  const labels = Array.from(form.querySelectorAll('input[name="applies_to"]')).map((i) => i.closest("label"));
+  const count = form.querySelector("[data-product-count]");
+  box.closest(".product-filter").hidden = false;
+  box.addEventListener("input", () => {
+    const q = box.value.trim().toLowerCase();
+    let shown = 0;
+    labels.forEach((label) => {
+      const on = !q || label.textContent.toLowerCase().includes(q) || label.querySelector("input").checked;
+      label.hidden = !on;
+      if (on) shown += 1;
+    });
+    if (count) count.textContent = q ? `${shown} of ${labels.length} shown` : "";
+  });
 }
 
 // Coupon pickers (web::picker): typing in the search box refills the select
@@ -228,6 +351,33 @@ function setupBulk(form) {
   update();
 }
 
+// The share card's link builder: typing a quantity rebuilds the URL, the
+// QR code and its downloads at once (the form's button does the same
+// without JavaScript, by reloading the page).
+function setupLinkBuilder(form) {
+  const card = form.closest(".share");
+  const url = card.querySelector("#share-url");
+  const image = card.querySelector("[data-qr-image]");
+  const links = card.querySelectorAll("[data-qr-link]");
+  const note = card.querySelector("[data-cart-note]");
+  const update = () => {
+    const cart = Array.from(form.querySelectorAll("input.qty"))
+      .map((input) => [input.name, parseInt(input.value, 10)])
+      .filter(([, n]) => n >= 1 && n <= 999)
+      .map(([name, n]) => `${name}=${n}`)
+      .join("&");
+    url.textContent = cart ? `${form.dataset.plainUrl}&${cart}` : form.dataset.plainUrl;
+    const query = cart ? `?${cart}` : "";
+    image.src = `${form.dataset.qrPath}.svg${query}`;
+    links.forEach((link) => { link.href = `${form.dataset.qrPath}.${link.dataset.qrLink}${query}`; });
+    if (note) note.textContent = cart ? " and the cart filled in as chosen below" : "";
+    const status = card.querySelector(".copy-status");
+    if (status) status.textContent = "";
+  };
+  form.addEventListener("input", update);
+}
+
+document.querySelectorAll("form[data-link-builder]").forEach(setupLinkBuilder);
 document.querySelectorAll("form[data-bulk]").forEach(setupBulk);
 document.querySelectorAll("[data-tabs]").forEach(setupTabs);
 document.querySelectorAll("[data-picker]").forEach(setupPicker);

@@ -45,4 +45,30 @@ db_tests! {
         assert!(read_only.body.contains("Only owners can change these settings."));
         assert!(read_only.body.contains("<fieldset disabled>"));
     }
+
+    async fn only_owners_are_offered_and_allowed_a_new_store(app) {
+        app.setup_owner().await;
+        let picker = app.get("/admin").await;
+        assert!(picker.body.contains("href=\"/admin/stores/new\""), "{}", picker.body);
+        for role in ["manager", "viewer"] {
+            let email = format!("{role}@example.com");
+            app.add_member(STORE, &email, role).await.assert_status(303);
+            let member = app.new_client();
+            member.login(&email, PASSWORD).await.assert_redirect("/admin/s/acme");
+            let picker = member.get("/admin").await;
+            picker.assert_status(200);
+            assert!(!picker.body.contains("/admin/stores/new"), "{role}: {}", picker.body);
+            let form = member.get("/admin/stores/new").await;
+            form.assert_status(403);
+            assert!(form.body.contains("only store owners can create stores"), "{}", form.body);
+            let before = app.count("SELECT COUNT(*) AS n FROM stores");
+            member
+                .post("/admin/stores/new", &[("name", "Side shop"), ("slug", "side-shop"), ("currency", "USD"), ("timezone", "UTC")])
+                .await
+                .assert_status(403);
+            assert_eq!(app.count("SELECT COUNT(*) AS n FROM stores"), before, "{role} created nothing");
+        }
+        // The owner still can.
+        app.create_store("Beta Goods", "beta").await.assert_redirect("/admin/s/beta");
+    }
 }

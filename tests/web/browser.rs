@@ -404,6 +404,11 @@ async fn create_a_coupon_through_the_tabs_fix_an_error_and_copy_its_url() {
     snap(&browser, "coupon-form-duration").await;
     click(&browser, "#tab-redemptions").await;
     fill(&browser, "max_redemptions", "100").await;
+    // The summary above the tabs follows every field.
+    assert_eq!(
+        text_of(&browser, "[data-summary]").await,
+        "SUMMER10: 150% off for 3 billing cycles, every product, 100 uses"
+    );
     click(&browser, ".form-actions button[type=submit]").await;
 
     // The server refuses 150%: the Amount tab opens on its own, flagged.
@@ -467,6 +472,15 @@ async fn create_a_coupon_through_the_tabs_fix_an_error_and_copy_its_url() {
     )
     .await;
     snap(&browser, "coupon-form-390").await;
+    // A code that differs from SUMMER10 only in case: a warning as it is typed.
+    browser.set_window_size(1280, 900).await.expect("resize");
+    fill(&browser, "code", "Summer10").await;
+    wait_text(
+        &browser,
+        "SUMMER10 already exists, differing only in upper and lower case.",
+    )
+    .await;
+    snap(&browser, "coupon-form-case-warning").await;
 
     browser.close().await.expect("close");
 }
@@ -602,7 +616,7 @@ async fn create_a_set_of_1000_codes_watch_it_finish_and_download_the_csv() {
         .text()
         .await
         .expect("text");
-    assert_eq!(total, "1000");
+    assert_eq!(total, "1,000", "counts read with thousands separators");
     snap(&browser, "coupon-set-detail").await;
 
     // Download the CSV with the browser's own cookies.
@@ -1245,5 +1259,143 @@ async fn the_coupon_list_sorts_by_its_headings_and_exports_what_it_shows() {
     assert!(lines[0].starts_with("code,name,"), "{csv}");
     assert!(lines[1].starts_with("SOME,"), "{csv}");
     assert!(lines[1].contains(",active,1,5,4,"), "{csv}");
+    browser.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    promodesk_no_browser,
+    ignore = "chromium and chromedriver were not installed when the tests were built: sudo apt-get install chromium chromium-driver"
+)]
+async fn a_built_share_link_fills_the_cart_an_order_leads_to_its_customer_and_coupons_archive_in_bulk()
+ {
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app(Db::Sqlite).await.expect("app");
+    let base = &app.address;
+    let shop = crate::checkout::shop(&app).await;
+    let one = app
+        .create_coupon("acme", &[("code", "ONE")])
+        .await
+        .created_id();
+    let two = app
+        .create_coupon("acme", &[("code", "TWO")])
+        .await
+        .created_id();
+    app.create_coupon("acme", &[("code", "THREE")])
+        .await
+        .assert_status(303);
+    app.create_set("acme", two, "Mailing", "5", "", "10")
+        .await
+        .assert_status(303);
+    crate::checkout::buy(&app, "ann@example.com", "ONE", &[(shop.tee, 2)])
+        .await
+        .assert_status(303);
+    let browser = connect(&driver).await;
+    login_in_browser(&browser, base).await;
+
+    // The link builder: a quantity typed changes the URL and its QR code.
+    visit(
+        &browser,
+        &format!("{base}/admin/s/acme/coupons/{one}"),
+        "Shareable URL",
+    )
+    .await;
+    click(&browser, "details.link-builder summary").await;
+    fill(&browser, &format!("quantity_{}", shop.tee), "2").await;
+    let url = copy_share_url(&browser).await;
+    assert_eq!(
+        url,
+        format!("{base}/acme?coupon=ONE&quantity_{}=2", shop.tee)
+    );
+    let src = browser
+        .find(Locator::Css("[data-qr-image]"))
+        .await
+        .expect("the QR code")
+        .attr("src")
+        .await
+        .expect("src")
+        .unwrap_or_default();
+    assert!(
+        src.ends_with(&format!("/coupons/{one}/qr.svg?quantity_{}=2", shop.tee)),
+        "{src}"
+    );
+    snap(&browser, "share-builder").await;
+    browser.set_window_size(390, 844).await.expect("resize");
+    snap(&browser, "share-builder-390").await;
+    browser.set_window_size(1280, 900).await.expect("resize");
+    // The link opens the checkout with two tees and the code applied.
+    visit(&browser, &url, "ONE").await;
+    let quantity = browser
+        .find(Locator::Css(&format!("[name=quantity_{}]", shop.tee)))
+        .await
+        .expect("the tee's quantity")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(quantity.as_deref(), Some("2"));
+    let totals = text_of(&browser, ".totals").await;
+    assert!(totals.contains("$40.00"), "two tees: {totals}");
+
+    // An order's customer link opens the customer's page.
+    visit(
+        &browser,
+        &format!("{base}/admin/s/acme/orders"),
+        "ann@example.com",
+    )
+    .await;
+    click(&browser, "table a.code-link").await;
+    wait_text(&browser, "Refund").await;
+    click(&browser, "[data-field=customer_link]").await;
+    wait_text(&browser, "Discount received").await;
+    let path = browser.current_url().await.expect("url").path().to_string();
+    assert!(path.starts_with("/admin/s/acme/customers/"), "{path}");
+    assert_eq!(
+        text_of(&browser, "h1[data-field=email]").await,
+        "ann@example.com"
+    );
+    assert_eq!(text_of(&browser, "[data-field=orders_count]").await, "1");
+    snap(&browser, "customer").await;
+    browser.set_window_size(390, 844).await.expect("resize");
+    snap(&browser, "customer-390").await;
+    browser.set_window_size(1280, 900).await.expect("resize");
+
+    // Bulk archive: select the page, leave one out, confirm once.
+    visit(
+        &browser,
+        &format!("{base}/admin/s/acme/coupons"),
+        "3 coupons",
+    )
+    .await;
+    assert_eq!(
+        text_of(&browser, "[data-bulk-button]").await,
+        "Archive selected"
+    );
+    click(&browser, "[data-select-all]").await;
+    assert_eq!(
+        text_of(&browser, "[data-bulk-button]").await,
+        "Archive 3 selected"
+    );
+    click(&browser, "tr[data-coupon=THREE] input[name=ids]").await;
+    assert_eq!(
+        text_of(&browser, "[data-bulk-button]").await,
+        "Archive 2 selected"
+    );
+    snap(&browser, "coupons-selected").await;
+    click(&browser, "[data-bulk-button]").await;
+    wait_text(&browser, "Archive 2 coupons?").await;
+    assert_eq!(
+        text_of(&browser, "[data-field=bulk_consequence]").await,
+        "No new redemptions until you unarchive them. 5 unused codes of 1 set will be deleted; used codes are kept."
+    );
+    snap(&browser, "bulk-confirm").await;
+    browser.set_window_size(390, 844).await.expect("resize");
+    snap(&browser, "bulk-confirm-390").await;
+    browser.set_window_size(1280, 900).await.expect("resize");
+    click(&browser, ".bulk-confirm button[type=submit]").await;
+    wait_text(&browser, "Archived 2 coupons: ONE, TWO.").await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM coupons WHERE archived_at IS NOT NULL"),
+        2
+    );
     browser.close().await.expect("close");
 }

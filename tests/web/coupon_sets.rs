@@ -195,7 +195,7 @@ db_tests! {
             assert!(page.body.contains("<progress"));
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        assert!(last.contains("data-field=\"total\">25000<"), "the set did not finish");
+        assert!(last.contains("data-field=\"total\">25,000<"), "the set did not finish");
         assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM set_codes WHERE set_id = {set}")), 25000);
     }
 
@@ -321,7 +321,7 @@ db_tests! {
         let json = app.get("/admin/s/acme/coupons/choices?q=zz").await;
         json.assert_status(200);
         let json: serde_json::Value = serde_json::from_str(&json.body).expect("JSON");
-        assert_eq!(json, serde_json::json!([{"id": coupon, "label": "ZZMAIN — Summer sale (25% off, once)", "selected": false, "remaining": "3"}]));
+        assert_eq!(json, serde_json::json!([{"id": coupon, "code": "ZZMAIN", "label": "ZZMAIN — Summer sale (25% off, once)", "selected": false, "remaining": "3"}]));
         let by_name = app.get("/admin/s/acme/coupons/choices?q=nobody").await;
         assert_eq!(by_name.body, "[]");
         // Bad input finds nothing and is never a 500: a NUL, a page past

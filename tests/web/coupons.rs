@@ -416,4 +416,73 @@ db_tests! {
         assert_eq!(codes(&second), (101..=110).rev().map(|n| format!("S{n}")).collect::<Vec<_>>());
         assert!(second.body.contains("href=\"/admin/s/acme/coupons?q=s1&#38;sort=-code&#38;page=0\""), "{}", second.body);
     }
+
+    async fn the_share_card_builds_a_link_that_fills_the_cart_and_its_qr_code_comes_as_svg_and_png(app) {
+        let shop = crate::checkout::shop(&app).await;
+        let limited = app.create_product("acme", "Mug", "9.00", "USD", "one_time").await;
+        let id = app
+            .create_coupon(STORE, &[("code", "CART10"), ("applies_to", &shop.tee.to_string()), ("applies_to", &limited.to_string())])
+            .await
+            .created_id();
+        let page = app.get(&format!("/admin/s/acme/coupons/{id}")).await;
+        let plain = format!("{}/acme?coupon=CART10", app.address);
+        assert_eq!(page.data_field("share_url"), Some(plain.clone()));
+        // The builder offers the products the coupon covers, not the plan.
+        assert!(page.body.contains(&format!("name=\"quantity_{}\"", shop.tee)), "{}", page.body);
+        assert!(page.body.contains(&format!("name=\"quantity_{limited}\"")), "{}", page.body);
+        assert!(!page.body.contains(&format!("name=\"quantity_{}\"", shop.plan)), "{}", page.body);
+        // Chosen quantities go into the URL and the QR code; others are left out.
+        let page = app
+            .get(&format!(
+                "/admin/s/acme/coupons/{id}?quantity_{}=3&quantity_{}=2&quantity_{limited}=0",
+                shop.tee, shop.plan
+            ))
+            .await;
+        let url = format!("{plain}&quantity_{}=3", shop.tee);
+        assert_eq!(page.data_field("share_url"), Some(url.clone()));
+        let qr = format!("/admin/s/acme/coupons/{id}/qr.svg?quantity_{}=3", shop.tee);
+        assert!(page.body.contains(&format!("src=\"{qr}\"")), "{}", page.body);
+        assert!(page.body.contains(&format!("href=\"/admin/s/acme/coupons/{id}/qr.png?quantity_{}=3\"", shop.tee)), "{}", page.body);
+        let svg = app.get(&qr).await;
+        svg.assert_status(200);
+        assert!(svg.body.contains("<svg"), "{}", svg.body);
+        let png = app.get(&format!("/admin/s/acme/coupons/{id}/qr.png")).await;
+        png.assert_status(200);
+        assert!(png.body.starts_with("\u{fffd}PNG\r\n\u{1a}\n"), "a PNG signature: {:?}", &png.body[..16]);
+        assert_ne!(app.get(&qr.replace("quantity", "q")).await.body, svg.body, "the cart changes the code");
+        app.get(&format!("/admin/s/acme/coupons/{id}/qr.gif")).await.assert_status(404);
+        // The URL opens the checkout with that cart and the code applied.
+        let checkout = app.get(url.trim_start_matches(&app.address)).await;
+        checkout.assert_status(200);
+        assert!(checkout.body.contains(&format!("name=\"quantity_{}\" type=\"number\" min=\"0\" max=\"999\" inputmode=\"numeric\" value=\"3\"", shop.tee)), "{}", checkout.body);
+        assert!(checkout.body.contains(&format!("name=\"quantity_{limited}\" type=\"number\" min=\"0\" max=\"999\" inputmode=\"numeric\" value=\"\"")), "{}", checkout.body);
+        // A promotion code's card builds the same link.
+        let promo = app.create_promo(STORE, id, &[("code", "CARTPROMO")]).await.created_id();
+        let page = app.get(&format!("/admin/s/acme/promotion-codes/{promo}?quantity_{limited}=2")).await;
+        assert_eq!(page.data_field("share_url"), Some(format!("{}/acme?coupon=CARTPROMO&quantity_{limited}=2", app.address)));
+        app.get(&format!("/admin/s/acme/promotion-codes/{promo}/qr.png?quantity_{limited}=2")).await.assert_status(200);
+    }
+
+    async fn a_code_that_differs_from_another_only_in_case_is_created_with_a_warning(app) {
+        app.setup_owner().await;
+        let first = app.create_coupon(STORE, &[("code", "SUMMER10")]).await.created_id();
+        let page = app.get(&format!("/admin/s/acme/coupons/{first}")).await;
+        assert!(!page.body.contains("flash-warning"), "no twin, no warning: {}", page.body);
+        let twin = app.create_coupon(STORE, &[("code", "Summer10")]).await;
+        twin.assert_status(303);
+        let page = app.get(&format!("/admin/s/acme/coupons/{}", twin.location_tail())).await;
+        assert!(page.body.contains("Coupon Summer10 created."), "{}", page.body);
+        assert!(
+            page.body.contains("<div class=\"flash flash-warning\" role=\"status\">Note: SUMMER10 also exists, differing from Summer10 only in upper and lower case."),
+            "{}",
+            page.body
+        );
+        // The picker's JSON names each code, for the form's live check.
+        let choices = app.get("/admin/s/acme/coupons/choices?q=summer").await;
+        assert!(choices.body.contains("\"code\":\"SUMMER10\""), "{}", choices.body);
+        assert!(choices.body.contains("\"code\":\"Summer10\""), "{}", choices.body);
+        // The form carries what the check needs.
+        let form = app.get("/admin/s/acme/coupons/new").await;
+        assert!(form.body.contains("data-case-warning data-choices=\"/admin/s/acme/coupons/choices\" data-self=\"\""), "{}", form.body);
+    }
 }

@@ -285,7 +285,7 @@ db_tests! {
         csv.push_str("imp-000001\n");
         let page = app.post_file(&path, &csv, true).await;
         page.assert_status(200);
-        assert_eq!(page.data_field("added").as_deref(), Some("12000"));
+        assert_eq!(page.data_field("added").as_deref(), Some("12,000"));
         assert_eq!(page.data_field("refused").as_deref(), Some("1"));
         assert!(page.body.contains("duplicate of an earlier line"));
         assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM set_codes WHERE set_id = {set}")), 12_001);

@@ -105,7 +105,14 @@ impl Database {
     /// A direct connection (see `TestApp::sql`).
     pub fn sql(&self) -> Sql {
         if let Some(path) = self.url.strip_prefix("sqlite://") {
-            Sql::Sqlite(diesel::SqliteConnection::establish(path).expect("sqlite"))
+            let mut conn = diesel::SqliteConnection::establish(path).expect("sqlite");
+            // The app writes in the background too (the analytics flush,
+            // the job worker): wait for its lock instead of failing with
+            // "database is locked".
+            diesel::sql_query("PRAGMA busy_timeout = 10000")
+                .execute(&mut conn)
+                .expect("busy timeout");
+            Sql::Sqlite(conn)
         } else {
             Sql::Postgres(diesel::PgConnection::establish(&self.url).expect("postgres"))
         }

@@ -309,4 +309,26 @@ db_tests! {
         assert!(list.body.contains("none of the chosen ones is active"), "{}", list.body);
         app.post("/admin/s/acme/promotion-codes/deactivate-selected", &[("ids", "x")]).await.assert_status(400);
     }
+
+    async fn the_minimum_amount_currency_starts_as_the_stores_and_means_nothing_without_an_amount(app) {
+        app.setup_owner().await;
+        let c = coupon(&app, &[]).await;
+        let form = app.get("/admin/s/acme/promotion-codes/new").await;
+        form.assert_status(200);
+        assert!(form.body.contains("<option value=\"USD\" selected>USD — "), "{}", form.body);
+        // Sent as the form starts (the store's currency, no amount): no minimum.
+        let id = app
+            .create_promo(STORE, c, &[("code", "NOMIN"), ("minimum_amount_currency", "USD")])
+            .await
+            .created_id();
+        let page = app.get(&promo_page(id)).await;
+        assert!(!page.data_field("restrictions").unwrap_or_default().contains("minimum"), "{}", page.body);
+        // With an amount, the minimum holds in that currency.
+        let id = app
+            .create_promo(STORE, c, &[("code", "WITHMIN"), ("minimum_amount", "50"), ("minimum_amount_currency", "USD")])
+            .await
+            .created_id();
+        let page = app.get(&promo_page(id)).await;
+        assert!(page.data_field("restrictions").unwrap_or_default().contains("$50.00"), "{}", page.body);
+    }
 }

@@ -162,6 +162,24 @@ pub fn find(conn: &mut Conn, store: StoreId, id: CouponId) -> QueryResult<Coupon
     Coupon::try_from(row)
 }
 
+/// The codes of the store's other live coupons that differ from coupon
+/// `id`'s only in case (SUMMER10 beside Summer10).
+pub fn case_twins(conn: &mut Conn, store: StoreId, id: CouponId) -> QueryResult<Vec<String>> {
+    let code: String = coupons::table
+        .filter(coupons::store_id.eq(store))
+        .filter(coupons::id.eq(id))
+        .select(coupons::code)
+        .first(conn)?;
+    coupons::table
+        .filter(coupons::store_id.eq(store))
+        .filter(coupons::deleted_at.is_null())
+        .filter(coupons::id.ne(id))
+        .filter(super::upper(coupons::code).eq(code.to_uppercase()))
+        .select(coupons::code)
+        .order(coupons::code.asc())
+        .load(conn)
+}
+
 /// The live coupon of the store with exactly this code (case-sensitive).
 pub fn find_live_by_code(
     conn: &mut Conn,

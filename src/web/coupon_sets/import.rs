@@ -20,6 +20,7 @@ use crate::domain::ids::CouponSetId;
 use crate::domain::text::clipped;
 use crate::error::AppError;
 use crate::web::extract::{Manager, StoreAccess};
+use crate::web::filters;
 use crate::web::layout::{Layout, Section};
 use crate::web::render_status;
 

@@ -412,13 +412,14 @@ pub struct QrParams {
     pub code: String,
 }
 
-/// `GET .../coupon-sets/{id}/qr.svg?code=`: one code's share URL as a QR
+/// `GET .../coupon-sets/{id}/qr.svg?code=` (or `qr.png`): one code's share URL as a QR
 /// code (404 when the set has no such code).
 pub async fn code_qr(
     access: StoreAccess<Viewer>,
-    path: web::Path<(String, i64)>,
+    path: web::Path<(String, i64, String)>,
     params: web::Query<QrParams>,
 ) -> Result<HttpResponse, AppError> {
+    let format = crate::web::share::QrFormat::parse(&path.2)?;
     let store = access.store.clone();
     let id = CouponSetId(path.1);
     let normal = normal_form(&params.code);
@@ -432,5 +433,5 @@ pub async fn code_qr(
         Err(e) => return Err(AppError::internal(e)),
     };
     let url = share_url(&access.share_base(), &access.store.slug, &code.code);
-    crate::web::share::qr_response(&url)
+    crate::web::share::qr_response(&url, format)
 }

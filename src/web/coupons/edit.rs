@@ -70,17 +70,23 @@ pub async fn create(
     let user = access.actor();
     let form = input.clone();
     let created = crate::web::db(&access.state, move |conn| {
-        Ok::<_, AppError>(use_case::create(conn, &store, user, &form))
+        Ok::<_, AppError>(match use_case::create(conn, &store, user, &form) {
+            Ok(id) => Ok((id, use_case::case_twins(conn, &store, id)?)),
+            Err(e) => Err(e),
+        })
     })
     .await?;
     match created {
-        Ok(id) => {
+        Ok((id, twins)) => {
             let code = input.code.trim();
             flash(
                 &access.session,
                 FlashKind::Success,
                 format!("Coupon {code} created."),
             )?;
+            if let Some(warning) = use_case::case_warning(code, &twins) {
+                flash(&access.session, FlashKind::Warning, warning)?;
+            }
             Ok(see_other(&format!("{}/coupons/{id}", access.base_path())))
         }
         Err(CouponError::Invalid(errors)) => {

@@ -119,6 +119,14 @@ impl FormPage {
         matches!(self.mode, Mode::Edit { locked: true, .. })
     }
 
+    /// The coupon being edited (its own code is no case twin), or "".
+    fn self_id(&self) -> String {
+        match &self.mode {
+            Mode::New { .. } => String::new(),
+            Mode::Edit { id, .. } => id.to_string(),
+        }
+    }
+
     fn action(&self) -> String {
         match &self.mode {
             Mode::New { .. } => format!("{}/coupons/new", self.base),

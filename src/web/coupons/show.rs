@@ -21,6 +21,7 @@ use crate::web::filters;
 use crate::web::layout::{Layout, Section};
 use crate::web::orders::Recent;
 use crate::web::session::{FlashKind, flash};
+use crate::web::share::{QrFormat, ShareCard, offered, qr_url};
 use crate::web::{render_status, see_other};
 
 #[derive(Template)]
@@ -41,6 +42,7 @@ struct ShowPage {
     /// The confirmation an archive asks for (none when no set code goes).
     archive_confirm: String,
     delete_confirm: String,
+    share: ShareCard,
 }
 
 fn view_of<R: MinRole>(access: &StoreAccess<R>, coupon: &db::coupons::Coupon) -> CouponView {
@@ -57,6 +59,7 @@ fn view_of<R: MinRole>(access: &StoreAccess<R>, coupon: &db::coupons::Coupon) ->
 pub async fn show(
     access: StoreAccess<Viewer>,
     path: web::Path<(String, i64)>,
+    query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let loaded = super::load(&access, path.1).await?;
     let id = loaded.coupon.id;
@@ -98,7 +101,17 @@ pub async fn show(
     );
     let remaining = loaded.coupon.facts().remaining();
     let sets = sets.iter().map(|s| SetView::new(s, remaining)).collect();
+    let base = access.base_path();
+    let share = ShareCard::new(
+        &coupon.code,
+        &coupon.share_url,
+        format!("{base}/coupons/{id}/qr"),
+        format!("{base}/coupons/{id}"),
+        &offered(&loaded.products, &loaded.applies_to),
+        &query,
+    );
     let page = ShowPage {
+        share,
         sets,
         archive_confirm,
         delete_confirm,
@@ -117,18 +130,21 @@ pub async fn show(
     render_status(StatusCode::OK, &page)
 }
 
-/// The share URL as a QR code, rendered on the server as SVG.
+/// The share URL (with the link builder's cart) as a QR code, SVG or PNG.
 pub async fn qr(
     access: StoreAccess<Viewer>,
-    path: web::Path<(String, i64)>,
+    path: web::Path<(String, i64, String)>,
+    query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
+    let format = QrFormat::parse(&path.2)?;
     let store = access.store.clone();
     let id = CouponId(path.1);
     let coupon = crate::web::db(&access.state, move |conn| {
         crate::app::coupons::find_any(conn, &store, id)
     })
     .await?;
-    crate::web::share::qr_response(&view_of(&access, &coupon).share_url)
+    let url = qr_url(&view_of(&access, &coupon).share_url, &query);
+    crate::web::share::qr_response(&url, format)
 }
 
 /// "Coupon archived: …" and what went with it: "… Its sets: 1,004 unused

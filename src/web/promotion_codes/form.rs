@@ -82,6 +82,8 @@ pub async fn new(
     let form = PromoInput {
         coupon_id: params.coupon_id.map(|c| c.to_string()).unwrap_or_default(),
         active: Some("on".into()),
+        // A minimum is most often in the store's own currency.
+        minimum_amount_currency: access.store.currency.to_string(),
         ..PromoInput::default()
     };
     render(

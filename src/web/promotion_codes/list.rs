@@ -19,6 +19,7 @@ use crate::web::bulk::{self, Selected};
 use crate::web::coupons::list::StateOption;
 use crate::web::csrf::CsrfForm;
 use crate::web::extract::{Manager, StoreAccess, Viewer};
+use crate::web::filters;
 use crate::web::layout::{Layout, Section};
 use crate::web::listing::{Listing, SortHeading};
 use crate::web::picker::CouponPicker;

@@ -15,9 +15,11 @@ use crate::error::AppError;
 use crate::web::activity::EventView;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extract::{Manager, MinRole, StoreAccess, Viewer};
+use crate::web::filters;
 use crate::web::layout::{Layout, Section};
 use crate::web::orders::Recent;
 use crate::web::session::{FlashKind, flash};
+use crate::web::share::{QrFormat, ShareCard, offered, qr_url};
 use crate::web::{render_status, see_other};
 
 #[derive(Template)]
@@ -31,6 +33,7 @@ struct ShowPage {
     can_edit: bool,
     rotation: use_case::Rotation,
     performance: crate::app::analytics::Performance,
+    share: ShareCard,
 }
 
 pub async fn load<R: MinRole>(access: &StoreAccess<R>, id: i64) -> Result<Promotion, AppError> {
@@ -44,30 +47,50 @@ pub async fn load<R: MinRole>(access: &StoreAccess<R>, id: i64) -> Result<Promot
 pub async fn show(
     access: StoreAccess<Viewer>,
     path: web::Path<(String, i64)>,
+    query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let promo = load(&access, path.1).await?;
     let id = promo.id();
     let store = access.store.clone();
     let filter = OrderFilter::Promotion(id);
     let loaded = promo.clone();
-    let (events, orders, rotation, performance) = crate::web::db(&access.state, move |conn| {
-        let events = crate::app::promotion_codes::events(conn, id)?;
-        let orders = Recent::load(conn, &store, filter)?;
-        let rotation = use_case::rotation(conn, &store, &loaded)?;
-        let performance = crate::app::analytics::for_code(
-            conn,
-            &store,
-            crate::db::analytics::Scope::Promotion(id.0),
-        )?;
-        Ok::<_, db::DbError>((events, orders, rotation, performance))
-    })
-    .await?;
+    let coupon = promo.coupon.id;
+    let (events, orders, rotation, performance, products) =
+        crate::web::db(&access.state, move |conn| {
+            let (_, applies_to, products) =
+                crate::app::coupons::with_products(conn, &store, coupon)?;
+            let products: Vec<_> = offered(&products, &applies_to)
+                .into_iter()
+                .cloned()
+                .collect();
+            let events = crate::app::promotion_codes::events(conn, id)?;
+            let orders = Recent::load(conn, &store, filter)?;
+            let rotation = use_case::rotation(conn, &store, &loaded)?;
+            let performance = crate::app::analytics::for_code(
+                conn,
+                &store,
+                crate::db::analytics::Scope::Promotion(id.0),
+            )?;
+            Ok::<_, db::DbError>((events, orders, rotation, performance, products))
+        })
+        .await?;
     let recent = Recent::new(&access, &orders, filter);
     let tz = access.store.timezone.tz();
+    let promo = view(&access, &promo);
+    let base = access.base_path();
+    let share = ShareCard::new(
+        &promo.code,
+        &promo.share_url,
+        format!("{base}/promotion-codes/{id}/qr"),
+        format!("{base}/promotion-codes/{id}"),
+        &products.iter().collect::<Vec<_>>(),
+        &query,
+    );
     let page = ShowPage {
+        share,
         layout: access.layout(Section::PromotionCodes)?,
-        base: access.base_path(),
-        promo: view(&access, &promo),
+        base,
+        promo,
         events: EventView::list(events, tz),
         recent,
         can_edit: access.role >= Role::Manager,
@@ -79,11 +102,13 @@ pub async fn show(
 
 pub async fn qr(
     access: StoreAccess<Viewer>,
-    path: web::Path<(String, i64)>,
+    path: web::Path<(String, i64, String)>,
+    query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
+    let format = QrFormat::parse(&path.2)?;
     let promo = load(&access, path.1).await?;
     let view = view(&access, &promo);
-    crate::web::share::qr_response(&view.share_url)
+    crate::web::share::qr_response(&qr_url(&view.share_url, &query), format)
 }
 
 async fn set_active(

@@ -14,6 +14,7 @@ use crate::app::analytics::{self as use_case, PERIODS, Report};
 use crate::domain::csv::cell;
 use crate::error::AppError;
 use crate::web::extract::{StoreAccess, Viewer};
+use crate::web::filters;
 use crate::web::layout::{Layout, Section};
 use crate::web::render_status;
 

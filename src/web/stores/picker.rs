@@ -23,6 +23,8 @@ use crate::web::{render_status, see_other};
 pub struct PickerPage {
     layout: Layout,
     stores: Vec<(Store, Role)>,
+    /// Owners may create stores; others are not offered to.
+    can_create: bool,
 }
 
 pub async fn show(user: CurrentUser) -> Result<PickerPage, AppError> {
@@ -33,8 +35,25 @@ pub async fn show(user: CurrentUser) -> Result<PickerPage, AppError> {
     .await?;
     Ok(PickerPage {
         layout: user.layout()?,
+        can_create: stores.iter().any(|(_, role)| *role == Role::Owner),
         stores,
     })
+}
+
+/// Refuses users who may not create a store (see `may_create_store`).
+async fn may_create(user: &CurrentUser) -> Result<(), AppError> {
+    let id = user.user.id();
+    let allowed = crate::web::db(&user.state, move |conn| {
+        crate::app::stores::may_create_store(conn, id)
+    })
+    .await?;
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "only store owners can create stores; ask an owner to set one up for you",
+        ))
+    }
 }
 
 #[derive(Template)]
@@ -47,6 +66,7 @@ struct NewStorePage {
 }
 
 pub async fn new(user: CurrentUser) -> Result<HttpResponse, AppError> {
+    may_create(&user).await?;
     let page = NewStorePage {
         layout: user.layout()?,
         form: StoreForm::default(),
@@ -60,6 +80,7 @@ pub async fn create(
     user: CurrentUser,
     CsrfForm(form): CsrfForm<StoreForm>,
 ) -> Result<HttpResponse, AppError> {
+    may_create(&user).await?;
     let rerender = |form: StoreForm, errors: FormErrors| -> Result<HttpResponse, AppError> {
         let page = NewStorePage {
             layout: user.layout()?,
