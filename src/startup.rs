@@ -329,6 +329,7 @@ route_group!(scope store_routes, STORE_ROUTES, [
     get "/coupon-sets/{id}" => coupon_sets::show,
     get "/coupon-sets/{id}/codes.csv" => coupon_sets::export::codes_csv,
     get "/coupon-sets/{id}/qr.{format:svg|png}" => coupon_sets::code_qr,
+    get "/set-codes/{id}" => coupon_sets::code_page,
     post "/coupon-sets/{id}/generate" => coupon_sets::generate_more,
     post "/coupon-sets/{id}/delete" => coupon_sets::delete,
     post "/coupon-sets/{id}/import" => coupon_sets::import::import,

@@ -232,6 +232,15 @@ pub fn codes(
 }
 
 /// The code of set `id` whose normal form is `normal`, if the set has it.
+/// Set code `id` of the store: its set's id and its text.
+pub fn code_by_id(
+    conn: &mut Conn,
+    store: &Store,
+    id: i64,
+) -> Result<Option<(i64, String)>, DbError> {
+    db::coupon_sets::code_by_id(conn, store.id(), id)
+}
+
 pub fn code(
     conn: &mut Conn,
     store: &Store,

@@ -236,6 +236,19 @@ db_tests! {
             .text(&format!("SELECT code AS t FROM set_codes WHERE set_id = {small} ORDER BY id LIMIT 1"))
             .expect("a set code");
         crate::checkout::buy(&app, "a@example.com", &used, &[(shop.tee, 1)]).await.assert_status(303);
+        // The order links its set code, which opens the set searched for it.
+        let order = app.count("SELECT MAX(id) AS n FROM orders");
+        let page = app.get(&format!("/admin/s/acme/orders/{order}")).await;
+        let link = page
+            .body
+            .split("href=\"")
+            .find_map(|rest| rest.split('"').next().filter(|href| href.contains("/set-codes/")))
+            .expect("a set code link")
+            .to_string();
+        app.get(&link).await.assert_redirect(&format!("/admin/s/acme/coupon-sets/{small}?q={used}"));
+        let orders = app.get("/admin/s/acme/orders").await;
+        assert!(orders.body.contains(&format!("href=\"{link}\"><code>{used}</code>")), "{}", orders.body);
+        app.get("/admin/s/acme/set-codes/999999").await.assert_status(404);
 
         // Each code has its QR code; a text the set does not hold has none.
         let qr = app.get(&format!("/admin/s/acme/coupon-sets/{small}/qr.svg?code={}", used.to_lowercase())).await;

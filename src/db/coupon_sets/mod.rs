@@ -209,6 +209,17 @@ pub fn code_by_normal(
         .optional()
 }
 
+/// Set code `id` of the store and its set's id (a deleted set's codes
+/// too: orders keep pointing at them).
+pub fn code_by_id(conn: &mut Conn, store: StoreId, id: i64) -> QueryResult<Option<(i64, String)>> {
+    set_codes::table
+        .filter(set_codes::store_id.eq(store))
+        .filter(set_codes::id.eq(id))
+        .select((set_codes::set_id, set_codes::code))
+        .first(conn)
+        .optional()
+}
+
 /// The set a set code belongs to.
 pub fn set_of_code(conn: &mut Conn, code: i64) -> QueryResult<Option<i64>> {
     use crate::db::schema::set_codes;

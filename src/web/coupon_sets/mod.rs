@@ -435,3 +435,23 @@ pub async fn code_qr(
     let url = share_url(&access.share_base(), &access.store.slug, &code.code);
     crate::web::share::qr_response(&url, format)
 }
+
+/// `GET .../set-codes/{id}`: a set code (linked from orders) opens its
+/// set's page, searched for it.
+pub async fn code_page(
+    access: StoreAccess<Viewer>,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let store = access.store.clone();
+    let id = path.1;
+    let found = crate::web::db(&access.state, move |conn| {
+        use_case::code_by_id(conn, &store, id)
+    })
+    .await?;
+    let (set, code) = found.ok_or(AppError::NotFound)?;
+    let q: String = url::form_urlencoded::byte_serialize(code.as_bytes()).collect();
+    Ok(see_other(&format!(
+        "{}/coupon-sets/{set}?q={q}",
+        access.base_path()
+    )))
+}
