@@ -299,6 +299,15 @@ pub fn count(database_url: &str, sql: &str) -> i64 {
     rows.first().map_or(0, |r| r.n)
 }
 
+/// Runs one statement straight on the database (e.g. `VACUUM ANALYZE`).
+pub fn execute(database_url: &str, sql: &str) {
+    use diesel::RunQueryDsl;
+    let pool = promodesk::db::open(database_url, 1).expect("open the database");
+    let mut conn = pool.get().expect("a connection");
+    promodesk::on_backend!(&mut *conn, c => diesel::sql_query(sql).execute(c))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
 /// A customer of store `bench` at `base`: a client with its session
 /// cookie, and the CSRF token of the store's page.
 pub async fn customer(base: &str) -> (reqwest::Client, String) {

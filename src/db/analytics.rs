@@ -6,9 +6,11 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use diesel::upsert::excluded;
 
-use super::schema::{code_daily, refusal_daily, store_daily, store_refusal_daily};
+use super::schema::{
+    code_daily, code_running, code_totals, refusal_daily, store_daily, store_refusal_daily,
+};
 use super::{Conn, DbError};
-use crate::analytics::Pending;
+use crate::analytics::{Counts, Pending};
 use crate::domain::analytics::{CodeKey, Funnel};
 use crate::domain::ids::StoreId;
 
@@ -78,6 +80,7 @@ pub fn add(conn: &mut Conn, pending: &Pending) -> QueryResult<()> {
                 .execute(c))?;
         }
         add_store_sums(conn, pending)?;
+        add_running(conn, pending)?;
         Ok::<_, DbError>(())
     })
 }
@@ -143,6 +146,149 @@ fn add_store_sums(conn: &mut Conn, pending: &Pending) -> QueryResult<()> {
             .do_update()
             .set(store_refusal_daily::n.eq(store_refusal_daily::n + excluded(store_refusal_daily::n)))
             .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Adds `pending`'s per-code counts to the running totals: the code's
+/// `code_totals` row, and its `code_running` rows from the counts' day on
+/// (a new row of the day starts from the last one before it). Two flushes
+/// of different processes that both make a code's row of the day meet on
+/// its key: the second adds only its own counts.
+fn add_running(conn: &mut Conn, pending: &Pending) -> QueryResult<()> {
+    use code_running as r;
+    use code_totals as t;
+    for (slot, c) in &pending.codes {
+        let totals = (
+            t::store_id.eq(slot.store),
+            t::coupon_id.eq(slot.code.coupon),
+            t::promotion_code_id.eq(slot.code.promotion),
+            t::set_id.eq(slot.code.set),
+            t::currency.eq(&slot.currency),
+            t::last_day.eq(slot.day),
+            t::opens.eq(c.opens),
+            t::applied.eq(c.applied),
+            t::redeemed.eq(c.redeemed),
+            t::rolled_back.eq(c.rolled_back),
+            t::discount.eq(c.discount),
+            t::revenue.eq(c.revenue),
+        );
+        let add = (
+            t::opens.eq(t::opens + excluded(t::opens)),
+            t::applied.eq(t::applied + excluded(t::applied)),
+            t::redeemed.eq(t::redeemed + excluded(t::redeemed)),
+            t::rolled_back.eq(t::rolled_back + excluded(t::rolled_back)),
+            t::discount.eq(t::discount + excluded(t::discount)),
+            t::revenue.eq(t::revenue + excluded(t::revenue)),
+        );
+        crate::on_backend!(conn, cc => diesel::insert_into(t::table)
+            .values(totals)
+            .on_conflict((t::store_id, t::coupon_id, t::promotion_code_id, t::set_id, t::currency))
+            .do_update()
+            .set(add)
+            .execute(cc))?;
+        let running = || {
+            r::table
+                .filter(r::store_id.eq(slot.store))
+                .filter(r::coupon_id.eq(slot.code.coupon))
+                .filter(r::promotion_code_id.eq(slot.code.promotion))
+                .filter(r::set_id.eq(slot.code.set))
+                .filter(r::currency.eq(&slot.currency))
+        };
+        let before: Option<(i64, Counts)> = running()
+            .filter(r::day.le(slot.day))
+            .order(r::day.desc())
+            .select((
+                r::day,
+                (
+                    r::opens,
+                    r::applied,
+                    r::redeemed,
+                    r::rolled_back,
+                    r::discount,
+                    r::revenue,
+                ),
+            ))
+            .first::<(i64, (i64, i64, i64, i64, i64, i64))>(conn)
+            .optional()?
+            .map(
+                |(day, (opens, applied, redeemed, rolled_back, discount, revenue))| {
+                    (
+                        day,
+                        Counts {
+                            opens,
+                            applied,
+                            redeemed,
+                            rolled_back,
+                            discount,
+                            revenue,
+                        },
+                    )
+                },
+            );
+        // The day's row and every later one include these counts.
+        diesel::update(running().filter(r::day.ge(slot.day)))
+            .set((
+                r::opens.eq(r::opens + c.opens),
+                r::applied.eq(r::applied + c.applied),
+                r::redeemed.eq(r::redeemed + c.redeemed),
+                r::rolled_back.eq(r::rolled_back + c.rolled_back),
+                r::discount.eq(r::discount + c.discount),
+                r::revenue.eq(r::revenue + c.revenue),
+            ))
+            .execute(conn)?;
+        if before.as_ref().is_some_and(|(day, _)| *day == slot.day) {
+            // The code had a row of the day, so its last day is at least it.
+            continue;
+        }
+        let code = || {
+            t::table
+                .filter(t::store_id.eq(slot.store))
+                .filter(t::coupon_id.eq(slot.code.coupon))
+                .filter(t::promotion_code_id.eq(slot.code.promotion))
+                .filter(t::set_id.eq(slot.code.set))
+                .filter(t::currency.eq(&slot.currency))
+        };
+        diesel::update(code().filter(t::last_day.lt(slot.day)))
+            .set(t::last_day.eq(slot.day))
+            .execute(conn)?;
+        let mut start = before.map(|(_, totals)| totals).unwrap_or_default();
+        start.add(c);
+        let row = (
+            r::store_id.eq(slot.store),
+            r::coupon_id.eq(slot.code.coupon),
+            r::promotion_code_id.eq(slot.code.promotion),
+            r::set_id.eq(slot.code.set),
+            r::currency.eq(&slot.currency),
+            r::day.eq(slot.day),
+            r::opens.eq(start.opens),
+            r::applied.eq(start.applied),
+            r::redeemed.eq(start.redeemed),
+            r::rolled_back.eq(start.rolled_back),
+            r::discount.eq(start.discount),
+            r::revenue.eq(start.revenue),
+        );
+        let own = (
+            r::opens.eq(r::opens + c.opens),
+            r::applied.eq(r::applied + c.applied),
+            r::redeemed.eq(r::redeemed + c.redeemed),
+            r::rolled_back.eq(r::rolled_back + c.rolled_back),
+            r::discount.eq(r::discount + c.discount),
+            r::revenue.eq(r::revenue + c.revenue),
+        );
+        crate::on_backend!(conn, cc => diesel::insert_into(r::table)
+            .values(row)
+            .on_conflict((
+                r::store_id,
+                r::coupon_id,
+                r::promotion_code_id,
+                r::set_id,
+                r::currency,
+                r::day,
+            ))
+            .do_update()
+            .set(own)
+            .execute(cc))?;
     }
     Ok(())
 }
@@ -249,14 +395,110 @@ struct ReasonRow {
     n: i64,
 }
 
-/// The scope's sums per code and currency, summed by the database.
-fn sums(conn: &mut Conn, store: StoreId, scope: Scope, days: Days) -> QueryResult<Vec<SumRow>> {
-    let sql = format!(
-        "SELECT coupon_id, promotion_code_id, set_id, currency, {SUMS} FROM code_daily \
-         WHERE {} GROUP BY coupon_id, promotion_code_id, set_id, currency",
-        condition(store, scope, days)
+const COLUMNS: [&str; 6] = [
+    "opens",
+    "applied",
+    "redeemed",
+    "rolled_back",
+    "discount",
+    "revenue",
+];
+
+/// Every code's sums over `days` (per currency), from the running totals:
+/// at the last active day up to the period's end, minus at the last active
+/// day before its start; two index seeks a code however long the period,
+/// where summing the daily rows reads every code's every day.
+fn running_sums(conn: &mut Conn, store: StoreId, days: Days) -> QueryResult<Vec<SumRow>> {
+    let key = |a: &str| {
+        format!(
+            "{a}.store_id = t.store_id AND {a}.coupon_id = t.coupon_id AND \
+             {a}.promotion_code_id = t.promotion_code_id AND {a}.set_id = t.set_id AND \
+             {a}.currency = t.currency"
+        )
+    };
+    // The code's row of its last active day `upto`: on PostgreSQL one
+    // backward index probe (LATERAL ... LIMIT 1); SQLite, which has no
+    // LATERAL, finds the day and then the row, both on the primary key.
+    let lateral = matches!(conn, Conn::Postgres(_));
+    let last = |a: &str, upto: String| {
+        if lateral {
+            format!(
+                " LEFT JOIN LATERAL (SELECT {} FROM code_running x WHERE {} AND x.day {upto} \
+                 ORDER BY x.day DESC LIMIT 1) {a} ON TRUE",
+                COLUMNS.join(", "),
+                key("x")
+            )
+        } else {
+            format!(
+                " LEFT JOIN code_running {a} ON {} AND {a}.day = \
+                 (SELECT MAX(x.day) FROM code_running x WHERE {} AND x.day {upto})",
+                key(a),
+                key("x")
+            )
+        }
+    };
+    // A period that reaches every code's last active day (the usual "the
+    // last 30 days") ends on the codes' totals.
+    let ends_now = days.to == Days::ALL.to
+        || code_totals::table
+            .filter(code_totals::store_id.eq(store))
+            .filter(code_totals::last_day.gt(days.to))
+            .count()
+            .get_result::<i64>(conn)?
+            == 0;
+    let mut joins = String::new();
+    if !ends_now {
+        joins.push_str(&last("e", format!("<= {}", days.to)));
+    }
+    let starts = days.from != Days::ALL.from;
+    if starts {
+        joins.push_str(&last("s", format!("< {}", days.from)));
+    }
+    let columns: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| {
+            let end = if ends_now {
+                format!("t.{c}")
+            } else {
+                format!(
+                    "CASE WHEN t.last_day <= {} THEN t.{c} ELSE COALESCE(e.{c}, 0) END",
+                    days.to
+                )
+            };
+            let start = if starts {
+                format!("COALESCE(s.{c}, 0)")
+            } else {
+                "0".to_string()
+            };
+            format!("CAST({end} - {start} AS BIGINT) AS {c}")
+        })
+        .collect();
+    let mut sql = format!(
+        "SELECT t.coupon_id, t.promotion_code_id, t.set_id, t.currency, {} FROM code_totals t{joins} \
+         WHERE t.store_id = {}",
+        columns.join(", "),
+        store.0
     );
-    crate::on_backend!(conn, c => diesel::sql_query(sql).load(c))
+    if starts {
+        sql.push_str(&format!(" AND t.last_day >= {}", days.from));
+    }
+    let rows: Vec<SumRow> = crate::on_backend!(conn, c => diesel::sql_query(sql).load(c))?;
+    // A code active only outside the period sums to nothing in it.
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            [
+                r.opens,
+                r.applied,
+                r.redeemed,
+                r.rolled_back,
+                r.discount,
+                r.revenue,
+            ]
+            .iter()
+            .any(|n| *n != 0)
+        })
+        .collect())
 }
 
 /// The scope's sums per currency: for the store from its own per-day
@@ -360,15 +602,15 @@ pub struct CodeFigures {
 }
 
 /// The store's figures over `days` (from its own per-day sums) and every
-/// code with activity in them, most redemptions first (one pass over the
-/// codes' rows of the period, on their covering index).
+/// code with activity in them, most redemptions first (from the codes'
+/// running totals).
 pub fn report(
     conn: &mut Conn,
     store: StoreId,
     days: Days,
 ) -> QueryResult<(Figures, Vec<CodeFigures>)> {
     let figures = figures(conn, store, Scope::Store, days)?;
-    let rows = sums(conn, store, Scope::Store, days)?;
+    let rows = running_sums(conn, store, days)?;
     let mut by: std::collections::HashMap<CodeKey, CodeFigures> = Default::default();
     for r in rows {
         let code = CodeKey {

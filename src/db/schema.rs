@@ -420,6 +420,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     refusal_daily,
     store_daily,
     store_refusal_daily,
+    code_running,
+    code_totals,
 );
 
 diesel::table! {
@@ -471,5 +473,39 @@ diesel::table! {
         day -> BigInt,
         reason -> Text,
         n -> BigInt,
+    }
+}
+
+diesel::table! {
+    code_running (store_id, coupon_id, promotion_code_id, set_id, currency, day) {
+        store_id -> BigInt,
+        coupon_id -> BigInt,
+        promotion_code_id -> BigInt,
+        set_id -> BigInt,
+        currency -> Text,
+        day -> BigInt,
+        opens -> BigInt,
+        applied -> BigInt,
+        redeemed -> BigInt,
+        rolled_back -> BigInt,
+        discount -> BigInt,
+        revenue -> BigInt,
+    }
+}
+
+diesel::table! {
+    code_totals (store_id, coupon_id, promotion_code_id, set_id, currency) {
+        store_id -> BigInt,
+        coupon_id -> BigInt,
+        promotion_code_id -> BigInt,
+        set_id -> BigInt,
+        currency -> Text,
+        last_day -> BigInt,
+        opens -> BigInt,
+        applied -> BigInt,
+        redeemed -> BigInt,
+        rolled_back -> BigInt,
+        discount -> BigInt,
+        revenue -> BigInt,
     }
 }

@@ -140,4 +140,101 @@ db_tests! {
         assert_funnel(&page, ["1", "1", "0", "0"], "the overview");
         assert!(!page.body.contains("data-field=\"getting_started\""), "{}", page.body);
     }
+
+    async fn a_periods_per_code_sums_from_running_totals_equal_the_daily_rows_whatever_the_order_counted(app) {
+        use promodesk::analytics::{Counts, Pending, Slot};
+        use promodesk::db::analytics::{Days, report};
+        use promodesk::domain::analytics::CodeKey;
+        use std::collections::BTreeMap;
+        app.setup_owner().await;
+        let pool = promodesk::db::open(&app.database.url, 1).expect("db");
+        let mut conn = pool.get().expect("conn");
+        let store = promodesk::db::seed::store_id(&mut conn, "acme").expect("store");
+        let first = 739_000_i64;
+        // Counts of 6 codes in 2 currencies over 40 days, flushed in 80
+        // batches: mostly in day order, a fifth of them for an earlier day
+        // (late counts), some days twice.
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n) as i64
+        };
+        let codes = [(1, 0, 0), (1, 7, 0), (1, 0, 3), (2, 0, 0), (2, 9, 0), (5, 0, 0)];
+        let mut daily: BTreeMap<(i64, i64, i64, String, i64), Counts> = BTreeMap::new();
+        for batch in 0..80_i64 {
+            let mut pending = Pending::default();
+            for _ in 0..6 {
+                let (coupon, promotion, set) = codes[next(6) as usize];
+                let today = first + batch / 2;
+                let day = if next(5) == 0 { first + next((batch / 2 + 1) as u64) } else { today };
+                let currency = ["USD", "EUR", ""][next(3) as usize].to_string();
+                let c = Counts {
+                    opens: next(4),
+                    applied: next(3),
+                    redeemed: next(3),
+                    rolled_back: next(2),
+                    discount: next(900),
+                    revenue: next(9000) - 500,
+                };
+                let slot = Slot { store, code: CodeKey { coupon, promotion, set }, day, currency: currency.clone() };
+                pending.codes.entry(slot).or_default().add(&c);
+                daily.entry((coupon, promotion, set, currency, day)).or_default().add(&c);
+            }
+            promodesk::db::analytics::add(&mut conn, &pending).expect("add");
+        }
+        let periods = [
+            Days { from: first, to: first + 39 },
+            Days { from: first + 10, to: first + 20 },
+            Days { from: first + 33, to: first + 39 },
+            Days { from: first, to: first },
+            Days { from: first + 39, to: first + 45 },
+            Days { from: first + 41, to: first + 50 },
+            Days { from: first - 9, to: first + 3 },
+            Days::ALL,
+        ];
+        for days in periods {
+            // What summing the daily rows of the period gives.
+            let mut want: BTreeMap<(i64, i64, i64), (Vec<i64>, BTreeMap<String, (i64, i64)>)> = BTreeMap::new();
+            for ((coupon, promotion, set, currency, day), c) in &daily {
+                if *day < days.from || *day > days.to {
+                    continue;
+                }
+                let e = want.entry((*coupon, *promotion, *set)).or_insert_with(|| (vec![0; 4], BTreeMap::new()));
+                for (i, n) in [c.opens, c.applied, c.redeemed, c.rolled_back].into_iter().enumerate() {
+                    e.0[i] += n;
+                }
+                if !currency.is_empty() {
+                    let m = e.1.entry(currency.clone()).or_default();
+                    m.0 += c.discount;
+                    m.1 += c.revenue;
+                }
+            }
+            let (_, per_code) = report(&mut conn, store, days).expect("report");
+            let mut got: BTreeMap<(i64, i64, i64), (Vec<i64>, BTreeMap<String, (i64, i64)>)> = BTreeMap::new();
+            for line in per_code {
+                let f = line.funnel;
+                let e = got.entry((line.code.coupon, line.code.promotion, line.code.set)).or_insert_with(|| (vec![0; 4], BTreeMap::new()));
+                for (i, n) in [f.opens, f.applied, f.redeemed, f.rolled_back].into_iter().enumerate() {
+                    e.0[i] += n;
+                }
+                for (currency, discount, revenue) in line.money {
+                    let m = e.1.entry(currency).or_default();
+                    m.0 += discount;
+                    m.1 += revenue;
+                }
+            }
+            // A code with no counts in the period is not listed (nor is a
+            // currency with nothing in it).
+            want.retain(|_, (funnel, money)| {
+                money.retain(|_, (d, r)| *d != 0 || *r != 0);
+                funnel.iter().any(|n| *n != 0) || !money.is_empty()
+            });
+            for (_, money) in got.values_mut() {
+                money.retain(|_, (d, r)| *d != 0 || *r != 0);
+            }
+            assert_eq!(got, want, "days {}..={}", days.from, days.to);
+        }
+    }
 }

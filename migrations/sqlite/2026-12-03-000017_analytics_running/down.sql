@@ -1,0 +1,2 @@
+DROP TABLE code_totals;
+DROP TABLE code_running;
