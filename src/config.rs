@@ -91,6 +91,18 @@ pub struct Config {
     )]
     pub analytics: bool,
 
+    /// Shifts this process's clock by this many seconds. For tests only:
+    /// two processes started on either side of a store's midnight show
+    /// that days are cut in its time zone.
+    #[arg(
+        long,
+        env = "CLOCK_OFFSET_SECONDS",
+        default_value_t = 0,
+        allow_negative_numbers = true,
+        hide = true
+    )]
+    pub clock_offset_seconds: i64,
+
     /// What to do instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -153,6 +165,7 @@ impl Config {
             webhook_retry_base_ms: 10_000,
             metrics_token: None,
             analytics: true,
+            clock_offset_seconds: 0,
             command: None,
         }
     }

@@ -96,6 +96,9 @@ impl Application {
             .clone()
             .map(|u| u.trim_end_matches('/').to_string())
             .unwrap_or_else(|| format!("http://{addr}"));
+        if config.clock_offset_seconds != 0 {
+            db::set_clock_offset(config.clock_offset_seconds);
+        }
         // Jobs left by a stopped process are resumed by whichever worker
         // claims them when their lease runs out: nothing to undo here.
         let jobs = config.jobs(default_base_url.clone());

@@ -280,7 +280,16 @@ macro_rules! on_backend {
 
 /// The current time in UTC, as stored in every timestamp column.
 pub fn now() -> chrono::NaiveDateTime {
-    chrono::Utc::now().naive_utc()
+    let offset = CLOCK_OFFSET.load(std::sync::atomic::Ordering::Relaxed);
+    chrono::Utc::now().naive_utc() + chrono::TimeDelta::seconds(offset)
+}
+
+/// Seconds added to `now` (`CLOCK_OFFSET_SECONDS`, tests only; 0 otherwise).
+static CLOCK_OFFSET: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// Shifts this process's clock (see `Config::clock_offset_seconds`).
+pub fn set_clock_offset(seconds: i64) {
+    CLOCK_OFFSET.store(seconds, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Is this error a unique-constraint violation?

@@ -572,7 +572,121 @@ async fn sigterm_gives_the_lease_back(db: Db) {
     );
 }
 
+/// Stops the process with SIGTERM and waits for it (its analytics counts
+/// are written on the way out).
+fn stop(server: &mut Server) {
+    let sent = Command::new("kill")
+        .args(["-TERM", &server.pid().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(sent.success());
+    let exit = server.child.wait().expect("the process");
+    assert!(exit.success(), "a graceful stop exits 0: {exit:?}");
+}
+
+/// Days are cut at the store's midnight (SPEC 12): in Pacific/Auckland
+/// (UTC+13 in December), one order two minutes before midnight and two
+/// orders two minutes after are on two days, although all three fall on
+/// the same UTC day. Each side is a server process whose clock is set
+/// there (`CLOCK_OFFSET_SECONDS`), on one database.
+async fn days_are_cut_at_the_stores_midnight(db: Db) {
+    use chrono::TimeZone;
+    let Some(database) = Database::fresh(db) else {
+        return;
+    };
+    let tz = chrono_tz::Pacific::Auckland;
+    let now = chrono::Utc::now();
+    let day = now
+        .with_timezone(&tz)
+        .date_naive()
+        .succ_opt()
+        .expect("a next day");
+    let midnight = tz
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight"))
+        .single()
+        .expect("one midnight")
+        .with_timezone(&chrono::Utc);
+    let before = (midnight - chrono::TimeDelta::seconds(120) - now).num_seconds();
+    let after = (midnight + chrono::TimeDelta::seconds(120) - now).num_seconds();
+    assert_eq!(
+        (midnight - chrono::TimeDelta::seconds(120)).date_naive(),
+        (midnight + chrono::TimeDelta::seconds(120)).date_naive(),
+        "one UTC day on both sides of Auckland's midnight"
+    );
+
+    let mut a =
+        Server::start_with(&database, &[("CLOCK_OFFSET_SECONDS", &before.to_string())]).await;
+    let owner = Client::new(&a.base);
+    owner
+        .post(
+            "/admin/setup",
+            &[
+                ("email", OWNER_EMAIL),
+                ("password", PASSWORD),
+                ("store_name", "Kiwi Goods"),
+                ("store_slug", STORE),
+                ("currency", "NZD"),
+                ("timezone", "Pacific/Auckland"),
+            ],
+        )
+        .await
+        .assert_redirect("/admin/s/acme");
+    let tee = owner
+        .create_product(STORE, "Tee", "20.00", "NZD", "one_time")
+        .await;
+    let coupon = owner
+        .create_coupon(STORE, &[("code", "MIDNIGHT")])
+        .await
+        .created_id();
+    let quantity = format!("quantity_{tee}");
+    let buy = |client: &Client, email: &'static str| {
+        let quantity = quantity.clone();
+        let client = client.clone();
+        async move {
+            client
+                .checkout(
+                    STORE,
+                    &[("email", email), ("coupon", "MIDNIGHT"), (&quantity, "1")],
+                )
+                .await
+                .assert_status(303);
+        }
+    };
+    buy(&owner, "late@example.com").await;
+    stop(&mut a);
+
+    let b = Server::start_with(&database, &[("CLOCK_OFFSET_SECONDS", &after.to_string())]).await;
+    let owner = b.owner().await;
+    buy(&owner, "early@example.com").await;
+    buy(&owner, "earlier@example.com").await;
+    let started = Instant::now();
+    while database.count(&format!(
+        "SELECT CAST(COALESCE(SUM(redeemed), 0) AS BIGINT) AS n FROM code_daily WHERE coupon_id = {coupon}"
+    )) < 3
+    {
+        assert!(started.elapsed() < Duration::from_secs(10), "the counts were not written");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let first = promodesk::domain::analytics::day_number(day.pred_opt().expect("the day before"));
+    for (on, redeemed) in [(first, 1), (first + 1, 2)] {
+        assert_eq!(
+            database.count(&format!(
+                "SELECT CAST(COALESCE(SUM(redeemed), 0) AS BIGINT) AS n FROM code_daily WHERE coupon_id = {coupon} AND day = {on}"
+            )),
+            redeemed,
+            "day {on}"
+        );
+    }
+    // The coupon's chart shows the two days as the store's calendar has them.
+    let page = owner.get(&format!("/admin/s/acme/coupons/{coupon}")).await;
+    for (date, n) in [(day.pred_opt().expect("the day before"), 1), (day, 2)] {
+        let cell = format!("<tr><td>{}</td><td>{n}</td></tr>", date.format("%Y-%m-%d"));
+        assert!(page.body.contains(&cell), "{cell} in {}", page.body);
+    }
+}
+
 crate::db_fn_tests! {
+    days_are_cut_at_the_stores_midnight => days_are_cut_at_the_stores_midnight();
     sigterm_gives_the_lease_back => sigterm_gives_the_lease_back();
     kill_9_between_commit_and_delivery_still_delivers =>
         kill_9_between_commit_and_delivery_still_delivers();
