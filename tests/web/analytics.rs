@@ -146,6 +146,8 @@ db_tests! {
         use promodesk::db::analytics::{Days, report};
         use promodesk::domain::analytics::CodeKey;
         use std::collections::BTreeMap;
+        /// Per code: its funnel, and (discount, revenue) per currency.
+        type PerCode = BTreeMap<(i64, i64, i64), (Vec<i64>, BTreeMap<String, (i64, i64)>)>;
         app.setup_owner().await;
         let pool = promodesk::db::open(&app.database.url, 1).expect("db");
         let mut conn = pool.get().expect("conn");
@@ -196,7 +198,7 @@ db_tests! {
         ];
         for days in periods {
             // What summing the daily rows of the period gives.
-            let mut want: BTreeMap<(i64, i64, i64), (Vec<i64>, BTreeMap<String, (i64, i64)>)> = BTreeMap::new();
+            let mut want = PerCode::new();
             for ((coupon, promotion, set, currency, day), c) in &daily {
                 if *day < days.from || *day > days.to {
                     continue;
@@ -212,7 +214,7 @@ db_tests! {
                 }
             }
             let (_, per_code) = report(&mut conn, store, days).expect("report");
-            let mut got: BTreeMap<(i64, i64, i64), (Vec<i64>, BTreeMap<String, (i64, i64)>)> = BTreeMap::new();
+            let mut got = PerCode::new();
             for line in per_code {
                 let f = line.funnel;
                 let e = got.entry((line.code.coupon, line.code.promotion, line.code.set)).or_insert_with(|| (vec![0; 4], BTreeMap::new()));
