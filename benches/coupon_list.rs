@@ -1,7 +1,9 @@
 //! The coupon list with 100,000 coupons on SQLite, over HTTP on loopback:
 //! median and p99 latency of first pages, deep pages (keyset cursors),
 //! state filters (the seed has coupons in every state, scheduled and
-//! expired too) and code-prefix searches. Every answer is checked: status
+//! expired too) and code-prefix searches; and the coupon pickers (issue
+//! 15): the type-ahead's JSON by code prefix and by name, and the new set
+//! form's own search without JavaScript. Every answer is checked: status
 //! 200 and the number of rows it lists.
 //!
 //! `cargo bench --bench coupon_list` (set COUPONS to change the count).
@@ -88,6 +90,49 @@ async fn main() {
         "code-prefix search, any page",
         &prefix_pages,
         rows(0),
+    )
+    .await;
+
+    println!("coupon pickers, {count} coupons:");
+    let admin = format!("{}/admin/s/bench", bench.base);
+    let typed: Vec<String> = (0..REQUESTS)
+        .map(|i| {
+            let code = format!("seed{:07}", pick(i));
+            format!("{admin}/coupons/choices?q={}", &code[..(5 + i % 7)])
+        })
+        .collect();
+    common::measure(
+        client,
+        "type-ahead JSON, code prefix",
+        &typed,
+        common::rows("\"id\":", 1),
+    )
+    .await;
+    let named: Vec<String> = (0..REQUESTS)
+        .map(|i| format!("{admin}/coupons/choices?q=coupon%20{}", pick(i)))
+        .collect();
+    common::measure(
+        client,
+        "type-ahead JSON, name contains",
+        &named,
+        common::rows("\"id\":", 1),
+    )
+    .await;
+    let no_js: Vec<String> = (0..REQUESTS / 3)
+        .map(|i| format!("{admin}/coupon-sets/new?coupon_q=seed{:07}", pick(i)))
+        .collect();
+    common::measure(
+        client,
+        "new set form, searched (no JS)",
+        &no_js,
+        common::rows("data-remaining=", 1),
+    )
+    .await;
+    common::measure(
+        client,
+        "new promotion code form",
+        &repeat(&format!("{admin}/promotion-codes/new"), REQUESTS / 3),
+        common::rows("data-remaining=", PAGE),
     )
     .await;
 }

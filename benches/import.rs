@@ -71,7 +71,10 @@ async fn run(label: &str, database_url: &str) {
     importing.store(false, Ordering::Relaxed);
     let mut times = customer.await.expect("customer");
     assert_eq!(status, 200, "the import failed");
-    let added = format!("data-field=\"added\">{CODES}<");
+    let added = format!(
+        "data-field=\"added\">{}<",
+        promodesk::domain::text::thousands(CODES as i64)
+    );
     assert!(body.contains(&added), "not every code was imported");
     let peak = server.memory_mb("VmHWM");
     times.sort();

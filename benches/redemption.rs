@@ -68,7 +68,10 @@ async fn verify(bench: &common::Bench, code: &str, expected: usize) -> String {
         .expect("coupons");
     assert_eq!(list.status(), 200);
     let body = list.text().await.expect("body");
-    let counted = format!("data-field=\"times_redeemed\">{expected}<");
+    let counted = format!(
+        "data-field=\"times_redeemed\">{}<",
+        promodesk::domain::text::thousands(expected as i64)
+    );
     assert!(
         body.contains(&counted),
         "the coupon {code} does not show {expected} redemptions"
