@@ -229,6 +229,17 @@ async fn click(browser: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
+/// Scrolls the element to the top of the window (for a screenshot).
+async fn scroll_to(browser: &Client, css: &str) {
+    browser
+        .execute(
+            &format!("document.querySelector({css:?}).scrollIntoView({{block: 'start'}});"),
+            vec![],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("scroll to {css}: {e}"));
+}
+
 /// Is the element shown (not hidden by a tab or CSS)?
 async fn visible(browser: &Client, css: &str) -> bool {
     match browser.find(Locator::Css(css)).await {
@@ -1321,6 +1332,7 @@ async fn a_built_share_link_fills_the_cart_an_order_leads_to_its_customer_and_co
     );
     snap(&browser, "share-builder").await;
     browser.set_window_size(390, 844).await.expect("resize");
+    scroll_to(&browser, "#share").await;
     snap(&browser, "share-builder-390").await;
     browser.set_window_size(1280, 900).await.expect("resize");
     // The link opens the checkout with two tees and the code applied.
@@ -1357,6 +1369,38 @@ async fn a_built_share_link_fills_the_cart_an_order_leads_to_its_customer_and_co
     snap(&browser, "customer").await;
     browser.set_window_size(390, 844).await.expect("resize");
     snap(&browser, "customer-390").await;
+    browser.set_window_size(1280, 900).await.expect("resize");
+
+    // The promotion code list counts and sorts; a code's page builds links too.
+    let promo = app
+        .create_promo("acme", one, &[("code", "FRIENDS")])
+        .await
+        .created_id();
+    visit(
+        &browser,
+        &format!("{base}/admin/s/acme/promotion-codes?sort=-used"),
+        "1 promotion code",
+    )
+    .await;
+    assert!(text_of(&browser, "a[data-sort=used]").await.ends_with('▼'));
+    snap(&browser, "promotion-codes-sorted").await;
+    browser.set_window_size(390, 844).await.expect("resize");
+    snap(&browser, "promotion-codes-sorted-390").await;
+    visit(
+        &browser,
+        &format!(
+            "{base}/admin/s/acme/promotion-codes/{promo}?quantity_{}=1",
+            shop.tee
+        ),
+        "Shareable URL",
+    )
+    .await;
+    assert_eq!(
+        text_of(&browser, "[data-field=share_url]").await,
+        format!("{base}/acme?coupon=FRIENDS&quantity_{}=1", shop.tee)
+    );
+    scroll_to(&browser, "#share").await;
+    snap(&browser, "promotion-code-share-390").await;
     browser.set_window_size(1280, 900).await.expect("resize");
 
     // Bulk archive: select the page, leave one out, confirm once.
