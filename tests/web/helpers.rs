@@ -242,6 +242,8 @@ impl TestApp {
                     "refusal_daily",
                     "store_daily",
                     "store_refusal_daily",
+                    "code_running",
+                    "code_totals",
                 ]
                     .contains(&t.as_str())
             })
