@@ -377,6 +377,13 @@ function setupLinkBuilder(form) {
   form.addEventListener("input", update);
 }
 
+// On a phone a list's filters fold away behind one button (unless some are
+// in use), so the list starts on the first screen; without JavaScript, or
+// on a wider screen, they stay open.
+if (window.matchMedia && window.matchMedia("(max-width: 600px)").matches) {
+  document.querySelectorAll("details.filters-fold:not([data-active])").forEach((d) => { d.open = false; });
+}
+
 document.querySelectorAll("form[data-link-builder]").forEach(setupLinkBuilder);
 document.querySelectorAll("form[data-bulk]").forEach(setupBulk);
 document.querySelectorAll("[data-tabs]").forEach(setupTabs);

@@ -1032,8 +1032,10 @@ async fn a_leaked_code_trips_its_velocity_limit_and_the_admin_rotates_it_from_th
         "Performance",
     )
     .await;
+    scroll_to(&browser, "#performance").await;
     snap(&browser, "coupon-with-chart").await;
     browser.set_window_size(390, 844).await.expect("resize");
+    scroll_to(&browser, "#performance").await;
     snap(&browser, "coupon-with-chart-390").await;
     visit(&browser, &format!("{base}/admin/s/acme/analytics"), "Codes").await;
     snap(&browser, "analytics-390").await;
@@ -1248,8 +1250,16 @@ async fn the_coupon_list_sorts_by_its_headings_and_exports_what_it_shows() {
     assert!(text_of(&browser, "a[data-sort=used]").await.ends_with('▼'));
     assert_eq!(listed_codes(&browser).await, ["MOST", "SOME", "NONE"]);
     snap(&browser, "coupons-sorted").await;
+    // On a phone the filters fold away, and the code column stays.
     browser.set_window_size(390, 844).await.expect("resize");
+    browser.refresh().await.expect("reload");
+    wait_text(&browser, "Filter and sort").await;
+    assert!(!visible(&browser, "#f-q").await, "the filters are folded");
+    assert!(visible(&browser, "tr[data-coupon=MOST] a.code-link").await);
+    assert!(!visible(&browser, "tr[data-coupon=MOST] .col-name").await);
     snap(&browser, "coupons-sorted-390").await;
+    click(&browser, "details.filters-fold summary").await;
+    assert!(visible(&browser, "#f-q").await, "one tap unfolds them");
     browser.set_window_size(1280, 900).await.expect("resize");
     // A search, then the export of what it shows.
     fill(&browser, "q", "so").await;
