@@ -390,8 +390,13 @@ db_tests! {
         // Each coupon's log says what went with it.
         let page = app.get(&format!("/admin/s/acme/coupons/{first}")).await;
         assert!(page.body.contains("— 10 unused codes of 1 set deleted"), "{}", page.body);
-        // Archived ones are left out of a second try.
+        // Archived ones are left out of a second try, asked or confirmed.
         app.post("/admin/s/acme/coupons/archive-selected", &[("ids", &f)]).await.assert_redirect("/admin/s/acme/coupons");
+        app.post("/admin/s/acme/coupons/archive-selected", &[("ids", &f), ("confirmed", "1")])
+            .await
+            .assert_redirect("/admin/s/acme/coupons");
+        let list = app.get("/admin/s/acme/coupons").await;
+        assert!(list.body.contains("Nothing was archived: none of the chosen coupons is live and unarchived any more."), "{}", list.body);
         // A viewer has no checkboxes and cannot post.
         app.add_member(STORE, "viewer@example.com", "viewer").await.assert_status(303);
         let viewer = app.new_client();

@@ -308,6 +308,12 @@ db_tests! {
         let list = app.get("/admin/s/acme/promotion-codes").await;
         assert!(list.body.contains("none of the chosen ones is active"), "{}", list.body);
         app.post("/admin/s/acme/promotion-codes/deactivate-selected", &[("ids", "x")]).await.assert_status(400);
+        // Confirmed after someone else deactivated them: told so, no "0 codes".
+        app.post("/admin/s/acme/promotion-codes/deactivate-selected", &[("ids", &a), ("confirmed", "1")])
+            .await
+            .assert_redirect("/admin/s/acme/promotion-codes");
+        let list = app.get("/admin/s/acme/promotion-codes").await;
+        assert!(list.body.contains("Nothing was deactivated: none of the chosen promotion codes is active any more."), "{}", list.body);
     }
 
     async fn the_minimum_amount_currency_starts_as_the_stores_and_means_nothing_without_an_amount(app) {

@@ -247,6 +247,14 @@ pub async fn archive_selected(
         crate::app::coupons::archive_many(conn, &store, user, &ids)
     })
     .await?;
+    if archived.is_empty() {
+        flash(
+            &access.session,
+            FlashKind::Error,
+            "Nothing was archived: none of the chosen coupons is live and unarchived any more.",
+        )?;
+        return Ok(see_other(&list));
+    }
     let mut message = format!(
         "Archived {}: {}.",
         bulk::count(archived.len(), "coupon"),

@@ -249,6 +249,14 @@ pub async fn deactivate_selected(
         crate::app::promotion_codes::deactivate_many(conn, &store, user, &ids)
     })
     .await?;
+    if done.is_empty() {
+        flash(
+            &access.session,
+            FlashKind::Error,
+            "Nothing was deactivated: none of the chosen promotion codes is active any more.",
+        )?;
+        return Ok(see_other(&list));
+    }
     flash(
         &access.session,
         FlashKind::Success,
