@@ -14,6 +14,48 @@ use crate::analytics::{Counts, Pending};
 use crate::domain::analytics::{CodeKey, Funnel};
 use crate::domain::ids::StoreId;
 
+/// The six counts of `$c` (a `Counts`) as values of table `$t`'s columns.
+macro_rules! counts_of {
+    ($t:ident, $c:expr) => {
+        (
+            $t::opens.eq($c.opens),
+            $t::applied.eq($c.applied),
+            $t::redeemed.eq($c.redeemed),
+            $t::rolled_back.eq($c.rolled_back),
+            $t::discount.eq($c.discount),
+            $t::revenue.eq($c.revenue),
+        )
+    };
+}
+
+/// An upsert's update: each count column plus the conflicting row's.
+macro_rules! plus_excluded {
+    ($t:ident) => {
+        (
+            $t::opens.eq($t::opens + excluded($t::opens)),
+            $t::applied.eq($t::applied + excluded($t::applied)),
+            $t::redeemed.eq($t::redeemed + excluded($t::redeemed)),
+            $t::rolled_back.eq($t::rolled_back + excluded($t::rolled_back)),
+            $t::discount.eq($t::discount + excluded($t::discount)),
+            $t::revenue.eq($t::revenue + excluded($t::revenue)),
+        )
+    };
+}
+
+/// Each count column plus `$c`'s counts.
+macro_rules! plus {
+    ($t:ident, $c:expr) => {
+        (
+            $t::opens.eq($t::opens + $c.opens),
+            $t::applied.eq($t::applied + $c.applied),
+            $t::redeemed.eq($t::redeemed + $c.redeemed),
+            $t::rolled_back.eq($t::rolled_back + $c.rolled_back),
+            $t::discount.eq($t::discount + $c.discount),
+            $t::revenue.eq($t::revenue + $c.revenue),
+        )
+    };
+}
+
 /// Adds `pending` to the tables.
 pub fn add(conn: &mut Conn, pending: &Pending) -> QueryResult<()> {
     super::write_transaction(conn, |conn| {
@@ -25,22 +67,9 @@ pub fn add(conn: &mut Conn, pending: &Pending) -> QueryResult<()> {
                 code_daily::set_id.eq(slot.code.set),
                 code_daily::day.eq(slot.day),
                 code_daily::currency.eq(&slot.currency),
-                code_daily::opens.eq(c.opens),
-                code_daily::applied.eq(c.applied),
-                code_daily::redeemed.eq(c.redeemed),
-                code_daily::rolled_back.eq(c.rolled_back),
-                code_daily::discount.eq(c.discount),
-                code_daily::revenue.eq(c.revenue),
+                counts_of!(code_daily, c),
             );
-            let sums = (
-                code_daily::opens.eq(code_daily::opens + excluded(code_daily::opens)),
-                code_daily::applied.eq(code_daily::applied + excluded(code_daily::applied)),
-                code_daily::redeemed.eq(code_daily::redeemed + excluded(code_daily::redeemed)),
-                code_daily::rolled_back
-                    .eq(code_daily::rolled_back + excluded(code_daily::rolled_back)),
-                code_daily::discount.eq(code_daily::discount + excluded(code_daily::discount)),
-                code_daily::revenue.eq(code_daily::revenue + excluded(code_daily::revenue)),
-            );
+            let sums = plus_excluded!(code_daily);
             crate::on_backend!(conn, c => diesel::insert_into(code_daily::table)
                 .values(row)
                 .on_conflict((
@@ -100,22 +129,9 @@ fn add_store_sums(conn: &mut Conn, pending: &Pending) -> QueryResult<()> {
             store_daily::store_id.eq(store),
             store_daily::day.eq(day),
             store_daily::currency.eq(currency),
-            store_daily::opens.eq(c.opens),
-            store_daily::applied.eq(c.applied),
-            store_daily::redeemed.eq(c.redeemed),
-            store_daily::rolled_back.eq(c.rolled_back),
-            store_daily::discount.eq(c.discount),
-            store_daily::revenue.eq(c.revenue),
+            counts_of!(store_daily, c),
         );
-        let sums = (
-            store_daily::opens.eq(store_daily::opens + excluded(store_daily::opens)),
-            store_daily::applied.eq(store_daily::applied + excluded(store_daily::applied)),
-            store_daily::redeemed.eq(store_daily::redeemed + excluded(store_daily::redeemed)),
-            store_daily::rolled_back
-                .eq(store_daily::rolled_back + excluded(store_daily::rolled_back)),
-            store_daily::discount.eq(store_daily::discount + excluded(store_daily::discount)),
-            store_daily::revenue.eq(store_daily::revenue + excluded(store_daily::revenue)),
-        );
+        let sums = plus_excluded!(store_daily);
         crate::on_backend!(conn, c => diesel::insert_into(store_daily::table)
             .values(row)
             .on_conflict((store_daily::store_id, store_daily::day, store_daily::currency))
@@ -166,21 +182,9 @@ fn add_running(conn: &mut Conn, pending: &Pending) -> QueryResult<()> {
             t::set_id.eq(slot.code.set),
             t::currency.eq(&slot.currency),
             t::last_day.eq(slot.day),
-            t::opens.eq(c.opens),
-            t::applied.eq(c.applied),
-            t::redeemed.eq(c.redeemed),
-            t::rolled_back.eq(c.rolled_back),
-            t::discount.eq(c.discount),
-            t::revenue.eq(c.revenue),
+            counts_of!(t, c),
         );
-        let add = (
-            t::opens.eq(t::opens + excluded(t::opens)),
-            t::applied.eq(t::applied + excluded(t::applied)),
-            t::redeemed.eq(t::redeemed + excluded(t::redeemed)),
-            t::rolled_back.eq(t::rolled_back + excluded(t::rolled_back)),
-            t::discount.eq(t::discount + excluded(t::discount)),
-            t::revenue.eq(t::revenue + excluded(t::revenue)),
-        );
+        let add = plus_excluded!(t);
         crate::on_backend!(conn, cc => diesel::insert_into(t::table)
             .values(totals)
             .on_conflict((t::store_id, t::coupon_id, t::promotion_code_id, t::set_id, t::currency))
@@ -228,14 +232,7 @@ fn add_running(conn: &mut Conn, pending: &Pending) -> QueryResult<()> {
             );
         // The day's row and every later one include these counts.
         diesel::update(running().filter(r::day.ge(slot.day)))
-            .set((
-                r::opens.eq(r::opens + c.opens),
-                r::applied.eq(r::applied + c.applied),
-                r::redeemed.eq(r::redeemed + c.redeemed),
-                r::rolled_back.eq(r::rolled_back + c.rolled_back),
-                r::discount.eq(r::discount + c.discount),
-                r::revenue.eq(r::revenue + c.revenue),
-            ))
+            .set(plus!(r, c))
             .execute(conn)?;
         if before.as_ref().is_some_and(|(day, _)| *day == slot.day) {
             // The code had a row of the day, so its last day is at least it.
@@ -261,21 +258,9 @@ fn add_running(conn: &mut Conn, pending: &Pending) -> QueryResult<()> {
             r::set_id.eq(slot.code.set),
             r::currency.eq(&slot.currency),
             r::day.eq(slot.day),
-            r::opens.eq(start.opens),
-            r::applied.eq(start.applied),
-            r::redeemed.eq(start.redeemed),
-            r::rolled_back.eq(start.rolled_back),
-            r::discount.eq(start.discount),
-            r::revenue.eq(start.revenue),
+            counts_of!(r, start),
         );
-        let own = (
-            r::opens.eq(r::opens + c.opens),
-            r::applied.eq(r::applied + c.applied),
-            r::redeemed.eq(r::redeemed + c.redeemed),
-            r::rolled_back.eq(r::rolled_back + c.rolled_back),
-            r::discount.eq(r::discount + c.discount),
-            r::revenue.eq(r::revenue + c.revenue),
-        );
+        let own = plus!(r, c);
         crate::on_backend!(conn, cc => diesel::insert_into(r::table)
             .values(row)
             .on_conflict((
