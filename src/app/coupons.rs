@@ -159,26 +159,32 @@ pub fn chosen<T: Ord + Copy>(ids: &[T]) -> Vec<T> {
     ids
 }
 
-/// What archiving the chosen coupons would do: the live, unarchived ones
-/// among `ids` (others are left out) and their sets' codes at stake.
-pub fn archive_preview(
-    conn: &mut Conn,
-    store: &Store,
-    ids: &[CouponId],
-) -> Result<(Vec<Coupon>, EndedCodes), DbError> {
+/// The live, unarchived coupons among `ids` (others are left out), by code.
+fn archivable(conn: &mut Conn, store: &Store, ids: &[CouponId]) -> Result<Vec<Coupon>, DbError> {
     let mut coupons = Vec::new();
-    let mut at_stake = EndedCodes::default();
     for id in chosen(ids) {
         match db::coupons::find(conn, store.id(), id) {
-            Ok(c) if c.deleted_at.is_none() && c.archived_at.is_none() => {
-                at_stake.merge(&codes_at_stake(&sets(conn, id)?));
-                coupons.push(c);
-            }
+            Ok(c) if c.deleted_at.is_none() && c.archived_at.is_none() => coupons.push(c),
             Ok(_) | Err(DbError::NotFound) => {}
             Err(e) => return Err(e),
         }
     }
     coupons.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(coupons)
+}
+
+/// What archiving the chosen coupons would do: the live, unarchived ones
+/// among `ids` and their sets' codes at stake.
+pub fn archive_preview(
+    conn: &mut Conn,
+    store: &Store,
+    ids: &[CouponId],
+) -> Result<(Vec<Coupon>, EndedCodes), DbError> {
+    let coupons = archivable(conn, store, ids)?;
+    let mut at_stake = EndedCodes::default();
+    for coupon in &coupons {
+        at_stake.merge(&codes_at_stake(&sets(conn, coupon.id)?));
+    }
     Ok((coupons, at_stake))
 }
 
@@ -191,7 +197,7 @@ pub fn archive_many(
     user: Actor,
     ids: &[CouponId],
 ) -> Result<(Vec<String>, EndedCodes), DbError> {
-    let (coupons, _) = archive_preview(conn, store, ids)?;
+    let coupons = archivable(conn, store, ids)?;
     let mut archived = Vec::new();
     let mut ended = EndedCodes::default();
     for coupon in coupons {
