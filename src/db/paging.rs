@@ -39,6 +39,14 @@ pub fn page<T>(mut rows: Vec<T>, limit: i64, cursor: Cursor) -> Page<T> {
     }
 }
 
+/// Turns `limit + 1` rows of page `sort.page` of a chosen order (read with
+/// an offset) into the page.
+pub fn numbered<T>(rows: Vec<T>, limit: i64, sort: Sort) -> Page<T> {
+    let mut found = page(rows, limit, Cursor::First);
+    found.has_prev = sort.page > 0;
+    found
+}
+
 impl<T> Page<T> {
     /// No rows: the answer to a search no stored text can match (one with
     /// control characters, which no field accepts and PostgreSQL cannot

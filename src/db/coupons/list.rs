@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::redeemable::{not_expired, redeemable, started};
 use super::{Coupon, Row, to_coupons};
 use crate::db::Conn;
-use crate::db::paging::{Cursor, Page, page};
+use crate::db::paging::{Cursor, Page, numbered, page};
 pub use crate::db::paging::{Sort, SortKey};
 use crate::db::schema::coupons;
 use crate::db::upper;
@@ -65,9 +65,7 @@ fn sorted(
         )),
     };
     let rows: Vec<Row> = query.load(conn)?;
-    let mut found = page(rows, limit, Cursor::First);
-    found.has_prev = sort.page > 0;
-    found.try_map(to_coupons)
+    numbered(rows, limit, sort).try_map(to_coupons)
 }
 
 /// One page of the list.

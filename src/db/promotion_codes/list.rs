@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::{PromoRow, Promotion, with_coupons};
 use crate::db::Conn;
-use crate::db::paging::{Cursor, Page, Sort, SortKey, page};
+use crate::db::paging::{Cursor, Page, Sort, SortKey, numbered, page};
 use crate::db::schema::{coupons, promotion_codes};
 use crate::domain::ids::{CouponId, StoreId};
 use crate::domain::promotion::PromoState;
@@ -171,9 +171,7 @@ pub fn list(
     let query = filtered(store, q, now);
     if let Some(sort) = q.sort {
         let rows = sorted(conn, query, sort, q.limit)?;
-        let mut found = page(rows, q.limit, Cursor::First);
-        found.has_prev = sort.page > 0;
-        return found.try_map(|rows| with_coupons(conn, store, rows));
+        return numbered(rows, q.limit, sort).try_map(|rows| with_coupons(conn, store, rows));
     }
     let fetch = q.limit + 1;
     let searching = q.prefix.as_deref().is_some_and(|p| !p.is_empty());
