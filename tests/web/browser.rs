@@ -229,6 +229,18 @@ async fn click(browser: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
+/// Screenshots at 1280 px and at 390 px (`{name}-390`), the element
+/// `scroll` (if any) scrolled to the top at 390; back at 1280 after.
+async fn snap_both(browser: &Client, name: &str, scroll: Option<&str>) {
+    snap(browser, name).await;
+    browser.set_window_size(390, 844).await.expect("resize");
+    if let Some(css) = scroll {
+        scroll_to(browser, css).await;
+    }
+    snap(browser, &format!("{name}-390")).await;
+    browser.set_window_size(1280, 900).await.expect("resize");
+}
+
 /// Scrolls the element to the top of the window (for a screenshot).
 async fn scroll_to(browser: &Client, css: &str) {
     browser
@@ -262,10 +274,7 @@ async fn setup_login_create_a_second_store_and_switch_stores() {
     // First visit: setup.
     setup_in_browser(&browser, base).await;
     wait_text(&browser, "Welcome to Promodesk! Your store is ready.").await;
-    snap(&browser, "store-overview").await;
-    browser.set_window_size(390, 844).await.expect("resize");
-    snap(&browser, "store-overview-390").await;
-    browser.set_window_size(1280, 900).await.expect("resize");
+    snap_both(&browser, "store-overview", None).await;
 
     // Log out, then log in again.
     browser
@@ -709,10 +718,7 @@ async fn open_a_share_url_check_out_see_the_receipt_and_the_count_move() {
         .await
         .expect("text");
     assert_eq!(total.as_deref(), Some("3200"));
-    snap(&browser, "receipt").await;
-    browser.set_window_size(390, 844).await.expect("resize");
-    snap(&browser, "receipt-390").await;
-    browser.set_window_size(1280, 900).await.expect("resize");
+    snap_both(&browser, "receipt", None).await;
 
     // The coupon's admin page counts it and lists the order.
     visit(&browser, &format!("{base}{coupon_path}"), "1 used").await;
@@ -748,10 +754,7 @@ async fn open_a_share_url_check_out_see_the_receipt_and_the_count_move() {
         "€8.00"
     );
     assert!(visible(&browser, "[data-code-used=RAIN20]").await);
-    snap(&browser, "customer").await;
-    browser.set_window_size(390, 844).await.expect("resize");
-    snap(&browser, "customer-390").await;
-    browser.set_window_size(1280, 900).await.expect("resize");
+    snap_both(&browser, "customer", None).await;
     visit(&browser, &format!("{base}{order_path}"), "Refund").await;
     browser
         .execute("window.confirm = () => true; return true;", vec![])
@@ -771,10 +774,7 @@ async fn open_a_share_url_check_out_see_the_receipt_and_the_count_move() {
         "Coupon codes are case-sensitive",
     )
     .await;
-    snap(&browser, "checkout-refused").await;
-    browser.set_window_size(390, 844).await.expect("resize");
-    snap(&browser, "checkout-refused-390").await;
-    browser.set_window_size(1280, 900).await.expect("resize");
+    snap_both(&browser, "checkout-refused", None).await;
 
     // Ordering with it anyway is refused, and staff see why.
     fill(&browser, "email", "joe@example.com").await;
@@ -961,10 +961,7 @@ async fn a_leaked_code_trips_its_velocity_limit_and_the_admin_rotates_it_from_th
         )
         .await
     );
-    snap(&browser, "overview-paused-code").await;
-    browser.set_window_size(390, 844).await.expect("resize");
-    snap(&browser, "overview-paused-code-390").await;
-    browser.set_window_size(1280, 900).await.expect("resize");
+    snap_both(&browser, "overview-paused-code", None).await;
 
     // From the banner to the code's page, and rotate it.
     click(&browser, "[data-paused-code=LEAKY]").await;
@@ -1340,11 +1337,7 @@ async fn a_built_share_link_fills_the_cart_an_order_leads_to_its_customer_and_co
         src.ends_with(&format!("/coupons/{one}/qr.svg?quantity_{}=2", shop.tee)),
         "{src}"
     );
-    snap(&browser, "share-builder").await;
-    browser.set_window_size(390, 844).await.expect("resize");
-    scroll_to(&browser, "#share").await;
-    snap(&browser, "share-builder-390").await;
-    browser.set_window_size(1280, 900).await.expect("resize");
+    snap_both(&browser, "share-builder", Some("#share")).await;
     // The link opens the checkout with two tees and the code applied.
     visit(&browser, &url, "ONE").await;
     let quantity = browser
@@ -1376,10 +1369,7 @@ async fn a_built_share_link_fills_the_cart_an_order_leads_to_its_customer_and_co
         "ann@example.com"
     );
     assert_eq!(text_of(&browser, "[data-field=orders_count]").await, "1");
-    snap(&browser, "customer").await;
-    browser.set_window_size(390, 844).await.expect("resize");
-    snap(&browser, "customer-390").await;
-    browser.set_window_size(1280, 900).await.expect("resize");
+    snap_both(&browser, "customer", None).await;
 
     // The promotion code list counts and sorts; a code's page builds links too.
     let promo = app
@@ -1441,10 +1431,7 @@ async fn a_built_share_link_fills_the_cart_an_order_leads_to_its_customer_and_co
         text_of(&browser, "[data-field=bulk_consequence]").await,
         "No new redemptions until you unarchive them. 5 unused codes of 1 set will be deleted; used codes are kept."
     );
-    snap(&browser, "bulk-confirm").await;
-    browser.set_window_size(390, 844).await.expect("resize");
-    snap(&browser, "bulk-confirm-390").await;
-    browser.set_window_size(1280, 900).await.expect("resize");
+    snap_both(&browser, "bulk-confirm", None).await;
     click(&browser, ".bulk-confirm button[type=submit]").await;
     wait_text(&browser, "Archived 2 coupons: ONE, TWO.").await;
     assert_eq!(
