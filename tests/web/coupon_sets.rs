@@ -146,6 +146,47 @@ db_tests! {
         assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM set_codes WHERE set_id = {second}")), 0);
     }
 
+    async fn a_set_code_names_a_set_of_its_store_and_goes_with_it(app) {
+        // The database itself keeps set codes inside their sets, whatever
+        // writes them: on PostgreSQL by statement-level checks (see the
+        // migration set_code_checks), on SQLite by foreign keys.
+        app.setup_owner().await;
+        app.create_store("Other", "other").await.assert_status(303);
+        let coupon = app.create_coupon(STORE, &[]).await.created_id();
+        let set = app.create_set(STORE, coupon, "Mailing", "3", "", "10").await.created_id();
+        let store = app.count(&format!("SELECT store_id AS n FROM coupon_sets WHERE id = {set}"));
+        let other = app.count("SELECT id AS n FROM stores WHERE slug = 'other'");
+        let mut sql = app.sql();
+        if app.db == Db::Sqlite {
+            sql.execute("PRAGMA foreign_keys = ON");
+        }
+        let insert = |store: i64, set: i64, codes: &[&str]| {
+            let rows: Vec<String> =
+                codes.iter().map(|c| format!("({store}, {set}, '{c}', '{c}', 'unused')")).collect();
+            format!("INSERT INTO set_codes (store_id, set_id, code, normal, state) VALUES {}", rows.join(", "))
+        };
+        let refused = sql.try_execute(&insert(store, set + 1000, &["NOSET"])).expect_err("no such set");
+        assert!(refused.contains("FOREIGN KEY") || refused.contains("coupon set of its store"), "{refused}");
+        // One bad row refuses the whole statement.
+        let mixed = format!("{}, ({store}, {}, 'BAD9', 'BAD9', 'unused')", insert(store, set, &["GOOD9"]), set + 1000);
+        assert!(sql.try_execute(&mixed).is_err());
+        assert_eq!(sql.try_execute(&insert(store, set, &["GOOD1", "GOOD2"])), Ok(2));
+        if app.db == Db::Postgres {
+            // SQLite's two keys (store; set) cannot see a mix of the two.
+            let refused = sql.try_execute(&insert(other, set, &["MIXED"])).expect_err("another store's set");
+            assert!(refused.contains("coupon set of its store"), "{refused}");
+            let moved = sql.try_execute(&format!("UPDATE set_codes SET store_id = {other} WHERE code = 'GOOD1'"));
+            assert!(moved.is_err_and(|e| e.contains("do not change")));
+            let moved = sql.try_execute(&format!("UPDATE coupon_sets SET store_id = {other} WHERE id = {set}"));
+            assert!(moved.is_err_and(|e| e.contains("do not change")));
+        }
+        assert_eq!(sql.count(&format!("SELECT COUNT(*) AS n FROM set_codes WHERE set_id = {set}")), 5);
+        assert_eq!(sql.count("SELECT COUNT(*) AS n FROM set_codes WHERE code IN ('NOSET', 'BAD9', 'GOOD9', 'MIXED')"), 0);
+        // A set deleted outright takes its codes with it.
+        sql.execute(&format!("DELETE FROM coupon_sets WHERE id = {set}"));
+        assert_eq!(sql.count("SELECT COUNT(*) AS n FROM set_codes"), 0);
+    }
+
     async fn import_adds_good_lines_and_reports_each_refused_one(app) {
         app.setup_owner().await;
         let coupon = app.create_coupon(STORE, &[]).await.created_id();

@@ -293,6 +293,15 @@ impl Sql {
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
+    /// `execute` for a statement that may be refused: the database's error.
+    pub fn try_execute(&mut self, sql: &str) -> Result<usize, String> {
+        match self {
+            Sql::Sqlite(conn) => diesel::sql_query(sql).execute(conn),
+            Sql::Postgres(conn) => diesel::sql_query(sql).execute(conn),
+        }
+        .map_err(|e| e.to_string())
+    }
+
     pub fn texts(&mut self, sql: &str) -> Vec<String> {
         match self {
             Sql::Sqlite(conn) => diesel::sql_query(sql).load::<Text>(conn),
