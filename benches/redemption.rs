@@ -336,7 +336,7 @@ async fn processes(concurrency: usize) {
 #[tokio::main]
 async fn main() {
     // `ONLY=counting cargo bench --bench redemption`: just the analytics
-    // on/off comparison.
+    // on/off comparison; `ONLY=webhooks`: just the webhooks on/off one.
     let only = std::env::var("ONLY").unwrap_or_default();
     if only.is_empty() || only == "counting" {
         for concurrency in LEVELS {
@@ -346,6 +346,9 @@ async fn main() {
         if only == "counting" {
             return;
         }
+    }
+    if !only.is_empty() && only != "webhooks" {
+        return;
     }
     for concurrency in LEVELS {
         let off = run("SQLite", common::start().await, concurrency).await;
@@ -372,5 +375,7 @@ async fn main() {
         )
         .await;
     }
-    processes(32).await;
+    if only.is_empty() {
+        processes(32).await;
+    }
 }

@@ -173,6 +173,8 @@ pub fn deliver(
             };
             return Ok(Ended::Finished);
         }
+        // Every event of the endpoint is of its store.
+        let store = db::stores::find(conn, StoreId(target.store_id))?;
         let mut tried = Vec::with_capacity(batch.len());
         let begun = std::time::Instant::now();
         let mut held = begun;
@@ -195,7 +197,7 @@ pub fn deliver(
             }
             let (body, fresh) = match &event.payload {
                 Some(body) => (body.clone(), false),
-                None => (event_body(conn, &event, settings)?, true),
+                None => (event_body(conn, &store, &event, settings)?, true),
             };
             let result = send(&client, &target, &body, settings);
             tried.push((delivery, event.id, fresh.then_some(body), result));
@@ -204,12 +206,16 @@ pub fn deliver(
             if !jobs::hold(conn, lease)? {
                 return Ok::<_, DbError>(false);
             }
-            for (delivery, event, body, result) in &tried {
-                if let Some(body) = body {
-                    webhooks::set_payload(conn, *event, body)?;
-                }
-                webhooks::attempted(conn, delivery.id, outcome(delivery, result, settings))?;
-            }
+            let bodies: Vec<(i64, &str)> = tried
+                .iter()
+                .filter_map(|(_, event, body, _)| Some((*event, body.as_deref()?)))
+                .collect();
+            webhooks::set_payloads(conn, &bodies)?;
+            let outcomes = tried
+                .iter()
+                .map(|(delivery, _, _, result)| (delivery.id, outcome(delivery, result, settings)))
+                .collect();
+            webhooks::attempted(conn, outcomes)?;
             Ok(true)
         })?;
         if !kept {
@@ -246,10 +252,14 @@ fn outcome<'a>(
 }
 
 /// `{"id", "type", "created", "data": {"object": {...}}}`.
-fn event_body(conn: &mut Conn, event: &Event, settings: &Settings) -> Result<String, DbError> {
-    let store = db::stores::find(conn, StoreId(event.store_id))?;
+fn event_body(
+    conn: &mut Conn,
+    store: &Store,
+    event: &Event,
+    settings: &Settings,
+) -> Result<String, DbError> {
     let object = match Subject::parse(&event.object_kind, event.object_id) {
-        Some(subject) => object_of(conn, &store, subject, settings)?,
+        Some(subject) => object_of(conn, store, subject, settings)?,
         None => serde_json::Value::Null,
     };
     let body = serde_json::json!({

@@ -7,7 +7,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamp};
+use diesel::sql_types::{Array, BigInt, Text, Timestamp};
 
 use super::schema::{webhook_deliveries, webhook_endpoints, webhook_events};
 use super::{Conn, now};
@@ -154,46 +154,87 @@ pub fn record_to(
         return Ok(());
     }
     let at = now();
-    diesel::insert_into(webhook_events::table)
-        .values((
-            webhook_events::store_id.eq(store),
-            webhook_events::event_type.eq(event_type),
-            webhook_events::object_kind.eq(subject.kind()),
-            webhook_events::object_id.eq(subject.id()),
-            webhook_events::created_at.eq(at),
-        ))
-        .execute(conn)?;
-    let event = super::last_insert_id(conn)?;
     let key = format!("{}:{}", subject.kind(), subject.id());
-    for endpoint in endpoints {
-        diesel::insert_into(webhook_deliveries::table)
-            .values((
-                webhook_deliveries::endpoint_id.eq(endpoint),
-                webhook_deliveries::event_id.eq(event),
-                webhook_deliveries::object_key.eq(&key),
-                webhook_deliveries::status.eq("pending"),
-                webhook_deliveries::next_try_at.eq(at),
-                webhook_deliveries::created_at.eq(at),
-            ))
-            .execute(conn)?;
-        ensure_job(conn, store, endpoint)?;
-    }
+    match conn {
+        // One statement, one round trip: the event, its deliveries and the
+        // endpoints' jobs.
+        Conn::Postgres(c) => diesel::sql_query(format!(
+            "WITH e AS (INSERT INTO webhook_events (store_id, type, object_kind, object_id, created_at) \
+               VALUES ($1, $2, $3, $4, $5) RETURNING id), \
+             d AS (INSERT INTO webhook_deliveries \
+               (endpoint_id, event_id, object_key, status, next_try_at, created_at) \
+               SELECT ep, e.id, $6, 'pending', $5, $5 FROM e, unnest($7) AS ep \
+               RETURNING endpoint_id) {}",
+            queue_jobs("d", "$1", "$5")
+        ))
+        .bind::<BigInt, _>(store.0)
+        .bind::<Text, _>(event_type)
+        .bind::<Text, _>(subject.kind())
+        .bind::<BigInt, _>(subject.id())
+        .bind::<Timestamp, _>(at)
+        .bind::<Text, _>(&key)
+        .bind::<Array<BigInt>, _>(&endpoints)
+        .execute(c)?,
+        Conn::Sqlite(_) => {
+            diesel::insert_into(webhook_events::table)
+                .values((
+                    webhook_events::store_id.eq(store),
+                    webhook_events::event_type.eq(event_type),
+                    webhook_events::object_kind.eq(subject.kind()),
+                    webhook_events::object_id.eq(subject.id()),
+                    webhook_events::created_at.eq(at),
+                ))
+                .execute(conn)?;
+            let event = super::last_insert_id(conn)?;
+            for endpoint in &endpoints {
+                diesel::insert_into(webhook_deliveries::table)
+                    .values((
+                        webhook_deliveries::endpoint_id.eq(endpoint),
+                        webhook_deliveries::event_id.eq(event),
+                        webhook_deliveries::object_key.eq(&key),
+                        webhook_deliveries::status.eq("pending"),
+                        webhook_deliveries::next_try_at.eq(at),
+                        webhook_deliveries::created_at.eq(at),
+                    ))
+                    .execute(conn)?;
+                ensure_job(conn, store, *endpoint)?;
+            }
+            0
+        }
+    };
+    // A delivery is due: this process's worker may look at once.
+    super::jobs::queued();
     Ok(())
 }
 
-/// Queues the endpoint's delivery job unless one is pending already (the
-/// jobs' unique index on live jobs decides, whatever the concurrency).
+/// The `INSERT` that queues the delivery job of each endpoint in
+/// `source.endpoint_id` that has no pending job, for store `store` at `at`
+/// (SQL placeholders). The pending job is looked for first (a plain read)
+/// so that a change finding one waits for nobody; the jobs' unique index on
+/// live jobs still decides between two changes racing to queue one. A
+/// delivery recorded while its endpoint's job is ending is picked up by
+/// that job's last look (`app::webhooks::deliver`) or by the sweep.
+fn queue_jobs(source: &str, store: &str, at: &str) -> String {
+    format!(
+        "INSERT INTO jobs (kind, store_id, subject_id, status, run_at, attempts, created_at) \
+         SELECT DISTINCT 'deliver_webhooks', {store}, {source}.endpoint_id, 'pending', {at}, 0, {at} \
+         FROM {source} WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'deliver_webhooks' \
+           AND j.subject_id = {source}.endpoint_id AND j.status = 'pending') \
+         ON CONFLICT DO NOTHING"
+    )
+}
+
+/// Queues the endpoint's delivery job unless one is pending already.
 pub fn ensure_job(conn: &mut Conn, store: StoreId, endpoint: i64) -> QueryResult<()> {
     let at = now();
-    crate::on_backend!(conn, c => diesel::sql_query(
-        "INSERT INTO jobs (kind, store_id, subject_id, status, run_at, attempts, created_at) \
-         VALUES ('deliver_webhooks', $1, $2, 'pending', $3, 0, $3) ON CONFLICT DO NOTHING",
-    )
+    crate::on_backend!(conn, c => diesel::sql_query(format!(
+        "WITH one AS (SELECT CAST($2 AS BIGINT) AS endpoint_id) {}",
+        queue_jobs("one", "$1", "$3")
+    ))
     .bind::<BigInt, _>(store.0)
     .bind::<BigInt, _>(endpoint)
     .bind::<Timestamp, _>(at)
     .execute(c))?;
-    // Either way a delivery is due: this process's worker may look at once.
     super::jobs::queued();
     Ok(())
 }
@@ -351,15 +392,32 @@ pub fn next_try(conn: &mut Conn, endpoint: i64) -> QueryResult<Option<NaiveDateT
         .first(conn)
 }
 
-/// Keeps the body an event is sent with (the first time it is sent).
-pub fn set_payload(conn: &mut Conn, event: i64, payload: &str) -> QueryResult<()> {
-    diesel::update(
-        webhook_events::table
-            .filter(webhook_events::id.eq(event))
-            .filter(webhook_events::payload.is_null()),
-    )
-    .set(webhook_events::payload.eq(Some(payload)))
-    .execute(conn)?;
+/// Keeps the bodies events are sent with, `(event, body)`, the first time
+/// each is sent: one statement for them all on PostgreSQL.
+pub fn set_payloads(conn: &mut Conn, bodies: &[(i64, &str)]) -> QueryResult<()> {
+    match conn {
+        Conn::Postgres(c) if !bodies.is_empty() => {
+            let (ids, texts): (Vec<i64>, Vec<&str>) = bodies.iter().copied().unzip();
+            diesel::sql_query(
+                "UPDATE webhook_events e SET payload = v.payload FROM unnest($1, $2) AS v (id, payload) \
+                 WHERE e.id = v.id AND e.payload IS NULL",
+            )
+            .bind::<Array<BigInt>, _>(&ids)
+            .bind::<Array<Text>, _>(&texts)
+            .execute(c)?;
+        }
+        _ => {
+            for (event, body) in bodies {
+                diesel::update(
+                    webhook_events::table
+                        .filter(webhook_events::id.eq(event))
+                        .filter(webhook_events::payload.is_null()),
+                )
+                .set(webhook_events::payload.eq(Some(body)))
+                .execute(conn)?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -376,11 +434,22 @@ pub enum Outcome<'a> {
     },
 }
 
-/// Writes a try's outcome.
-pub fn attempted(conn: &mut Conn, delivery: i64, outcome: Outcome<'_>) -> QueryResult<()> {
-    let row = webhook_deliveries::table.filter(webhook_deliveries::id.eq(delivery));
-    match outcome {
-        Outcome::Delivered { status } => diesel::update(row)
+/// Writes the outcomes of tries, `(delivery, outcome)`: the delivered ones
+/// with one statement per answer status.
+pub fn attempted(conn: &mut Conn, tries: Vec<(i64, Outcome<'_>)>) -> QueryResult<()> {
+    let mut delivered: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+    for (delivery, outcome) in tries {
+        match outcome {
+            Outcome::Delivered { status } => delivered.entry(status).or_default().push(delivery),
+            Outcome::Failed {
+                status,
+                error,
+                next,
+            } => failed_try(conn, delivery, status, error, next)?,
+        }
+    }
+    for (status, ids) in delivered {
+        diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(ids)))
             .set((
                 webhook_deliveries::status.eq("delivered"),
                 webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
@@ -388,21 +457,28 @@ pub fn attempted(conn: &mut Conn, delivery: i64, outcome: Outcome<'_>) -> QueryR
                 webhook_deliveries::last_error.eq(None::<String>),
                 webhook_deliveries::delivered_at.eq(Some(now())),
             ))
-            .execute(conn)?,
-        Outcome::Failed {
-            status,
-            error,
-            next,
-        } => diesel::update(row)
-            .set((
-                webhook_deliveries::status.eq(if next.is_some() { "pending" } else { "failed" }),
-                webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
-                webhook_deliveries::last_status.eq(status),
-                webhook_deliveries::last_error.eq((!error.is_empty()).then_some(error)),
-                webhook_deliveries::next_try_at.eq(next.unwrap_or_else(now)),
-            ))
-            .execute(conn)?,
-    };
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A failed try: pending again until `next`, or failed for good.
+fn failed_try(
+    conn: &mut Conn,
+    delivery: i64,
+    status: Option<i64>,
+    error: &str,
+    next: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq(delivery)))
+        .set((
+            webhook_deliveries::status.eq(if next.is_some() { "pending" } else { "failed" }),
+            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+            webhook_deliveries::last_status.eq(status),
+            webhook_deliveries::last_error.eq((!error.is_empty()).then_some(error)),
+            webhook_deliveries::next_try_at.eq(next.unwrap_or_else(now)),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
