@@ -158,7 +158,8 @@ pub fn record_to(
     match conn {
         // One statement, one round trip: the event, its deliveries and the
         // endpoints' jobs.
-        Conn::Postgres(c) => diesel::sql_query(format!(
+        Conn::Postgres(c) => {
+            diesel::sql_query(format!(
             "WITH e AS (INSERT INTO webhook_events (store_id, type, object_kind, object_id, created_at) \
                VALUES ($1, $2, $3, $4, $5) RETURNING id), \
              d AS (INSERT INTO webhook_deliveries \
@@ -174,7 +175,8 @@ pub fn record_to(
         .bind::<Timestamp, _>(at)
         .bind::<Text, _>(&key)
         .bind::<Array<BigInt>, _>(&endpoints)
-        .execute(c)?,
+        .execute(c)?;
+        }
         Conn::Sqlite(_) => {
             diesel::insert_into(webhook_events::table)
                 .values((
@@ -197,11 +199,10 @@ pub fn record_to(
                         webhook_deliveries::created_at.eq(at),
                     ))
                     .execute(conn)?;
-                ensure_job(conn, store, *endpoint)?;
+                queue_job(conn, store, *endpoint)?;
             }
-            0
         }
-    };
+    }
     // A delivery is due: this process's worker may look at once.
     super::jobs::queued();
     Ok(())
@@ -209,7 +210,7 @@ pub fn record_to(
 
 /// The `INSERT` that queues the delivery job of each endpoint in
 /// `source.endpoint_id` that has no pending job, for store `store` at `at`
-/// (SQL placeholders). The pending job is looked for first (a plain read)
+/// (SQL expressions). The pending job is looked for first (a plain read)
 /// so that a change finding one waits for nobody; the jobs' unique index on
 /// live jobs still decides between two changes racing to queue one. A
 /// delivery recorded while its endpoint's job is ending is picked up by
@@ -224,19 +225,23 @@ fn queue_jobs(source: &str, store: &str, at: &str) -> String {
     )
 }
 
-/// Queues the endpoint's delivery job unless one is pending already.
+/// Queues the endpoint's delivery job unless one is pending already, and
+/// wakes this process's worker.
 pub fn ensure_job(conn: &mut Conn, store: StoreId, endpoint: i64) -> QueryResult<()> {
-    let at = now();
+    queue_job(conn, store, endpoint)?;
+    super::jobs::queued();
+    Ok(())
+}
+
+fn queue_job(conn: &mut Conn, store: StoreId, endpoint: i64) -> QueryResult<usize> {
     crate::on_backend!(conn, c => diesel::sql_query(format!(
         "WITH one AS (SELECT CAST($2 AS BIGINT) AS endpoint_id) {}",
         queue_jobs("one", "$1", "$3")
     ))
     .bind::<BigInt, _>(store.0)
     .bind::<BigInt, _>(endpoint)
-    .bind::<Timestamp, _>(at)
-    .execute(c))?;
-    super::jobs::queued();
-    Ok(())
+    .bind::<Timestamp, _>(now())
+    .execute(c))
 }
 
 /// Queues a delivery job for every active endpoint with pending deliveries
@@ -244,13 +249,12 @@ pub fn ensure_job(conn: &mut Conn, store: StoreId, endpoint: i64) -> QueryResult
 /// how many were queued.
 pub fn sweep(conn: &mut Conn) -> QueryResult<usize> {
     let at = now();
-    crate::on_backend!(conn, c => diesel::sql_query(
-        "INSERT INTO jobs (kind, store_id, subject_id, status, run_at, attempts, created_at) \
-         SELECT DISTINCT 'deliver_webhooks', e.store_id, e.id, 'pending', $1, 0, $1 \
-         FROM webhook_endpoints e JOIN webhook_deliveries d ON d.endpoint_id = e.id \
-         WHERE d.status = 'pending' AND e.active AND e.deleted_at IS NULL \
-         ON CONFLICT DO NOTHING",
-    )
+    crate::on_backend!(conn, c => diesel::sql_query(format!(
+        "WITH waiting AS (SELECT DISTINCT e.store_id, e.id AS endpoint_id \
+           FROM webhook_endpoints e JOIN webhook_deliveries d ON d.endpoint_id = e.id \
+           WHERE d.status = 'pending' AND e.active AND e.deleted_at IS NULL) {}",
+        queue_jobs("waiting", "waiting.store_id", "$1")
+    ))
     .bind::<Timestamp, _>(at)
     .execute(c))
 }
