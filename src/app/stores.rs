@@ -2,6 +2,7 @@
 //! owner changes its settings (name, slug, currency, time zone, public
 //! base URL).
 
+use crate::db::FirstRow;
 use crate::db::stores::{Store, StoreWriteError};
 use crate::db::{self, Conn, DbError};
 use crate::domain::form_errors::FormErrors;
@@ -122,13 +123,13 @@ pub fn dashboard(conn: &mut Conn, store: &Store) -> Result<Dashboard, DbError> {
     let has_product = products::table
         .filter(products::store_id.eq(store.id()))
         .select(products::id)
-        .first::<i64>(conn)
+        .first_row::<i64>(conn)
         .optional()?
         .is_some();
     let has_coupon = coupons::table
         .filter(coupons::store_id.eq(store.id()))
         .select(coupons::id)
-        .first::<i64>(conn)
+        .first_row::<i64>(conn)
         .optional()?
         .is_some();
     let funnel = report.performance.figures.funnel;

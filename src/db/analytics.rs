@@ -11,6 +11,7 @@ use super::schema::{
 };
 use super::{Conn, DbError};
 use crate::analytics::{Counts, Pending};
+use crate::db::FirstRow;
 use crate::domain::analytics::{CodeKey, Funnel};
 use crate::domain::ids::StoreId;
 
@@ -213,7 +214,7 @@ fn add_running(conn: &mut Conn, pending: &Pending) -> QueryResult<()> {
                     r::revenue,
                 ),
             ))
-            .first::<(i64, (i64, i64, i64, i64, i64, i64))>(conn)
+            .first_row::<(i64, (i64, i64, i64, i64, i64, i64))>(conn)
             .optional()?
             .map(
                 |(day, (opens, applied, redeemed, rolled_back, discount, revenue))| {

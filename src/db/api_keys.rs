@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::schema::{api_keys, stores};
 use super::stores::Store;
 use super::{Conn, last_insert_id, now};
+use crate::db::FirstRow;
 use crate::domain::ids::{ApiKeyId, StoreId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -84,7 +85,7 @@ pub fn find_live(conn: &mut Conn, key_hash: &str) -> QueryResult<Option<(ApiKeyR
         .filter(api_keys::key_hash.eq(key_hash))
         .filter(api_keys::revoked_at.is_null())
         .select((ApiKeyRow::as_select(), Store::as_select()))
-        .first(conn)
+        .first_row(conn)
         .optional()
 }
 

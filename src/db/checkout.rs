@@ -1,6 +1,7 @@
 //! The reads behind a checkout: the code a customer typed, resolved to the
 //! coupon behind it (SPEC section 6), and what is known of the buyer.
 
+use crate::db::FirstRow;
 use crate::domain::status::OrderStatus;
 use chrono::NaiveDateTime;
 use chrono_tz::Tz;
@@ -62,7 +63,7 @@ fn deleted_coupon_by_code(conn: &mut Conn, store: StoreId, code: &str) -> QueryR
         .filter(coupons::deleted_at.is_not_null())
         .select(coupons::id)
         .order(coupons::id.desc())
-        .first(conn)
+        .first_row(conn)
         .optional()
 }
 
@@ -235,7 +236,7 @@ pub fn buyer(
         .filter(customers::store_id.eq(store))
         .filter(customers::email.eq(email.as_str()))
         .select((customers::id, customers::orders_count))
-        .first(conn)
+        .first_row(conn)
         .optional()?;
     let (paid_orders, used_coupon) = match (customer, coupon) {
         (None, _) => (0, false),
@@ -256,7 +257,7 @@ pub fn used_coupon(conn: &mut Conn, customer: i64, coupon: CouponId) -> QueryRes
         .filter(orders::coupon_id.eq(coupon))
         .filter(orders::status.eq(OrderStatus::Paid.as_str()))
         .select(orders::id)
-        .first(conn)
+        .first_row(conn)
         .optional()?;
     Ok(found.is_some())
 }

@@ -2,6 +2,7 @@
 //! codes later): who holds a text, and a per-store lock so that two writers
 //! cannot both see a text as free.
 
+use crate::db::FirstRow;
 use crate::domain::status::SetCodeState;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -45,7 +46,7 @@ fn set_code_holding(conn: &mut Conn, store: StoreId, normal: &str) -> QueryResul
         .filter(set_codes::normal.eq(normal))
         .filter(set_codes::state.eq(SetCodeState::Unused.as_str()))
         .select(set_codes::code)
-        .first(conn)
+        .first_row(conn)
         .optional()
 }
 
@@ -60,7 +61,7 @@ pub fn coupon_holding(
         .filter(coupons::deleted_at.is_null())
         .filter(upper(coupons::code).eq(normal))
         .select(coupons::code)
-        .first(conn)
+        .first_row(conn)
         .optional()
 }
 

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::paging::{Cursor, Page, page};
 use super::schema::customers;
 use super::{Conn, now};
+use crate::db::FirstRow;
 use crate::domain::email::Email;
 use crate::domain::ids::StoreId;
 
@@ -80,7 +81,7 @@ pub fn find_by_email(
         .filter(customers::store_id.eq(store))
         .filter(customers::email.eq(email.as_str()))
         .select(Customer::as_select())
-        .first(conn)
+        .first_row(conn)
         .optional()
 }
 
@@ -90,7 +91,7 @@ pub fn find(conn: &mut Conn, store: StoreId, id: i64) -> QueryResult<Customer> {
         .filter(customers::store_id.eq(store))
         .filter(customers::id.eq(id))
         .select(Customer::as_select())
-        .first(conn)
+        .first_row(conn)
 }
 
 #[derive(Debug, QueryableByName)]

@@ -15,6 +15,7 @@ use diesel::prelude::*;
 
 use super::schema::api_idempotency as idem;
 use super::{Conn, DbError, is_unique_violation, now};
+use crate::db::FirstRow;
 use crate::domain::ids::StoreId;
 
 /// How long an answer is kept for replays.
@@ -98,7 +99,7 @@ pub fn claim(
             idem::body,
             idem::created_at,
         ))
-        .first(conn)
+        .first_row(conn)
         .optional()?;
     Ok(match found {
         // Given up in between: the caller may retry.

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::schema::{invitations, stores};
 use super::stores::parse_role;
 use super::{Conn, DbError};
+use crate::db::FirstRow;
 use crate::domain::email::Email;
 use crate::domain::ids::{StoreId, UserId};
 use crate::domain::role::Role;
@@ -88,7 +89,7 @@ pub fn find_open(
             invitations::role,
             invitations::expires_at,
         ))
-        .first(conn)
+        .first_row(conn)
         .optional()?;
     row.map(|(id, store, slug, name, email, role, expires_at)| {
         Ok(OpenInvitation {

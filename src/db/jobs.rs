@@ -18,6 +18,7 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::schema::jobs;
 use super::{Conn, now};
+use crate::db::FirstRow;
 use crate::domain::ids::{JobId, StoreId};
 use crate::domain::status::{JobKind, JobStatus};
 
@@ -175,44 +176,67 @@ pub fn claim(conn: &mut Conn, holder: &str, until: NaiveDateTime) -> QueryResult
         .bind::<Timestamp, _>(at)
         .get_result(c)
         .optional(),
-        Conn::Sqlite(_) => super::write_transaction(conn, |conn| {
-            let due: Option<i64> = jobs::table
-                .filter(jobs::status.eq(JobStatus::Pending.as_str()))
-                .filter(jobs::run_at.le(at))
-                .filter(jobs::lease_until.is_null().or(jobs::lease_until.lt(at)))
-                .order((jobs::run_at, jobs::id))
-                .select(jobs::id)
-                .first(conn)
-                .optional()?;
-            let Some(id) = due else { return Ok(None) };
-            diesel::update(jobs::table.find(id))
-                .set((
-                    jobs::claimed_by.eq(holder),
-                    jobs::lease_until.eq(until),
-                    jobs::attempts.eq(jobs::attempts + 1),
-                ))
-                .execute(conn)?;
-            jobs::table
-                .find(id)
-                .select((
-                    jobs::id,
-                    jobs::kind,
-                    jobs::store_id,
-                    jobs::subject_id,
-                    jobs::attempts,
-                ))
-                .first::<(i64, String, i64, i64, i64)>(conn)
-                .map(|(id, kind, store_id, subject_id, attempts)| {
-                    Some(Claimed {
-                        id,
-                        kind,
-                        store_id,
-                        subject_id,
-                        attempts,
-                    })
-                })
-        }),
+        Conn::Sqlite(_) => {
+            // A plain read first: an idle worker's look takes no writer
+            // lock from the checkouts (it did, on each wake-up).
+            if first_due(conn, at)?.is_none() {
+                return Ok(None);
+            }
+            claim_sqlite(conn, holder, until, at)
+        }
     }
+}
+
+/// The claimable job first in line at `at`.
+fn first_due(conn: &mut Conn, at: NaiveDateTime) -> QueryResult<Option<i64>> {
+    jobs::table
+        .filter(jobs::status.eq(JobStatus::Pending.as_str()))
+        .filter(jobs::run_at.le(at))
+        .filter(jobs::lease_until.is_null().or(jobs::lease_until.lt(at)))
+        .order((jobs::run_at, jobs::id))
+        .select(jobs::id)
+        .first_row(conn)
+        .optional()
+}
+
+/// `claim` on SQLite, under the writer lock.
+fn claim_sqlite(
+    conn: &mut Conn,
+    holder: &str,
+    until: NaiveDateTime,
+    at: NaiveDateTime,
+) -> QueryResult<Option<Claimed>> {
+    super::write_transaction(conn, |conn| {
+        let Some(id) = first_due(conn, at)? else {
+            return Ok(None);
+        };
+        diesel::update(jobs::table.find(id))
+            .set((
+                jobs::claimed_by.eq(holder),
+                jobs::lease_until.eq(until),
+                jobs::attempts.eq(jobs::attempts + 1),
+            ))
+            .execute(conn)?;
+        jobs::table
+            .find(id)
+            .select((
+                jobs::id,
+                jobs::kind,
+                jobs::store_id,
+                jobs::subject_id,
+                jobs::attempts,
+            ))
+            .first_row::<(i64, String, i64, i64, i64)>(conn)
+            .map(|(id, kind, store_id, subject_id, attempts)| {
+                Some(Claimed {
+                    id,
+                    kind,
+                    store_id,
+                    subject_id,
+                    attempts,
+                })
+            })
+    })
 }
 
 /// This lease's job row, if it is still pending and held by this lease. The

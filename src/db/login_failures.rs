@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::login_failures;
 use super::{Conn, now};
+use crate::db::FirstRow;
 use crate::domain::email::Email;
 use crate::domain::login::Failures;
 
@@ -23,14 +24,14 @@ pub fn recent(
             diesel::dsl::count_star(),
             diesel::dsl::min(login_failures::attempted_at),
         ))
-        .first(conn)?;
+        .first_row(conn)?;
     let (email_count, email_oldest): (i64, Option<NaiveDateTime>) = recent
         .filter(login_failures::email.eq(email.as_str()))
         .select((
             diesel::dsl::count_star(),
             diesel::dsl::min(login_failures::attempted_at),
         ))
-        .first(conn)?;
+        .first_row(conn)?;
     let email_from_client = recent
         .filter(login_failures::email.eq(email.as_str()))
         .filter(login_failures::client.eq(client))

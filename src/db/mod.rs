@@ -9,6 +9,7 @@ pub mod coupon_sets;
 pub mod coupons;
 pub mod customers;
 pub mod events;
+pub mod first;
 pub mod idempotency;
 pub mod ids;
 pub mod invitations;
@@ -35,6 +36,7 @@ use diesel::sql_types::BigInt;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use diesel::result::Error as DbError;
+pub use first::FirstRow;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");

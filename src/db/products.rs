@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::FirstRow;
 use crate::domain::money::CurrencyCode;
 
 use super::schema::products;
@@ -69,7 +70,7 @@ pub fn find(conn: &mut Conn, store: StoreId, id: ProductId) -> QueryResult<Produ
         .filter(products::store_id.eq(store))
         .filter(products::id.eq(id))
         .select(Product::as_select())
-        .first(conn)
+        .first_row(conn)
 }
 
 pub fn insert(conn: &mut Conn, store: StoreId, draft: &ProductDraft) -> QueryResult<ProductId> {

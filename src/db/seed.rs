@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{coupons, stores};
 use super::{Conn, now};
+use crate::db::FirstRow;
 use crate::domain::ids::StoreId;
 
 /// Rows per multi-row INSERT.
@@ -14,7 +15,7 @@ pub fn store_id(conn: &mut Conn, slug: &str) -> QueryResult<StoreId> {
     stores::table
         .filter(stores::slug.eq(slug))
         .select(stores::id)
-        .first(conn)
+        .first_row(conn)
         .map(StoreId)
 }
 
@@ -24,7 +25,7 @@ pub fn newest_coupon(conn: &mut Conn, store: StoreId) -> QueryResult<i64> {
         .filter(coupons::store_id.eq(store))
         .select(coupons::id)
         .order(coupons::id.desc())
-        .first(conn)
+        .first_row(conn)
 }
 
 /// Adds `count` coupons `SEED0000001`, `SEED0000002`... with a realistic mix:

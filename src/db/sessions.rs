@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::schema::{staff_sessions, users};
 use super::users::User;
 use super::{Conn, now};
+use crate::db::FirstRow;
 use crate::domain::ids::UserId;
 
 /// A session ends this long after its last request.
@@ -51,7 +52,7 @@ pub fn user(conn: &mut Conn, id: &str) -> QueryResult<Option<User>> {
         .filter(staff_sessions::created_at.gt(now - ABSOLUTE))
         .filter(staff_sessions::last_seen_at.gt(now - IDLE))
         .select((User::as_select(), staff_sessions::last_seen_at))
-        .first(conn)
+        .first_row(conn)
         .optional()?;
     let Some((user, seen)) = found else {
         return Ok(None);

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::Conn;
 use super::schema::app_settings;
+use crate::db::FirstRow;
 
 pub const SESSION_KEY: &str = "session_key";
 pub const SETUP_DONE: &str = "setup_done";
@@ -12,7 +13,7 @@ pub fn get(conn: &mut Conn, key: &str) -> QueryResult<Option<String>> {
     app_settings::table
         .find(key)
         .select(app_settings::value)
-        .first(conn)
+        .first_row(conn)
         .optional()
 }
 

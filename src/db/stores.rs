@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 
+use crate::db::FirstRow;
 use crate::domain::money::CurrencyCode;
 
 use super::schema::{memberships, stores, users};
@@ -45,7 +46,7 @@ fn slug_taken(conn: &mut Conn, slug: &StoreSlug, except: Option<StoreId>) -> Que
     let owner: Option<i64> = stores::table
         .filter(stores::slug.eq(slug.as_str()))
         .select(stores::id)
-        .first(conn)
+        .first_row(conn)
         .optional()?;
     Ok(owner.is_some_and(|id| Some(StoreId(id)) != except))
 }
@@ -114,7 +115,7 @@ pub fn find(conn: &mut Conn, id: StoreId) -> QueryResult<Store> {
     stores::table
         .filter(stores::id.eq(id))
         .select(Store::as_select())
-        .first(conn)
+        .first_row(conn)
 }
 
 /// The store with this slug (its public checkout).
@@ -122,7 +123,7 @@ pub fn find_by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Store> {
     stores::table
         .filter(stores::slug.eq(slug))
         .select(Store::as_select())
-        .first(conn)
+        .first_row(conn)
 }
 
 /// The store with this slug and the user's role in it, or `None` when the
@@ -138,7 +139,7 @@ pub fn find_for_member(
         .filter(stores::slug.eq(slug))
         .filter(memberships::user_id.eq(user))
         .select((Store::as_select(), memberships::role))
-        .first(conn)
+        .first_row(conn)
         .optional()?;
     row.map(|(store, role)| Ok((store, parse_role(&role)?)))
         .transpose()
@@ -222,7 +223,7 @@ pub fn role_of(conn: &mut Conn, store: StoreId, user: UserId) -> QueryResult<Opt
     let role: Option<String> = memberships::table
         .find((store, user))
         .select(memberships::role)
-        .first(conn)
+        .first_row(conn)
         .optional()?;
     role.map(|r| parse_role(&r)).transpose()
 }

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::schema::users;
 use super::{Conn, now};
+use crate::db::FirstRow;
 use crate::domain::email::Email;
 use crate::domain::ids::UserId;
 
@@ -29,7 +30,7 @@ pub fn find(conn: &mut Conn, id: UserId) -> QueryResult<Option<User>> {
     users::table
         .find(id)
         .select(User::as_select())
-        .first(conn)
+        .first_row(conn)
         .optional()
 }
 
@@ -37,7 +38,7 @@ pub fn find_by_email(conn: &mut Conn, email: &Email) -> QueryResult<Option<User>
     users::table
         .filter(users::email.eq(email.as_str()))
         .select(User::as_select())
-        .first(conn)
+        .first_row(conn)
         .optional()
 }
 

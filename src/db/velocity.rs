@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use super::schema::{coupons, promotion_codes};
 use super::webhooks::{self, Subject};
 use super::{Conn, now};
+use crate::db::FirstRow;
 use crate::domain::ids::{Actor, CouponId, PromotionCodeId, StoreId};
 
 /// A code that may have a velocity limit.
@@ -43,7 +44,7 @@ pub fn pause(conn: &mut Conn, store: StoreId, code: Code, at: NaiveDateTime) -> 
             let limit = coupons::table
                 .filter(coupons::id.eq(id))
                 .select((coupons::velocity_limit, coupons::velocity_window))
-                .first::<(Option<i64>, Option<String>)>(conn)?;
+                .first_row::<(Option<i64>, Option<String>)>(conn)?;
             (paused, limit)
         }
         Code::PromotionCode(id) => {
@@ -60,7 +61,7 @@ pub fn pause(conn: &mut Conn, store: StoreId, code: Code, at: NaiveDateTime) -> 
                     promotion_codes::velocity_limit,
                     promotion_codes::velocity_window,
                 ))
-                .first::<(Option<i64>, Option<String>)>(conn)?;
+                .first_row::<(Option<i64>, Option<String>)>(conn)?;
             (paused, limit)
         }
     };

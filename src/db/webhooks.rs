@@ -11,6 +11,7 @@ use diesel::sql_types::{Array, BigInt, Text, Timestamp};
 
 use super::schema::{webhook_deliveries, webhook_endpoints, webhook_events};
 use super::{Conn, now};
+use crate::db::FirstRow;
 use crate::domain::ids::StoreId;
 use crate::domain::webhook::wants;
 
@@ -155,7 +156,7 @@ pub fn record_to(
     }
     let at = now();
     let key = format!("{}:{}", subject.kind(), subject.id());
-    match conn {
+    let jobs_queued = match conn {
         // One statement, one round trip: the event, its deliveries and the
         // endpoints' jobs.
         Conn::Postgres(c) => {
@@ -175,7 +176,8 @@ pub fn record_to(
         .bind::<Timestamp, _>(at)
         .bind::<Text, _>(&key)
         .bind::<Array<BigInt>, _>(&endpoints)
-        .execute(c)?;
+        // The statement's own count: the jobs it queued.
+        .execute(c)?
         }
         Conn::Sqlite(_) => {
             diesel::insert_into(webhook_events::table)
@@ -188,6 +190,7 @@ pub fn record_to(
                 ))
                 .execute(conn)?;
             let event = super::last_insert_id(conn)?;
+            let mut queued = 0;
             for endpoint in &endpoints {
                 diesel::insert_into(webhook_deliveries::table)
                     .values((
@@ -199,12 +202,17 @@ pub fn record_to(
                         webhook_deliveries::created_at.eq(at),
                     ))
                     .execute(conn)?;
-                queue_job(conn, store, *endpoint)?;
+                queued += queue_job(conn, store, *endpoint)?;
             }
+            queued
         }
+    };
+    // A new job: this process's worker may look at once. A pending job
+    // (most often the one delivering now) takes the delivery on its next
+    // batch, so the worker is not woken for each event.
+    if jobs_queued > 0 {
+        super::jobs::queued();
     }
-    // A delivery is due: this process's worker may look at once.
-    super::jobs::queued();
     Ok(())
 }
 
@@ -273,7 +281,7 @@ pub fn list(conn: &mut Conn, store: StoreId) -> QueryResult<Vec<Endpoint>> {
 pub fn find(conn: &mut Conn, store: StoreId, id: i64) -> QueryResult<Endpoint> {
     live_endpoint!(store, id)
         .select(Endpoint::as_select())
-        .first(conn)
+        .first_row(conn)
 }
 
 /// Endpoint `id`, for its delivery job (a deleted one has nothing to send).
@@ -282,7 +290,7 @@ pub fn find_for_delivery(conn: &mut Conn, id: i64) -> QueryResult<Option<Endpoin
         .filter(webhook_endpoints::id.eq(id))
         .filter(webhook_endpoints::deleted_at.is_null())
         .select(Endpoint::as_select())
-        .first(conn)
+        .first_row(conn)
         .optional()
 }
 
@@ -397,7 +405,7 @@ pub fn next_try(conn: &mut Conn, endpoint: i64) -> QueryResult<Option<NaiveDateT
         .filter(webhook_deliveries::endpoint_id.eq(endpoint))
         .filter(webhook_deliveries::status.eq("pending"))
         .select(diesel::dsl::min(webhook_deliveries::next_try_at))
-        .first(conn)
+        .first_row(conn)
 }
 
 /// Keeps the bodies events are sent with, `(event, body)`, the first time

@@ -8,6 +8,7 @@
 
 use std::collections::HashSet;
 
+use crate::db::FirstRow;
 use crate::db::jobs::{self, Lease};
 use crate::domain::status::{JobStatus, SetCodeState, SetStatus};
 use diesel::prelude::*;
@@ -181,11 +182,11 @@ fn run_batches(
     let row: super::SetRow = coupon_sets::table
         .find(set)
         .select(super::SetRow::as_select())
-        .first(conn)?;
+        .first_row(conn)?;
     let store: StoreId = coupon_sets::table
         .find(set)
         .select(coupon_sets::store_id)
-        .first(conn)?;
+        .first_row(conn)?;
     let work = Work {
         store,
         set,
@@ -266,7 +267,7 @@ pub fn give_up(conn: &mut Conn, lease: &Lease, set: CouponSetId, why: &str) -> R
         let generation: i64 = coupon_sets::table
             .find(set)
             .select(coupon_sets::generation)
-            .first(conn)?;
+            .first_row(conn)?;
         fail_set(conn, set, generation, why)?;
         jobs::finish(conn, lease, JobStatus::Failed, Some(why))?;
         Ok(())

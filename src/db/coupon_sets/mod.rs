@@ -14,6 +14,7 @@ pub use write::{
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::FirstRow;
 use crate::domain::status::{SetCodeState, SetStatus};
 
 use super::Conn;
@@ -73,7 +74,7 @@ pub fn find(conn: &mut Conn, store: StoreId, id: CouponSetId) -> QueryResult<Set
         .filter(coupon_sets::id.eq(id))
         .filter(coupon_sets::deleted_at.is_null())
         .select(SetRow::as_select())
-        .first(conn)
+        .first_row(conn)
 }
 
 /// The store's sets, newest first.
@@ -205,7 +206,7 @@ pub fn code_by_normal(
         .filter(set_codes::normal.eq(normal))
         .filter(set_codes::set_id.eq(set))
         .select(CodeRow::as_select())
-        .first(conn)
+        .first_row(conn)
         .optional()
 }
 
@@ -216,7 +217,7 @@ pub fn code_by_id(conn: &mut Conn, store: StoreId, id: i64) -> QueryResult<Optio
         .filter(set_codes::store_id.eq(store))
         .filter(set_codes::id.eq(id))
         .select((set_codes::set_id, set_codes::code))
-        .first(conn)
+        .first_row(conn)
         .optional()
 }
 
@@ -226,6 +227,6 @@ pub fn set_of_code(conn: &mut Conn, code: i64) -> QueryResult<Option<i64>> {
     set_codes::table
         .filter(set_codes::id.eq(code))
         .select(set_codes::set_id)
-        .first(conn)
+        .first_row(conn)
         .optional()
 }

@@ -1,6 +1,7 @@
 //! Coupon set writes. Generation itself is in `generate`; these open a run
 //! (the set says "generating") or end a set's codes.
 
+use crate::db::FirstRow;
 use crate::db::jobs;
 use crate::db::webhooks::Subject;
 use crate::domain::status::{JobKind, SetCodeState, SetStatus};
@@ -248,7 +249,7 @@ pub struct ImportReport {
 pub fn last_code_id(conn: &mut Conn) -> QueryResult<i64> {
     set_codes::table
         .select(diesel::dsl::max(set_codes::id))
-        .first::<Option<i64>>(conn)
+        .first_row::<Option<i64>>(conn)
         .map(Option::unwrap_or_default)
 }
 

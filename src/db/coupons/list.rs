@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::redeemable::{not_expired, redeemable, started};
 use super::{Coupon, Row, to_coupons};
 use crate::db::Conn;
+use crate::db::FirstRow;
 use crate::db::paging::{Cursor, Page, numbered, page};
 pub use crate::db::paging::{Sort, SortKey};
 use crate::db::schema::coupons;
@@ -172,7 +173,7 @@ pub fn list(
                 .filter(coupons::store_id.eq(store))
                 .filter(coupons::id.eq(id))
                 .select(upper(coupons::code))
-                .first::<String>(conn)
+                .first_row::<String>(conn)
                 .optional()?
                 .map(|code| (code, id)),
         };

@@ -16,6 +16,7 @@ use diesel::prelude::*;
 use super::events::{Event, EventRow};
 use super::schema::{api_keys, coupon_events, coupon_products, coupons, users};
 use super::{Conn, DbError};
+use crate::db::FirstRow;
 use crate::domain::coupon::ExistingCoupon;
 use crate::domain::discount::{Discount, Duration, Percent};
 use crate::domain::ids::{CouponId, ProductId, StoreId};
@@ -158,7 +159,7 @@ pub fn find(conn: &mut Conn, store: StoreId, id: CouponId) -> QueryResult<Coupon
         .filter(coupons::store_id.eq(store))
         .filter(coupons::id.eq(id))
         .select(Row::as_select())
-        .first(conn)?;
+        .first_row(conn)?;
     Coupon::try_from(row)
 }
 
@@ -169,7 +170,7 @@ pub fn case_twins(conn: &mut Conn, store: StoreId, id: CouponId) -> QueryResult<
         .filter(coupons::store_id.eq(store))
         .filter(coupons::id.eq(id))
         .select(coupons::code)
-        .first(conn)?;
+        .first_row(conn)?;
     coupons::table
         .filter(coupons::store_id.eq(store))
         .filter(coupons::deleted_at.is_null())
@@ -191,7 +192,7 @@ pub fn find_live_by_code(
         .filter(coupons::code.eq(code))
         .filter(coupons::deleted_at.is_null())
         .select(Row::as_select())
-        .first(conn)
+        .first_row(conn)
         .optional()?;
     row.map(Coupon::try_from).transpose()
 }

@@ -1,6 +1,7 @@
 //! Coupon writes: one transaction each, limits enforced by the UPDATEs'
 //! own conditions, every change logged.
 
+use crate::db::FirstRow;
 use crate::db::webhooks::Subject;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -40,7 +41,7 @@ fn code_taken(
         .filter(coupons::code.eq(code))
         .filter(coupons::deleted_at.is_null())
         .select(coupons::id)
-        .first(conn)
+        .first_row(conn)
         .optional()?;
     Ok(found.is_some_and(|id| Some(CouponId(id)) != except))
 }

@@ -13,6 +13,7 @@ use diesel::prelude::*;
 use super::Conn;
 use super::paging::{Cursor, Page, page};
 use super::schema::{checkout_attempts, customers, order_lines, orders, set_codes, users};
+use crate::db::FirstRow;
 use crate::domain::ids::{CouponId, CouponSetId, CustomerId, OrderId, PromotionCodeId, StoreId};
 use crate::domain::status::OrderStatus;
 
@@ -80,12 +81,12 @@ fn with_lines(conn: &mut Conn, row: OrderRow) -> QueryResult<Order> {
     let email = customers::table
         .filter(customers::id.eq(row.customer_id))
         .select(customers::email)
-        .first(conn)?;
+        .first_row(conn)?;
     let refunded_by = match row.refunded_by {
         Some(user) => users::table
             .filter(users::id.eq(user))
             .select(users::email)
-            .first(conn)
+            .first_row(conn)
             .optional()?,
         None => None,
     };
@@ -103,7 +104,7 @@ pub fn find_public(conn: &mut Conn, store: StoreId, public_id: &str) -> QueryRes
         .filter(orders::store_id.eq(store))
         .filter(orders::public_id.eq(public_id))
         .select(OrderRow::as_select())
-        .first(conn)?;
+        .first_row(conn)?;
     with_lines(conn, row)
 }
 
@@ -114,7 +115,7 @@ pub fn find_row(conn: &mut Conn, store: StoreId, id: OrderId) -> QueryResult<Ord
         .filter(orders::store_id.eq(store))
         .filter(orders::id.eq(id))
         .select(OrderRow::as_select())
-        .first(conn)
+        .first_row(conn)
 }
 
 pub fn find(conn: &mut Conn, store: StoreId, id: OrderId) -> QueryResult<Order> {
@@ -122,7 +123,7 @@ pub fn find(conn: &mut Conn, store: StoreId, id: OrderId) -> QueryResult<Order> 
         .filter(orders::store_id.eq(store))
         .filter(orders::id.eq(id))
         .select(OrderRow::as_select())
-        .first(conn)?;
+        .first_row(conn)?;
     with_lines(conn, row)
 }
 
@@ -225,7 +226,7 @@ pub fn any_for_promotion(conn: &mut Conn, id: PromotionCodeId) -> QueryResult<bo
     let found: Option<i64> = orders::table
         .filter(orders::promotion_code_id.eq(id))
         .select(orders::id)
-        .first(conn)
+        .first_row(conn)
         .optional()?;
     Ok(found.is_some())
 }

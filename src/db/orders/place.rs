@@ -7,6 +7,7 @@
 //! set — here and in refunds, so concurrent transactions cannot deadlock;
 //! the new order's own rows (not shared) are written before the shared ones.
 
+use crate::db::FirstRow;
 use crate::domain::status::{OrderStatus, SetCodeState};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -97,7 +98,7 @@ fn count_order(
     }
     let (id, first_order): (i64, Option<NaiveDateTime>) = target
         .select((customers::id, customers::first_order_at))
-        .first(conn)?;
+        .first_row(conn)?;
     if first_order.is_none() {
         diesel::update(customers::table.filter(customers::id.eq(id)))
             .set(customers::first_order_at.eq(Some(at)))
@@ -212,7 +213,7 @@ fn redeem_promotion(
             promotion_codes::paused_at,
             promotion_codes::velocity_limit,
         ))
-        .first(conn)?;
+        .first_row(conn)?;
     // Usable but refused: its velocity window is full.
     if limited.is_some() && usable(conn, id, at)? {
         return Err(PlaceError::Tripped(Code::PromotionCode(PromotionCodeId(
@@ -236,7 +237,7 @@ fn usable(conn: &mut Conn, id: i64, at: NaiveDateTime) -> QueryResult<bool> {
         .filter(promotion_codes::id.eq(id))
         .filter(crate::db::promotion_codes::redeemable::usable(at))
         .select(promotion_codes::id)
-        .first(conn)
+        .first_row(conn)
         .optional()?;
     Ok(found.is_some())
 }
@@ -264,7 +265,7 @@ fn use_set_code(
         let state: Option<String> = set_codes::table
             .filter(set_codes::id.eq(id))
             .select(set_codes::state)
-            .first(conn)
+            .first_row(conn)
             .optional()?;
         return Err(PlaceError::Refused(
             match state.as_deref().and_then(SetCodeState::parse) {
@@ -294,7 +295,7 @@ fn report_exhausted(
     let (used, max): (i64, Option<i64>) = coupons::table
         .filter(coupons::id.eq(applied.coupon_id))
         .select((coupons::times_redeemed, coupons::max_redemptions))
-        .first(conn)?;
+        .first_row(conn)?;
     if max.is_some_and(|m| used >= m) {
         webhooks::record_to(
             conn,
@@ -311,7 +312,7 @@ fn report_exhausted(
                 promotion_codes::times_redeemed,
                 promotion_codes::max_redemptions,
             ))
-            .first(conn)?;
+            .first_row(conn)?;
         if max.is_some_and(|m| used >= m) {
             webhooks::record_to(
                 conn,

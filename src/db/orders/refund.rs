@@ -3,6 +3,7 @@
 //! customer may use a once-per-customer coupon again — and the coupon's log
 //! records it. Rows are locked in the order `place` uses.
 
+use crate::db::FirstRow;
 use crate::domain::status::{OrderStatus, SetCodeState};
 use diesel::prelude::*;
 
@@ -82,7 +83,7 @@ pub fn refund(
                 .filter(set_codes::state.eq(SetCodeState::Used.as_str()))
                 .filter(set_codes::order_id.eq(id))
                 .select(set_codes::set_id)
-                .first(conn)
+                .first_row(conn)
                 .optional()?;
             if let Some(set) = set {
                 diesel::update(set_codes::table.filter(set_codes::id.eq(code)))

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use super::{PromoRow, Promotion, with_coupons};
 use crate::db::Conn;
+use crate::db::FirstRow;
 use crate::db::paging::{Cursor, Page, Sort, SortKey, numbered, page};
 use crate::db::schema::{coupons, promotion_codes};
 use crate::domain::ids::{CouponId, StoreId};
@@ -183,7 +184,7 @@ pub fn list(
                 .filter(promotion_codes::store_id.eq(store))
                 .filter(promotion_codes::id.eq(id))
                 .select(promotion_codes::normal)
-                .first::<String>(conn)
+                .first_row::<String>(conn)
                 .optional()?
                 .map(|normal| (normal, id)),
         };

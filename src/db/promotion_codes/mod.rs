@@ -14,6 +14,7 @@ use diesel::prelude::*;
 use super::events::{Event, EventRow};
 use super::schema::{api_keys, promotion_code_events, promotion_codes, users};
 use super::{Conn, DbError};
+use crate::db::FirstRow;
 use crate::db::coupons::Coupon;
 use crate::domain::ids::{CouponId, PromotionCodeId, StoreId};
 use crate::domain::promotion::{PromoFacts, PromoState};
@@ -108,7 +109,7 @@ pub fn find(conn: &mut Conn, store: StoreId, id: PromotionCodeId) -> QueryResult
         .filter(promotion_codes::id.eq(id))
         .filter(promotion_codes::deleted_at.is_null())
         .select(PromoRow::as_select())
-        .first(conn)?;
+        .first_row(conn)?;
     with_coupons(conn, store, vec![row])?
         .pop()
         .ok_or(DbError::NotFound)
@@ -124,7 +125,7 @@ pub fn code_of(
         .filter(promotion_codes::store_id.eq(store))
         .filter(promotion_codes::id.eq(id))
         .select((promotion_codes::id, promotion_codes::code))
-        .first(conn)
+        .first_row(conn)
         .optional()
 }
 

@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 
 use super::{Promotion, find};
+use crate::db::FirstRow;
 use crate::db::codes::{Clash, lock_store, promotion_clash};
 use crate::db::schema::{promotion_code_events, promotion_codes};
 use crate::db::{Conn, DbError, now};
@@ -127,7 +128,7 @@ pub fn rotated_to(conn: &mut Conn, id: PromotionCodeId) -> QueryResult<Option<(i
     promotion_codes::table
         .filter(promotion_codes::rotated_from_id.eq(id))
         .select((promotion_codes::id, promotion_codes::code))
-        .first(conn)
+        .first_row(conn)
         .optional()
 }
 
