@@ -15,7 +15,7 @@ use diesel::prelude::*;
 
 use super::schema::api_idempotency as idem;
 use super::{Conn, DbError, is_unique_violation, now};
-use crate::db::FirstRow;
+use crate::db::{Cache, FirstRow};
 use crate::domain::ids::StoreId;
 
 /// How long an answer is kept for replays.
@@ -73,6 +73,7 @@ pub fn claim(
                 idem::claim.eq(&token),
                 idem::created_at.eq(at),
             ))
+            .cached()
             .execute(conn)
     };
     match single(conn, insert) {
@@ -118,6 +119,7 @@ pub fn claim(
                         .filter(idem::status.is_null()),
                 )
                 .set((idem::claim.eq(&token), idem::created_at.eq(at)))
+                .cached()
                 .execute(conn)
             })?;
             if taken == 1 {
@@ -165,6 +167,7 @@ pub fn finish_in(
         idem::status.eq(Some(i32::from(status))),
         idem::body.eq(Some(body)),
     ))
+    .cached()
     .execute(conn)?;
     if written == 1 {
         Ok(())
@@ -183,6 +186,7 @@ pub fn abandon(conn: &mut Conn, store: StoreId, key: &str, claim: &str) -> Resul
                 .filter(idem::claim.eq(claim))
                 .filter(idem::status.is_null()),
         )
+        .cached()
         .execute(conn)
     })
     .map(|_| ())

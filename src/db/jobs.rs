@@ -18,7 +18,7 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::schema::jobs;
 use super::{Conn, now};
-use crate::db::FirstRow;
+use crate::db::{Cache, FirstRow};
 use crate::domain::ids::{JobId, StoreId};
 use crate::domain::status::{JobKind, JobStatus};
 
@@ -174,6 +174,7 @@ pub fn claim(conn: &mut Conn, holder: &str, until: NaiveDateTime) -> QueryResult
         .bind::<Text, _>(holder)
         .bind::<Timestamp, _>(until)
         .bind::<Timestamp, _>(at)
+        .cached()
         .get_result(c)
         .optional(),
         Conn::Sqlite(_) => {
@@ -216,6 +217,7 @@ fn claim_sqlite(
                 jobs::lease_until.eq(until),
                 jobs::attempts.eq(jobs::attempts + 1),
             ))
+            .cached()
             .execute(conn)?;
         jobs::table
             .find(id)
@@ -256,6 +258,7 @@ macro_rules! held {
 pub fn hold(conn: &mut Conn, lease: &Lease) -> QueryResult<bool> {
     let n = diesel::update(held!(lease))
         .set(jobs::lease_until.eq(lease.until()))
+        .cached()
         .execute(conn)?;
     Ok(n == 1)
 }
@@ -275,6 +278,7 @@ pub fn finish(
             jobs::last_error.eq(error),
             jobs::finished_at.eq(Some(now())),
         ))
+        .cached()
         .execute(conn)?;
     Ok(n == 1)
 }
@@ -293,6 +297,7 @@ pub fn retry_at(
             jobs::run_at.eq(at),
             jobs::last_error.eq(Some(error)),
         ))
+        .cached()
         .execute(conn)?;
     Ok(n == 1)
 }
@@ -308,6 +313,7 @@ pub fn reschedule(conn: &mut Conn, lease: &Lease, at: NaiveDateTime) -> QueryRes
             jobs::attempts.eq(0),
             jobs::last_error.eq(None::<String>),
         ))
+        .cached()
         .execute(conn)?;
     Ok(n == 1)
 }
@@ -321,6 +327,7 @@ pub fn release(conn: &mut Conn, lease: &Lease) -> QueryResult<bool> {
             jobs::lease_until.eq(None::<NaiveDateTime>),
             jobs::attempts.eq(jobs::attempts - 1),
         ))
+        .cached()
         .execute(conn)?;
     Ok(n == 1)
 }

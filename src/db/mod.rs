@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod api_keys;
+pub mod cached;
 pub mod checkout;
 pub mod codes;
 pub mod coupon_sets;
@@ -35,6 +36,7 @@ use diesel::r2d2::{self, ConnectionManager, CustomizeConnection};
 use diesel::sql_types::BigInt;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+pub use cached::Cache;
 pub use diesel::result::Error as DbError;
 pub use first::FirstRow;
 
@@ -271,7 +273,9 @@ pub fn last_insert_id(conn: &mut Conn) -> QueryResult<i64> {
         Conn::Sqlite(_) => "last_insert_rowid()",
         Conn::Postgres(_) => "lastval()",
     };
-    diesel::select(diesel::dsl::sql::<BigInt>(query)).get_result(conn)
+    diesel::select(diesel::dsl::sql::<BigInt>(query))
+        .cached()
+        .get_result(conn)
 }
 
 /// Runs `$body` with `$c` bound to the concrete connection, for statements

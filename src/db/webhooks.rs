@@ -11,7 +11,7 @@ use diesel::sql_types::{Array, BigInt, Text, Timestamp};
 
 use super::schema::{webhook_deliveries, webhook_endpoints, webhook_events};
 use super::{Conn, now};
-use crate::db::FirstRow;
+use crate::db::{Cache, FirstRow};
 use crate::domain::ids::StoreId;
 use crate::domain::webhook::wants;
 
@@ -177,7 +177,7 @@ pub fn record_to(
         .bind::<Text, _>(&key)
         .bind::<Array<BigInt>, _>(&endpoints)
         // The statement's own count: the jobs it queued.
-        .execute(c)?
+        .cached().execute(c)?
         }
         Conn::Sqlite(_) => {
             diesel::insert_into(webhook_events::table)
@@ -188,6 +188,7 @@ pub fn record_to(
                     webhook_events::object_id.eq(subject.id()),
                     webhook_events::created_at.eq(at),
                 ))
+                .cached()
                 .execute(conn)?;
             let event = super::last_insert_id(conn)?;
             let mut queued = 0;
@@ -201,6 +202,7 @@ pub fn record_to(
                         webhook_deliveries::next_try_at.eq(at),
                         webhook_deliveries::created_at.eq(at),
                     ))
+                    .cached()
                     .execute(conn)?;
                 queued += queue_job(conn, store, *endpoint)?;
             }
@@ -249,7 +251,7 @@ fn queue_job(conn: &mut Conn, store: StoreId, endpoint: i64) -> QueryResult<usiz
     .bind::<BigInt, _>(store.0)
     .bind::<BigInt, _>(endpoint)
     .bind::<Timestamp, _>(now())
-    .execute(c))
+    .cached().execute(c))
 }
 
 /// Queues a delivery job for every active endpoint with pending deliveries
@@ -420,7 +422,7 @@ pub fn set_payloads(conn: &mut Conn, bodies: &[(i64, &str)]) -> QueryResult<()> 
             )
             .bind::<Array<BigInt>, _>(&ids)
             .bind::<Array<Text>, _>(&texts)
-            .execute(c)?;
+            .cached().execute(c)?;
         }
         _ => {
             for (event, body) in bodies {
@@ -430,6 +432,7 @@ pub fn set_payloads(conn: &mut Conn, bodies: &[(i64, &str)]) -> QueryResult<()> 
                         .filter(webhook_events::payload.is_null()),
                 )
                 .set(webhook_events::payload.eq(Some(body)))
+                .cached()
                 .execute(conn)?;
             }
         }
@@ -494,6 +497,7 @@ fn failed_try(
             webhook_deliveries::last_error.eq((!error.is_empty()).then_some(error)),
             webhook_deliveries::next_try_at.eq(next.unwrap_or_else(now)),
         ))
+        .cached()
         .execute(conn)?;
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! set — here and in refunds, so concurrent transactions cannot deadlock;
 //! the new order's own rows (not shared) are written before the shared ones.
 
-use crate::db::FirstRow;
+use crate::db::{Cache, FirstRow};
 use crate::domain::status::{OrderStatus, SetCodeState};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -80,17 +80,19 @@ fn count_order(
     crate::on_backend!(conn, c => diesel::insert_into(customers::table)
         .values(values)
         .on_conflict_do_nothing()
-        .execute(c))?;
+        .cached().execute(c))?;
     let target = customers::table
         .filter(customers::store_id.eq(store))
         .filter(customers::email.eq(email.as_str()));
     let counted = if first_time {
         diesel::update(target.filter(customers::orders_count.eq(0i64)))
             .set(customers::orders_count.eq(customers::orders_count + 1))
+            .cached()
             .execute(conn)?
     } else {
         diesel::update(target)
             .set(customers::orders_count.eq(customers::orders_count + 1))
+            .cached()
             .execute(conn)?
     };
     if counted == 0 {
@@ -102,6 +104,7 @@ fn count_order(
     if first_order.is_none() {
         diesel::update(customers::table.filter(customers::id.eq(id)))
             .set(customers::first_order_at.eq(Some(at)))
+            .cached()
             .execute(conn)?;
     }
     Ok(CustomerId(id))
@@ -168,6 +171,7 @@ fn redeem_coupon(
     let id = applied.coupon_id.0;
     let ready = crate::db::coupons::redeemable::redeemable(at);
     let updated = counted_redemption!(coupons, id, ready, buckets)
+        .cached()
         .execute(conn)
         .map_err(|e| exhausted_if(e, Refusal::CouponExhausted))?;
     if updated == 1 {
@@ -195,6 +199,7 @@ fn redeem_promotion(
 ) -> Result<(), PlaceError> {
     let ready = crate::db::promotion_codes::redeemable::usable(at);
     let updated = counted_redemption!(promotion_codes, id, ready, buckets)
+        .cached()
         .execute(conn)
         .map_err(|e| exhausted_if(e, Refusal::PromotionExhausted))?;
     if updated == 1 {
@@ -260,6 +265,7 @@ fn use_set_code(
         set_codes::used_at.eq(Some(at)),
         set_codes::order_id.eq(Some(order)),
     ))
+    .cached()
     .execute(conn)?;
     if updated == 0 {
         let state: Option<String> = set_codes::table
@@ -276,6 +282,7 @@ fn use_set_code(
     }
     diesel::update(coupon_sets::table.filter(coupon_sets::id.eq(set)))
         .set(coupon_sets::used_codes.eq(coupon_sets::used_codes + 1))
+        .cached()
         .execute(conn)?;
     Ok(())
 }
@@ -399,6 +406,7 @@ fn write_order(
                 orders::external_id.eq(order.external_id),
                 orders::metadata.eq(order.metadata),
             ))
+            .cached()
             .execute(conn)
             .map_err(|e| {
                 // Another paid order holds the set code (the unique index
@@ -421,6 +429,7 @@ fn write_order(
                     order_lines::amount.eq(line.amount()),
                     order_lines::billing.eq(line.billing.billing_str()),
                 ))
+                .cached()
                 .execute(conn)?;
         }
         // Work that commits with the order (the API's stored answer) runs
@@ -460,6 +469,7 @@ fn write_order(
                     coupon_customer_redemptions::customer_id.eq(customer),
                     coupon_customer_redemptions::order_id.eq(id),
                 ))
+                .cached()
                 .execute(conn)
                 .map_err(|e| {
                     if is_unique_violation(&e) {
@@ -491,6 +501,7 @@ pub fn record_attempt(
                 checkout_attempts::message.eq(refusal.message()),
                 checkout_attempts::created_at.eq(now()),
             ))
+            .cached()
             .execute(conn)
             .map(|_| ())
     })
