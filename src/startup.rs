@@ -126,6 +126,7 @@ impl Application {
             jobs: jobs.clone(),
             metrics_token: config.metrics_token.clone(),
             tally: tally.clone(),
+            redeeming: Default::default(),
         };
         let limits = api::limits::ApiLimits::new(config.api_rate_limit);
         let secure = config.secure_cookies;

@@ -5,13 +5,13 @@
 
 use crate::analytics::Tally;
 use crate::app::checkout::{self, Extra, Mode, Placed};
-use crate::db::idempotency::Claim;
+use crate::db::idempotency::Lookup;
 use crate::db::orders::OrderRow;
 use crate::db::stores::Store;
 use crate::db::{self, Conn, DbError};
 use crate::domain::checkout::{CheckoutInput, PRODUCTS_FIELD};
 use crate::domain::form_errors::FormErrors;
-use crate::domain::ids::{Actor, ApiKeyId, CouponId, OrderId};
+use crate::domain::ids::{Actor, ApiKeyId, CouponId, OrderId, StoreId};
 use crate::domain::pricing::Quote;
 use crate::domain::redemption::{Refusal, Via};
 
@@ -144,18 +144,20 @@ pub enum Answer {
 const PRUNE_EVERY: u64 = 1_000;
 static PRUNE_TICK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
-/// Redeems `request` once per idempotency `key` of the store: the first
-/// request claims the key, places the order (or learns why not) and keeps
-/// the answer `render` makes of it for 24 hours; a repeat with the same
-/// body (same `request_hash`) gets that answer again. A failure that wrote
-/// nothing (an invalid cart, a database error) gives the key up, so a retry
-/// may run.
 /// A redemption's `Idempotency-Key` and the hash of its body.
 pub struct Idempotency<'a> {
     pub key: &'a str,
     pub request_hash: &'a str,
+    /// The keys this process is redeeming now.
+    pub running: &'a Redeeming,
 }
 
+/// Redeems `request` once per idempotency `key` of the store: the first
+/// request places the order (or learns why not) and keeps the answer
+/// `render` makes of it for 24 hours, written with the order; a repeat
+/// with the same body (same `request_hash`) gets that answer again. A
+/// request that did not get past its checks (an invalid cart) keeps
+/// nothing, so a fixed retry may run.
 pub fn redeem(
     conn: &mut Conn,
     store: &Store,
@@ -165,7 +167,11 @@ pub fn redeem(
     render: impl Fn(&Redeemed) -> (u16, String),
     tally: &Tally,
 ) -> Result<Answer, DbError> {
-    let Idempotency { key, request_hash } = idempotency;
+    let Idempotency {
+        key,
+        request_hash,
+        running,
+    } = idempotency;
     // Now and then, answers older than 24 hours go (no timer thread needed).
     if PRUNE_TICK
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
@@ -173,31 +179,38 @@ pub fn redeem(
     {
         prune(conn)?;
     }
-    let token = super::tokens::new_token().map_err(|e| DbError::QueryBuilderError(Box::new(e)))?;
-    let claim = match db::idempotency::claim(conn, store.id(), key, request_hash, &token)? {
-        Claim::Fresh(claim) => claim,
-        Claim::Replay { status, body } => return Ok(Answer::Replay { status, body }),
-        Claim::Mismatch => return Ok(Answer::Mismatch),
-        Claim::InFlight => return Ok(Answer::InFlight),
+    // A second request with the key while the first runs in this process
+    // is told so. (One in another process finds the answer once the first
+    // has written it; until then both may run, and the first answer
+    // written wins: see `db::idempotency`.)
+    let Some(_running) = running.start(store.id(), key) else {
+        return Ok(Answer::InFlight);
     };
+    if let Some(answer) = looked_up(conn, store, key, request_hash)? {
+        return Ok(answer);
+    }
     // The answer to an order is rendered and kept inside the order's own
     // transaction: the order and its stored answer commit together. This
     // copy is read only when the order committed (a limit refusing after
     // the answer was written rolls the stored one back).
     let answer: std::cell::RefCell<Option<(u16, String)>> = std::cell::RefCell::new(None);
+    let taken = std::cell::Cell::new(false);
     let keep_answer = |conn: &mut Conn, id: OrderId| -> Result<(), DbError> {
         let order = db::orders::find_row(conn, store.id(), id)?;
         let (status, body) = render(&Redeemed::Ordered(Box::new(order)));
-        db::idempotency::finish_in(conn, store.id(), key, &claim, status, &body)?;
+        if !db::idempotency::keep_in(conn, store.id(), key, request_hash, status, &body)? {
+            taken.set(true);
+            return Err(DbError::RollbackTransaction);
+        }
         *answer.borrow_mut() = Some((status, body));
         Ok(())
     };
     let redeemed = match place(conn, store, request, keep_refusal, &keep_answer, tally) {
         Ok(redeemed) => redeemed,
-        Err(e) => {
-            db::idempotency::abandon(conn, store.id(), key, &claim)?;
-            return Err(e);
-        }
+        // Another request with the key answered first: its order stands,
+        // this one rolled back.
+        Err(_) if taken.get() => return answered_meanwhile(conn, store, key, request_hash),
+        Err(e) => return Err(e),
     };
     let Some(redeemed) = redeemed else {
         // Placed: its answer was kept with the order.
@@ -207,14 +220,72 @@ pub fn redeem(
         };
     };
     let (status, body) = render(&redeemed);
-    if let Redeemed::Invalid(_) = redeemed {
-        // A request that did not get past its checks is not kept (as
-        // Stripe does): fixed and sent again with the same key, it runs.
-        db::idempotency::abandon(conn, store.id(), key, &claim)?;
-    } else {
-        db::idempotency::finish(conn, store.id(), key, &claim, status, &body)?;
+    // A request that did not get past its checks is not kept (as Stripe
+    // does): fixed and sent again with the same key, it runs.
+    if !matches!(redeemed, Redeemed::Invalid(_))
+        && !db::idempotency::keep(conn, store.id(), key, request_hash, status, &body)?
+    {
+        return answered_meanwhile(conn, store, key, request_hash);
     }
     Ok(Answer::Fresh { status, body })
+}
+
+/// The stored answer for `key`, if the request should not run.
+fn looked_up(
+    conn: &mut Conn,
+    store: &Store,
+    key: &str,
+    request_hash: &str,
+) -> Result<Option<Answer>, DbError> {
+    Ok(
+        match db::idempotency::lookup(conn, store.id(), key, request_hash)? {
+            Lookup::Free => None,
+            Lookup::Replay { status, body } => Some(Answer::Replay { status, body }),
+            Lookup::Mismatch => Some(Answer::Mismatch),
+            Lookup::InFlight => Some(Answer::InFlight),
+        },
+    )
+}
+
+/// The answer another request with the key wrote while this one ran.
+fn answered_meanwhile(
+    conn: &mut Conn,
+    store: &Store,
+    key: &str,
+    request_hash: &str,
+) -> Result<Answer, DbError> {
+    Ok(looked_up(conn, store, key, request_hash)?.unwrap_or(Answer::InFlight))
+}
+
+/// The idempotency keys of the redemptions running in this process, as
+/// `(store, key)`.
+#[derive(Debug, Default)]
+pub struct Redeeming(std::sync::Mutex<std::collections::HashSet<(i64, String)>>);
+
+impl Redeeming {
+    fn keys(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<(i64, String)>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Holds `key` until the returned guard is dropped; `None` when a
+    /// request with this key runs already.
+    fn start(&self, store: StoreId, key: &str) -> Option<Running<'_>> {
+        let held = (store.0, key.to_string());
+        let fresh = self.keys().insert(held.clone());
+        // (Made only when fresh: dropping one frees its key.)
+        fresh.then(|| Running(self, held))
+    }
+}
+
+/// A key held by a running request of this process, until dropped.
+struct Running<'a>(&'a Redeeming, (i64, String));
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.keys().remove(&self.1);
+    }
 }
 
 fn place(
@@ -272,4 +343,26 @@ pub fn rollback(
 /// Deletes idempotency answers older than 24 hours.
 pub fn prune(conn: &mut Conn) -> Result<usize, DbError> {
     db::idempotency::prune(conn, db::now() - db::idempotency::KEPT_FOR)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A key is held once at a time, per store, until its guard drops; a
+    /// refused second start frees nothing.
+    #[test]
+    fn a_key_runs_once_at_a_time() {
+        let redeeming = Redeeming::default();
+        let first = redeeming.start(StoreId(1), "k").expect("free");
+        assert!(redeeming.start(StoreId(1), "k").is_none());
+        assert!(redeeming.start(StoreId(1), "k").is_none(), "still held");
+        let other_store = redeeming
+            .start(StoreId(2), "k")
+            .expect("another store's key");
+        drop(first);
+        assert!(redeeming.start(StoreId(1), "k").is_some());
+        drop(other_store);
+        assert!(redeeming.keys().is_empty());
+    }
 }

@@ -1,44 +1,45 @@
-//! Idempotency keys of API redemptions (SPEC 10): the first request with a
-//! key claims it (with a random claim token); its answer is stored under
-//! that claim, inside the order's own transaction, and replayed for 24
-//! hours.
+//! Idempotency keys of API redemptions (SPEC 10): a key's answer is kept
+//! for 24 hours and replayed to a repeat of the same request.
 //!
-//! A claim without an answer is a request still running, or one whose
-//! process died: its order, written in the same transaction as the answer,
-//! never committed. After `STALE` such a claim may be taken over by a retry
-//! with the same body. The old request, if it was only slow, can then no
-//! longer write its answer (its claim is gone), so its order rolls back:
-//! one key never makes two orders.
+//! The answer is written in the same transaction as what it answers: with
+//! the order (inside its transaction), or alone for a refusal. The key is
+//! the table's primary key, so one key has one answer: a second request
+//! that reaches the write first loses it and rolls back (its order too),
+//! then replays the winner's answer. One key never makes two orders.
+//!
+//! A request with a key asks `lookup` first. A row without an answer is
+//! not written any more, but one left by an earlier version counts as a
+//! request still running; after `STALE` it is taken over by a retry with
+//! the same body.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::api_idempotency as idem;
-use super::{Conn, DbError, is_unique_violation, now};
+use super::{Conn, DbError, now};
 use crate::db::{Cache, FirstRow};
 use crate::domain::ids::StoreId;
 
 /// How long an answer is kept for replays.
 pub const KEPT_FOR: chrono::Duration = chrono::Duration::hours(24);
-/// How long a claim without an answer counts as running.
+/// How long a row without an answer counts as a request still running.
 pub const STALE: chrono::Duration = chrono::Duration::seconds(60);
 
-/// What claiming a key came to.
+/// What a key holds when a request comes with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Claim {
-    /// The key is ours (new, older than 24 hours, or abandoned): go on, and
-    /// write the answer under this claim token.
-    Fresh(String),
+pub enum Lookup {
+    /// Nothing (new, older than 24 hours, or abandoned): the request runs.
+    Free,
     /// The same request was answered: send this again.
     Replay { status: u16, body: String },
     /// The key was used with another request body.
     Mismatch,
-    /// The first request with this key is still running.
+    /// A request with this key has no answer yet.
     InFlight,
 }
 
 /// A stored key: request hash, claim, status and body (once answered),
-/// when it was claimed.
+/// when it was written.
 type Stored = (String, String, Option<i32>, Option<String>, NaiveDateTime);
 
 /// Runs a single write: on SQLite it queues on the writer lock like every
@@ -50,48 +51,19 @@ fn single<T>(conn: &mut Conn, f: impl FnOnce(&mut Conn) -> QueryResult<T>) -> Qu
     }
 }
 
-/// Claims `key` for a request whose body hashes to `request_hash`, with
-/// `token` (random) naming this request.
-pub fn claim(
+/// What `key` holds for a request whose body hashes to `request_hash`.
+/// An answer older than 24 hours, or a stale row without one, is deleted
+/// on the way (the request then runs).
+pub fn lookup(
     conn: &mut Conn,
     store: StoreId,
     key: &str,
     request_hash: &str,
-    token: &str,
-) -> Result<Claim, DbError> {
+) -> Result<Lookup, DbError> {
     let at = now();
-    let token = token.to_string();
     let row = idem::table
         .filter(idem::store_id.eq(store))
         .filter(idem::idempotency_key.eq(key));
-    let insert = |conn: &mut Conn| {
-        diesel::insert_into(idem::table)
-            .values((
-                idem::store_id.eq(store),
-                idem::idempotency_key.eq(key),
-                idem::request_hash.eq(request_hash),
-                idem::claim.eq(&token),
-                idem::created_at.eq(at),
-            ))
-            .cached()
-            .execute(conn)
-    };
-    match single(conn, insert) {
-        Ok(_) => return Ok(Claim::Fresh(token)),
-        Err(e) if is_unique_violation(&e) => {}
-        Err(e) => return Err(e),
-    }
-    // Taken: an answer older than 24 hours no longer counts.
-    let expired = single(conn, |conn| {
-        diesel::delete(row.filter(idem::created_at.lt(at - KEPT_FOR))).execute(conn)
-    })?;
-    if expired > 0 {
-        match single(conn, insert) {
-            Ok(_) => return Ok(Claim::Fresh(token)),
-            Err(e) if is_unique_violation(&e) => {}
-            Err(e) => return Err(e),
-        }
-    }
     let found: Option<Stored> = row
         .select((
             idem::request_hash,
@@ -103,93 +75,77 @@ pub fn claim(
         .first_row(conn)
         .optional()?;
     Ok(match found {
-        // Given up in between: the caller may retry.
-        None => Claim::InFlight,
-        Some((hash, ..)) if hash != request_hash => Claim::Mismatch,
-        Some((_, _, Some(status), Some(body), _)) => Claim::Replay {
+        None => Lookup::Free,
+        Some((.., written)) if written < at - KEPT_FOR => {
+            single(conn, |conn| {
+                diesel::delete(row.filter(idem::created_at.lt(at - KEPT_FOR))).execute(conn)
+            })?;
+            Lookup::Free
+        }
+        Some((hash, ..)) if hash != request_hash => Lookup::Mismatch,
+        Some((_, _, Some(status), Some(body), _)) => Lookup::Replay {
             status: u16::try_from(status).unwrap_or(500),
             body,
         },
-        // No answer for a while: its process died before its order
-        // committed. Take the claim over (one retrier wins).
-        Some((_, old, _, _, claimed)) if claimed < at - STALE => {
-            let taken = single(conn, |conn| {
-                diesel::update(
+        // No answer for a while: its process died. The retry runs; if two
+        // do, the first answer written wins.
+        Some((_, old, _, _, written)) if written < at - STALE => {
+            single(conn, |conn| {
+                diesel::delete(
                     row.filter(idem::claim.eq(&old))
                         .filter(idem::status.is_null()),
                 )
-                .set((idem::claim.eq(&token), idem::created_at.eq(at)))
-                .cached()
                 .execute(conn)
             })?;
-            if taken == 1 {
-                Claim::Fresh(token)
-            } else {
-                Claim::InFlight
-            }
+            Lookup::Free
         }
-        Some(_) => Claim::InFlight,
+        Some(_) => Lookup::InFlight,
     })
 }
 
-/// Stores the answer of the request that holds `claim`.
-pub fn finish(
+/// Keeps the answer to the request with `key`, inside the caller's
+/// transaction (the order's). `false` when the key holds an answer
+/// already (another request's, written meanwhile): the caller rolls back
+/// and looks again. On PostgreSQL this waits for a concurrent writer of
+/// the same key to end.
+pub fn keep_in(
     conn: &mut Conn,
     store: StoreId,
     key: &str,
-    claim: &str,
+    request_hash: &str,
     status: u16,
     body: &str,
-) -> Result<(), DbError> {
-    super::write_transaction(conn, |conn| {
-        finish_in(conn, store, key, claim, status, body)
-    })
-}
-
-/// `finish` inside the caller's transaction (the order's). Fails, and so
-/// rolls the order back, when the claim was taken over meanwhile.
-pub fn finish_in(
-    conn: &mut Conn,
-    store: StoreId,
-    key: &str,
-    claim: &str,
-    status: u16,
-    body: &str,
-) -> Result<(), DbError> {
-    let written = diesel::update(
-        idem::table
-            .filter(idem::store_id.eq(store))
-            .filter(idem::idempotency_key.eq(key))
-            .filter(idem::claim.eq(claim))
-            .filter(idem::status.is_null()),
-    )
-    .set((
+) -> Result<bool, DbError> {
+    let at = now();
+    let values = (
+        idem::store_id.eq(store),
+        idem::idempotency_key.eq(key),
+        idem::request_hash.eq(request_hash),
+        idem::claim.eq(""),
         idem::status.eq(Some(i32::from(status))),
         idem::body.eq(Some(body)),
-    ))
-    .cached()
-    .execute(conn)?;
-    if written == 1 {
-        Ok(())
-    } else {
-        Err(DbError::RollbackTransaction)
-    }
+        idem::created_at.eq(at),
+    );
+    let written = crate::on_backend!(conn, c => diesel::insert_into(idem::table)
+        .values(values)
+        .on_conflict_do_nothing()
+        .cached()
+        .execute(c))?;
+    Ok(written == 1)
 }
 
-/// Gives `key` up after a failure that wrote nothing, so a retry may run.
-pub fn abandon(conn: &mut Conn, store: StoreId, key: &str, claim: &str) -> Result<(), DbError> {
+/// `keep_in` in a transaction of its own (a refusal's answer).
+pub fn keep(
+    conn: &mut Conn,
+    store: StoreId,
+    key: &str,
+    request_hash: &str,
+    status: u16,
+    body: &str,
+) -> Result<bool, DbError> {
     single(conn, |conn| {
-        diesel::delete(
-            idem::table
-                .filter(idem::store_id.eq(store))
-                .filter(idem::idempotency_key.eq(key))
-                .filter(idem::claim.eq(claim))
-                .filter(idem::status.is_null()),
-        )
-        .cached()
-        .execute(conn)
+        keep_in(conn, store, key, request_hash, status, body)
     })
-    .map(|_| ())
 }
 
 /// Deletes the answers older than 24 hours; how many went.
@@ -197,4 +153,49 @@ pub fn prune(conn: &mut Conn, before: NaiveDateTime) -> Result<usize, DbError> {
     single(conn, |conn| {
         diesel::delete(idem::table.filter(idem::created_at.lt(before))).execute(conn)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db;
+
+    /// One key keeps one answer: a second writer learns it lost, and its
+    /// transaction (the order's) rolls back with nothing of it kept.
+    #[test]
+    fn the_first_answer_kept_wins() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("idem.db").display());
+        let pool = db::open(&url, 1).expect("db");
+        let mut conn = pool.get().expect("conn");
+        // The key's store need not exist for this.
+        diesel::connection::SimpleConnection::batch_execute(
+            &mut *conn,
+            "PRAGMA foreign_keys = OFF",
+        )
+        .expect("pragma");
+        let store = StoreId(1);
+        assert_eq!(
+            lookup(&mut conn, store, "k", "h1").expect("lookup"),
+            Lookup::Free
+        );
+        assert!(keep(&mut conn, store, "k", "h1", 201, "first").expect("keep"));
+        let second = db::write_transaction(&mut conn, |conn| {
+            if keep_in(conn, store, "k", "h1", 201, "second")? {
+                Ok(())
+            } else {
+                Err(DbError::RollbackTransaction)
+            }
+        });
+        assert!(matches!(second, Err(DbError::RollbackTransaction)));
+        let replay = Lookup::Replay {
+            status: 201,
+            body: "first".into(),
+        };
+        assert_eq!(lookup(&mut conn, store, "k", "h1").expect("lookup"), replay);
+        assert_eq!(
+            lookup(&mut conn, store, "k", "h2").expect("lookup"),
+            Lookup::Mismatch
+        );
+    }
 }

@@ -50,6 +50,8 @@ pub struct AppState {
     pub metrics_token: Option<String>,
     /// Analytics counts not yet written (`crate::analytics`).
     pub tally: std::sync::Arc<crate::analytics::Tally>,
+    /// The idempotency keys of the API redemptions running now.
+    pub redeeming: std::sync::Arc<crate::app::redemptions::Redeeming>,
 }
 
 impl AppState {

@@ -685,7 +685,58 @@ async fn days_are_cut_at_the_stores_midnight(db: Db) {
     }
 }
 
+/// One idempotency key sent to two processes at once (a client retrying
+/// through a load balancer): one order, and every answer is that order's
+/// (201; the later one a replay) or 409.
+async fn one_key_sent_to_two_processes_makes_one_order(db: Db) {
+    let Some(database) = Database::fresh(db) else {
+        return;
+    };
+    let (a, owner, _) = first_server(&database).await;
+    let product = owner
+        .create_product(STORE, "Retry tee", "20.00", "USD", "one_time")
+        .await;
+    let key = crate::api::create_key(&owner, STORE, "Shop", "write").await;
+    let b = Server::start(&database).await;
+    let (to_a, to_b) = (
+        crate::api::Api::new(&a.base, &key),
+        crate::api::Api::new(&b.base, &key),
+    );
+    const KEYS: usize = 20;
+    for i in 0..KEYS {
+        let body = serde_json::json!({
+            "code": "SUMMER10",
+            "email": format!("retry{i}@example.com"),
+            "lines": [{"product_id": product, "quantity": 1}],
+        });
+        let key = format!("retried-{i}");
+        let (first, second) = tokio::join!(to_a.redeem(&key, &body), to_b.redeem(&key, &body));
+        let answers = [&first, &second];
+        assert!(
+            answers.iter().all(|r| r.status == 201 || r.status == 409),
+            "{} {} / {} {}",
+            first.status,
+            first.text,
+            second.status,
+            second.text
+        );
+        let ordered: Vec<_> = answers.iter().filter(|r| r.status == 201).collect();
+        assert!(!ordered.is_empty(), "key {key}: no answer placed the order");
+        assert!(
+            ordered.iter().all(|r| r.text == ordered[0].text),
+            "key {key}: two different orders answered"
+        );
+    }
+    assert_eq!(
+        database.count("SELECT COUNT(*) AS n FROM orders"),
+        KEYS as i64,
+        "one order per key"
+    );
+}
+
 crate::db_fn_tests! {
+    one_key_sent_to_two_processes_makes_one_order =>
+        one_key_sent_to_two_processes_makes_one_order();
     days_are_cut_at_the_stores_midnight => days_are_cut_at_the_stores_midnight();
     sigterm_gives_the_lease_back => sigterm_gives_the_lease_back();
     kill_9_between_commit_and_delivery_still_delivers =>

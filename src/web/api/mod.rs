@@ -57,6 +57,8 @@ pub struct Ctx {
     pub guards: std::sync::Arc<crate::web::client::Guards>,
     /// This process's analytics counts.
     pub tally: std::sync::Arc<crate::analytics::Tally>,
+    /// The idempotency keys this process is redeeming now.
+    pub redeeming: std::sync::Arc<crate::app::redemptions::Redeeming>,
 }
 
 impl std::ops::Deref for Ctx {
@@ -91,10 +93,11 @@ impl<S: NeedScope> Api<S> {
         T: Send + 'static,
     {
         let hash = self.key_hash.clone();
-        let (default_base, guards, tally) = (
+        let (default_base, guards, tally, redeeming) = (
             self.state.default_base_url.clone(),
             self.state.guards.clone(),
             self.state.tally.clone(),
+            self.state.redeeming.clone(),
         );
         db(&self.state, move |conn| {
             let caller = api_keys::authenticate(conn, &hash)?.ok_or_else(|| {
@@ -114,6 +117,7 @@ impl<S: NeedScope> Api<S> {
                     base,
                     guards,
                     tally,
+                    redeeming,
                 },
             )
         })

@@ -256,6 +256,7 @@ pub async fn redeem(
                 use_case::Idempotency {
                     key: &key,
                     request_hash: &hash,
+                    running: &store.redeeming,
                 },
                 &request,
                 move || keep.keep_api_refusal(caller),
