@@ -377,20 +377,23 @@ pub fn next_due(conn: &mut Conn, endpoint: i64, limit: i64) -> QueryResult<Vec<(
         id: i64,
     }
     let at = now();
-    let due: Vec<Id> = crate::on_backend!(conn, c => diesel::sql_query(
-        // "The first pending delivery of its object" as a subquery per
-        // candidate (an index probe, webhook_deliveries_object_idx) that the
-        // planner cannot turn into a hash of every pending delivery: it
-        // did, without fresh statistics, at 255 ms a batch.
+    // "The first pending delivery of its object" as a subquery per
+    // candidate (an index probe, webhook_deliveries_object_idx) that the
+    // planner cannot turn into a hash of every pending delivery: it did,
+    // without fresh statistics, at 255 ms a batch. The limit is written
+    // into the SQL (a number): a bound LIMIT makes SQLite plan the
+    // statement again on every run (see `db::first`).
+    let sql = format!(
         "SELECT d.id FROM webhook_deliveries d WHERE d.endpoint_id = $1 AND d.status = 'pending' \
          AND d.next_try_at <= $2 AND d.id = (SELECT e.id FROM webhook_deliveries e \
            WHERE e.endpoint_id = d.endpoint_id AND e.status = 'pending' \
            AND e.object_key = d.object_key ORDER BY e.id LIMIT 1) \
-         ORDER BY d.id LIMIT $3",
-    )
+         ORDER BY d.id LIMIT {limit}"
+    );
+    let due: Vec<Id> = crate::on_backend!(conn, c => diesel::sql_query(&sql)
     .bind::<BigInt, _>(endpoint)
     .bind::<Timestamp, _>(at)
-    .bind::<BigInt, _>(limit)
+    .cached()
     .load(c))?;
     let ids: Vec<i64> = due.into_iter().map(|d| d.id).collect();
     webhook_deliveries::table
