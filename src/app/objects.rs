@@ -3,6 +3,7 @@
 
 use chrono::{NaiveDateTime, SecondsFormat};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::db::coupon_sets::SetRow;
 use crate::db::coupons::Coupon;
@@ -22,7 +23,8 @@ fn time_opt(t: Option<NaiveDateTime>) -> Option<String> {
     t.map(time)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Product)]
 pub struct ProductObject {
     pub object: &'static str,
     pub id: i64,
@@ -49,7 +51,8 @@ impl ProductObject {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Coupon)]
 pub struct CouponObject {
     pub object: &'static str,
     pub id: i64,
@@ -65,7 +68,9 @@ pub struct CouponObject {
     pub max_redemptions: Option<i64>,
     pub times_redeemed: i64,
     pub remaining: Option<i64>,
+    #[schema(format = DateTime)]
     pub starts_at: Option<String>,
+    #[schema(format = DateTime)]
     pub redeem_by: Option<String>,
     pub applies_to: Vec<i64>,
     pub once_per_customer: bool,
@@ -73,9 +78,11 @@ pub struct CouponObject {
     /// `hour` or `day`, with `velocity_limit`.
     pub velocity_window: Option<&'static str>,
     /// When its velocity limit paused it (state `paused`).
+    #[schema(format = DateTime)]
     pub paused_at: Option<String>,
     pub state: &'static str,
     pub share_url: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -119,7 +126,8 @@ impl CouponObject {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = PromotionCode)]
 pub struct PromotionCodeObject {
     pub object: &'static str,
     pub id: i64,
@@ -129,18 +137,21 @@ pub struct PromotionCodeObject {
     pub first_time_transaction: bool,
     pub minimum_amount: Option<i64>,
     pub minimum_amount_currency: Option<String>,
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
     pub max_redemptions: Option<i64>,
     pub times_redeemed: i64,
     pub remaining: Option<i64>,
     pub velocity_limit: Option<i64>,
     pub velocity_window: Option<&'static str>,
+    #[schema(format = DateTime)]
     pub paused_at: Option<String>,
     /// The code this one replaced when it was rotated.
     pub rotated_from: Option<i64>,
     pub active: bool,
     pub state: &'static str,
     pub share_url: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -174,7 +185,8 @@ impl PromotionCodeObject {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = CouponSet)]
 pub struct CouponSetObject {
     pub object: &'static str,
     pub id: i64,
@@ -191,10 +203,12 @@ pub struct CouponSetObject {
     pub unused_codes: i64,
     pub archived_codes: i64,
     pub error: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Progress)]
 pub struct Progress {
     pub generated: i64,
     pub requested: i64,
@@ -224,13 +238,16 @@ impl CouponSetObject {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Customer)]
 pub struct CustomerObject {
     pub object: &'static str,
     pub id: i64,
     pub email: String,
     pub orders_count: i64,
+    #[schema(format = DateTime)]
     pub first_order_at: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -247,7 +264,8 @@ impl CustomerObject {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = OrderLine)]
 pub struct LineObject {
     pub product_id: i64,
     pub name: String,
@@ -256,7 +274,8 @@ pub struct LineObject {
     pub amount: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Order)]
 pub struct OrderObject {
     pub object: &'static str,
     pub id: i64,
@@ -274,7 +293,9 @@ pub struct OrderObject {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lines: Option<Vec<LineObject>>,
     pub external_id: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub refunded_at: Option<String>,
 }
 
@@ -327,7 +348,8 @@ fn schedule(row: &OrderRow) -> Vec<String> {
         .collect()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Redemption)]
 pub struct RedemptionObject {
     pub object: &'static str,
     pub id: i64,
@@ -342,7 +364,9 @@ pub struct RedemptionObject {
     pub currency: String,
     pub schedule: Vec<String>,
     pub external_id: Option<String>,
+    #[schema(value_type = std::collections::BTreeMap<String, String>)]
     pub metadata: serde_json::Value,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 

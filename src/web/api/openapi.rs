@@ -5,6 +5,7 @@ use actix_web::HttpResponse;
 use serde_json::{Map, Value, json};
 
 use super::ROUTES;
+use crate::app::objects;
 
 /// A JSON Schema object with these (name, type) properties; a type that
 /// starts with an upper-case letter names another schema.
@@ -37,6 +38,16 @@ fn list_of(item: &str) -> Value {
         "data": {"type": "array", "items": {"$ref": format!("#/components/schemas/{item}")}},
         "has_more": {"type": "boolean"}
     }})
+}
+
+/// Adds the schema utoipa derives for `T`, and those it refers to.
+fn derived<T: utoipa::ToSchema>(add: &mut impl FnMut(&str, Value)) {
+    let mut all = Vec::new();
+    T::schemas(&mut all);
+    all.push((T::name().into_owned(), T::schema()));
+    for (name, schema) in all {
+        add(&name, serde_json::to_value(schema).unwrap_or(Value::Null));
+    }
 }
 
 fn schemas() -> Value {
@@ -82,66 +93,6 @@ fn schemas() -> Value {
             ("schedule", "[string]"),
             ("reason", "string"),
             ("message", "string"),
-        ]),
-    );
-    add(
-        "Redemption",
-        object(&[
-            ("object", "string"),
-            ("id", "integer"),
-            ("order_id", "integer"),
-            ("status", "string"),
-            ("code", "string?"),
-            ("coupon_id", "integer?"),
-            ("subtotal", "integer"),
-            ("discount", "integer"),
-            ("total", "integer"),
-            ("currency", "string"),
-            ("schedule", "[string]"),
-            ("external_id", "string?"),
-            ("metadata", "map"),
-            ("created_at", "time"),
-        ]),
-    );
-    add(
-        "Product",
-        object(&[
-            ("object", "string"),
-            ("id", "integer"),
-            ("name", "string"),
-            ("price", "integer"),
-            ("currency", "string"),
-            ("billing", "string"),
-            ("interval", "string?"),
-            ("archived", "boolean"),
-        ]),
-    );
-    add(
-        "Coupon",
-        object(&[
-            ("object", "string"),
-            ("id", "integer"),
-            ("code", "string"),
-            ("name", "string?"),
-            ("discount_type", "string"),
-            ("percent_off", "number?"),
-            ("amount_off", "integer?"),
-            ("currency", "string?"),
-            ("duration", "string"),
-            ("duration_in_months", "integer?"),
-            ("max_redemptions", "integer?"),
-            ("times_redeemed", "integer"),
-            ("remaining", "integer?"),
-            ("starts_at", "time?"),
-            ("redeem_by", "time?"),
-            ("applies_to", "[integer]"),
-            ("once_per_customer", "boolean"),
-            ("velocity_limit", "integer?"),
-            ("velocity_window", "string?"),
-            ("paused_at", "time?"),
-            ("state", "string"),
-            ("share_url", "string"),
-            ("created_at", "time"),
         ]),
     );
     add(
@@ -193,31 +144,6 @@ fn schemas() -> Value {
         ]),
     );
     add(
-        "PromotionCode",
-        object(&[
-            ("object", "string"),
-            ("id", "integer"),
-            ("code", "string"),
-            ("coupon_id", "integer"),
-            ("customer", "string?"),
-            ("first_time_transaction", "boolean"),
-            ("minimum_amount", "integer?"),
-            ("minimum_amount_currency", "string?"),
-            ("expires_at", "time?"),
-            ("max_redemptions", "integer?"),
-            ("times_redeemed", "integer"),
-            ("remaining", "integer?"),
-            ("velocity_limit", "integer?"),
-            ("velocity_window", "string?"),
-            ("paused_at", "time?"),
-            ("rotated_from", "integer?"),
-            ("active", "boolean"),
-            ("state", "string"),
-            ("share_url", "string"),
-            ("created_at", "time"),
-        ]),
-    );
-    add(
         "CouponSetRequest",
         object(&[
             ("name", "string"),
@@ -226,29 +152,6 @@ fn schemas() -> Value {
             ("prefix", "string?"),
             ("code_length", "integer?"),
         ]),
-    );
-    add(
-        "CouponSet",
-        object(&[
-            ("object", "string"),
-            ("id", "integer"),
-            ("coupon_id", "integer"),
-            ("name", "string"),
-            ("prefix", "string"),
-            ("code_length", "integer"),
-            ("status", "string"),
-            ("progress", "Progress"),
-            ("total_codes", "integer"),
-            ("used_codes", "integer"),
-            ("unused_codes", "integer"),
-            ("archived_codes", "integer"),
-            ("error", "string?"),
-            ("created_at", "time"),
-        ]),
-    );
-    add(
-        "Progress",
-        object(&[("generated", "integer"), ("requested", "integer")]),
     );
     add(
         "CodesRequest",
@@ -275,37 +178,6 @@ fn schemas() -> Value {
     );
     add("CustomerRequest", object(&[("email", "string")]));
     add(
-        "Customer",
-        object(&[
-            ("object", "string"),
-            ("id", "integer"),
-            ("email", "string"),
-            ("orders_count", "integer"),
-            ("first_order_at", "time?"),
-            ("created_at", "time"),
-        ]),
-    );
-    add(
-        "Order",
-        object(&[
-            ("object", "string"),
-            ("id", "integer"),
-            ("email", "string"),
-            ("status", "string"),
-            ("currency", "string"),
-            ("subtotal", "integer"),
-            ("discount", "integer"),
-            ("total", "integer"),
-            ("code", "string?"),
-            ("coupon_id", "integer?"),
-            ("promotion_code_id", "integer?"),
-            ("lines", "array"),
-            ("external_id", "string?"),
-            ("created_at", "time"),
-            ("refunded_at", "time?"),
-        ]),
-    );
-    add(
         "Deleted",
         object(&[
             ("object", "string"),
@@ -313,6 +185,15 @@ fn schemas() -> Value {
             ("deleted", "boolean"),
         ]),
     );
+    // The objects the API answers with: derived from their Rust types
+    // (`app::objects`, utoipa's `ToSchema`), so they cannot drift apart.
+    derived::<objects::ProductObject>(&mut add);
+    derived::<objects::CouponObject>(&mut add);
+    derived::<objects::PromotionCodeObject>(&mut add);
+    derived::<objects::CouponSetObject>(&mut add);
+    derived::<objects::CustomerObject>(&mut add);
+    derived::<objects::OrderObject>(&mut add);
+    derived::<objects::RedemptionObject>(&mut add);
     add("OpenApi", json!({"type": "object"}));
     for (list, item) in [
         ("ProductList", "Product"),
