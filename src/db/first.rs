@@ -44,9 +44,7 @@ mod tests {
     /// none, as `first` gives them.
     #[test]
     fn first_row_is_the_first_in_order_or_not_found() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("first.db").display());
-        let pool = db::open(&url, 1).expect("db");
+        let (_dir, pool) = db::temp_sqlite();
         let mut conn = pool.get().expect("conn");
         for (key, value) in [("b", "2"), ("c", "3"), ("a", "1")] {
             db::settings::insert(&mut conn, key, value).expect("insert");

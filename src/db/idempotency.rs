@@ -164,9 +164,7 @@ mod tests {
     /// transaction (the order's) rolls back with nothing of it kept.
     #[test]
     fn the_first_answer_kept_wins() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("idem.db").display());
-        let pool = db::open(&url, 1).expect("db");
+        let (_dir, pool) = db::temp_sqlite();
         let mut conn = pool.get().expect("conn");
         // The key's store need not exist for this.
         diesel::connection::SimpleConnection::batch_execute(

@@ -319,3 +319,13 @@ pub fn is_unique_violation(e: &DbError) -> bool {
         DbError::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
 }
+
+/// A fresh, migrated SQLite database in a temporary directory, for unit
+/// tests: keep the directory alive as long as the pool.
+#[cfg(test)]
+pub fn temp_sqlite() -> (tempfile::TempDir, Pool) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let pool = open(&url, 1).expect("db");
+    (dir, pool)
+}

@@ -150,9 +150,7 @@ mod tests {
     /// coupons whose derived state (`domain::states`) says so.
     #[test]
     fn the_sql_conditions_agree_with_the_derived_states() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("grid.db").display());
-        let pool = db::open(&url, 1).expect("db");
+        let (_dir, pool) = db::temp_sqlite();
         let mut conn = pool.get().expect("conn");
         let now = db::now();
         let (store, rows) = seed(&mut conn, now);
