@@ -43,6 +43,11 @@ fn work(runner: &Jobs, pool: &Pool) {
                 tracing::warn!(error = %e, "job worker: cannot sweep webhook deliveries");
             }
         }
+        // Events committed since the last look become deliveries (and
+        // their endpoints' jobs).
+        if let Err(e) = crate::app::webhooks::dispatch(&mut conn, runner.webhooks()) {
+            tracing::warn!(error = %e, "job worker: cannot dispatch webhook events");
+        }
         match run_next(&mut conn, runner) {
             Ok(Ran::Idle) => {
                 drop(conn);

@@ -133,7 +133,8 @@ pub fn run_next(conn: &mut Conn, runner: &Jobs) -> Result<Ran, DbError> {
                 let wait = 2i64
                     .saturating_pow(job.attempts.clamp(1, 8) as u32)
                     .min(300);
-                jobs::retry_at(conn, &lease, now() + chrono::Duration::seconds(wait), &why)?;
+                let at = now() + chrono::Duration::seconds(wait);
+                crate::db::write_transaction(conn, |conn| jobs::retry_at(conn, &lease, at, &why))?;
                 "Retry".into()
             }
         }
@@ -175,12 +176,14 @@ fn give_up(conn: &mut Conn, job: &Claimed, lease: &Lease, why: &str) -> Result<(
         }
         // Its deliveries keep their own retry schedule: the next one that
         // is recorded, resent or swept queues the job again.
-        JobKind::DeliverWebhooks => jobs::finish(
-            conn,
-            lease,
-            crate::domain::status::JobStatus::Failed,
-            Some(why),
-        )
+        JobKind::DeliverWebhooks => crate::db::write_transaction(conn, |conn| {
+            jobs::finish(
+                conn,
+                lease,
+                crate::domain::status::JobStatus::Failed,
+                Some(why),
+            )
+        })
         .map(|_| ()),
     }
 }

@@ -1,4 +1,5 @@
-//! Webhooks (SPEC 11): the endpoints page's use cases, and `deliver`, the
+//! Webhooks (SPEC 11): the endpoints page's use cases, `dispatch` (events
+//! to deliveries) and `deliver`, the
 //! `deliver_webhooks` job of one endpoint. Events are recorded by the
 //! changes themselves (`db::webhooks::record`, in their transactions).
 //!
@@ -6,7 +7,8 @@
 //! within the timeout is success, anything else is retried with growing
 //! delays (`domain::webhook::retry_delay`) for 24 hours, then marked
 //! failed. Events of one object go out in order. An event's body is made
-//! from its object as the API shows it when it is first sent, then kept.
+//! from its object as the API shows it when it is dispatched (moments
+//! after the change commits), then kept.
 
 use std::time::Duration;
 
@@ -111,10 +113,65 @@ pub fn resend(conn: &mut Conn, store: StoreId, endpoint: i64, id: i64) -> Result
     webhooks::resend(conn, store, endpoint, id)
 }
 
+/// Events fanned out per transaction (at most).
+const DISPATCH_BATCH: i64 = 500;
+
+/// Fans committed events out to their endpoints (`db::webhooks::dispatch`):
+/// each event's body is made from its object as the API shows it now (a
+/// few milliseconds after the change, in the worker that got there first),
+/// outside the write transaction, which then keeps the bodies, makes the
+/// deliveries and queues the endpoints' jobs. Run by every job worker when
+/// it is woken or polls, and by each delivery job before its next batch.
+/// Returns how many deliveries were made.
+pub fn dispatch(conn: &mut Conn, settings: &Settings) -> Result<usize, DbError> {
+    let mut made = 0;
+    loop {
+        // Before the read: an event committed after it wakes a worker.
+        jobs::dispatching();
+        let events = webhooks::undispatched(conn, DISPATCH_BATCH)?;
+        if events.is_empty() {
+            return Ok(made);
+        }
+        let wanted = webhooks::wanted(conn, &events)?;
+        let mut stores: Vec<Store> = Vec::new();
+        let mut bodies = Vec::with_capacity(events.len());
+        for (event, wanted) in events.iter().zip(wanted) {
+            // An event no endpoint gets now (a store's endpoints may not
+            // want its type) is only marked dispatched.
+            if !wanted {
+                bodies.push(None);
+                continue;
+            }
+            let store = match stores.iter().position(|s| s.id == event.store_id) {
+                Some(i) => &stores[i],
+                None => {
+                    stores.push(db::stores::find(conn, StoreId(event.store_id))?);
+                    &stores[stores.len() - 1]
+                }
+            };
+            bodies.push(Some(event_body(conn, store, event, settings)?));
+        }
+        let batch: Vec<(&Event, Option<&str>)> = events
+            .iter()
+            .zip(bodies.iter().map(Option::as_deref))
+            .collect();
+        made += db::write_transaction(conn, |conn| webhooks::dispatch(conn, &batch))?;
+        if events.len() < DISPATCH_BATCH as usize {
+            return Ok(made);
+        }
+    }
+}
+
 /// Deliveries sent between two writes of their outcomes (at most).
 const DELIVERY_BATCH: i64 = 100;
 /// A batch stops sending after this long, to write its outcomes.
 const BATCH_TIME: Duration = Duration::from_secs(5);
+/// While events stream in, a round of a delivery job (dispatch, send,
+/// write the outcomes: two short write transactions) starts at most this
+/// often, so each covers more events: under a storm of redemptions a
+/// round a millisecond would take the SQLite writer's turn from the
+/// checkouts for every few events.
+const ROUND_EVERY: Duration = Duration::from_millis(25);
 
 /// A try: the delivery, its event, the body if sent for the first time,
 /// and the answer.
@@ -135,49 +192,69 @@ pub fn deliver(
     settings: &Settings,
     stop: &dyn Fn() -> bool,
 ) -> Result<Ended, DbError> {
-    let client = http_client(settings)
+    let sender = Sender::new(settings)
         .map_err(|e| DbError::QueryBuilderError(format!("no HTTP client: {e}").into()))?;
+    let lease_length = lease.length.to_std().unwrap_or(Duration::from_secs(30));
+    // The lease was just taken, then is extended with each batch's
+    // outcomes (and here or while sending when that is a third of it ago).
+    // Every write goes through `db::write_transaction`: on SQLite a write
+    // outside it would wait for the file lock inside another writer's turn.
+    let mut held = std::time::Instant::now();
+    // When the last round that sent something began.
+    let mut streaming: Option<std::time::Instant> = None;
     loop {
+        if let Some(begun) = streaming {
+            std::thread::sleep(ROUND_EVERY.saturating_sub(begun.elapsed()));
+        }
         if stop() {
-            jobs::release(conn, lease)?;
+            db::write_transaction(conn, |conn| jobs::release(conn, lease))?;
             return Ok(Ended::Stopped);
         }
-        if !jobs::hold(conn, lease)? {
-            return Ok(Ended::Lost);
+        if held.elapsed() * 3 > lease_length {
+            if !db::write_transaction(conn, |conn| jobs::hold(conn, lease))? {
+                return Ok(Ended::Lost);
+            }
+            held = std::time::Instant::now();
         }
+        // Events committed since the last batch become deliveries.
+        dispatch(conn, settings)?;
         let target = match webhooks::find_for_delivery(conn, endpoint)? {
             Some(e) if e.active => e,
             // Deleted or off: nothing to send (turning it on queues the job
             // again).
             _ => {
-                jobs::finish(conn, lease, JobStatus::Done, None)?;
+                db::write_transaction(conn, |conn| {
+                    jobs::finish(conn, lease, JobStatus::Done, None)
+                })?;
                 return Ok(Ended::Finished);
             }
         };
         let batch = webhooks::next_due(conn, endpoint, DELIVERY_BATCH)?;
         if batch.is_empty() {
-            match webhooks::next_try(conn, endpoint)? {
-                Some(at) => {
-                    jobs::reschedule(conn, lease, at)?;
-                }
-                None => {
-                    jobs::finish(conn, lease, JobStatus::Done, None)?;
-                    // A delivery recorded since `next_due` found this job
-                    // still pending and queued none: queue it now rather
-                    // than at the next sweep.
-                    if webhooks::next_try(conn, endpoint)?.is_some() {
-                        webhooks::ensure_job(conn, StoreId(target.store_id), endpoint)?;
-                        jobs::signal();
+            db::write_transaction(conn, |conn| {
+                match webhooks::next_try(conn, endpoint)? {
+                    Some(at) => {
+                        jobs::reschedule(conn, lease, at)?;
+                    }
+                    None => {
+                        jobs::finish(conn, lease, JobStatus::Done, None)?;
+                        // A delivery made since `next_due` found this job
+                        // still pending and queued none: queue it now
+                        // rather than at the next sweep.
+                        if webhooks::next_try(conn, endpoint)?.is_some() {
+                            webhooks::ensure_job(conn, StoreId(target.store_id), endpoint)?;
+                        }
                     }
                 }
-            };
+                Ok::<_, DbError>(())
+            })?;
             return Ok(Ended::Finished);
         }
         // Every event of the endpoint is of its store.
         let store = db::stores::find(conn, StoreId(target.store_id))?;
         let mut tried = Vec::with_capacity(batch.len());
         let begun = std::time::Instant::now();
-        let mut held = begun;
+        streaming = Some(begun);
         for (delivery, event) in batch {
             // Outcomes are written soon: after a failure (the endpoint is
             // likely down: the rest waits for the next round rather than
@@ -189,17 +266,19 @@ pub fn deliver(
                 break;
             }
             // A slow receiver (10 s a try) must not outlast the lease.
-            if held.elapsed() * 3 > lease.length.to_std().unwrap_or(Duration::from_secs(30)) {
-                if !jobs::hold(conn, lease)? {
+            if held.elapsed() * 3 > lease_length {
+                if !db::write_transaction(conn, |conn| jobs::hold(conn, lease))? {
                     return Ok(Ended::Lost);
                 }
                 held = std::time::Instant::now();
             }
+            // Events dispatched before bodies were kept at dispatch have
+            // theirs made now.
             let (body, fresh) = match &event.payload {
                 Some(body) => (body.clone(), false),
                 None => (event_body(conn, &store, &event, settings)?, true),
             };
-            let result = send(&client, &target, &body, settings);
+            let result = sender.send(&target, &body, settings);
             tried.push((delivery, event.id, fresh.then_some(body), result));
         }
         let kept = db::write_transaction(conn, |conn| {
@@ -221,6 +300,7 @@ pub fn deliver(
         if !kept {
             return Ok(Ended::Lost);
         }
+        held = std::time::Instant::now();
     }
 }
 
@@ -314,58 +394,74 @@ fn object_of(
     }
 }
 
-/// The delivery client: the timeout, no cookies, and redirects followed
-/// only on the same host (at most 3).
-fn http_client(settings: &Settings) -> reqwest::Result<reqwest::blocking::Client> {
-    let policy = reqwest::redirect::Policy::custom(|attempt| {
-        let same_host = attempt
-            .previous()
-            .first()
-            .is_some_and(|first| first.host_str() == attempt.url().host_str());
-        if same_host && attempt.previous().len() <= 3 {
-            attempt.follow()
-        } else {
-            attempt.stop()
-        }
-    });
-    reqwest::blocking::Client::builder()
-        .timeout(settings.timeout)
-        .connect_timeout(settings.timeout)
-        .redirect(policy)
-        .user_agent("Promodesk-Webhooks/1")
-        .build()
+/// The delivery client: an async `reqwest` client driven by a runtime of
+/// the job worker's own thread, so that a POST is no hand-off to a client
+/// thread and back (as `reqwest::blocking` does); the timeout, no cookies,
+/// and redirects followed only on the same host (at most 3).
+struct Sender {
+    runtime: tokio::runtime::Runtime,
+    client: reqwest::Client,
 }
 
-/// One signed POST; the status it got, or why there was none.
-fn send(
-    client: &reqwest::blocking::Client,
-    endpoint: &Endpoint,
-    body: &str,
-    settings: &Settings,
-) -> Result<u16, String> {
-    let url = url::Url::parse(&endpoint.url).map_err(|e| format!("bad URL: {e}"))?;
-    if !settings.allow_private {
-        let host = url.host_str().unwrap_or_default();
-        let port = url.port_or_known_default().unwrap_or(443);
-        let addrs = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
-            .map_err(|e| format!("cannot resolve {host}: {e}"))?;
-        if let Some(private) = addrs.map(|a| a.ip()).find(|ip| rules::is_private(*ip)) {
-            return Err(format!("{host} is a private address ({private}): not sent"));
-        }
-    }
-    let signature = rules::signature(&endpoint.secret, chrono::Utc::now().timestamp(), body);
-    client
-        .post(url)
-        .header("Content-Type", "application/json")
-        .header("Promodesk-Signature", signature)
-        .body(body.to_string())
-        .send()
-        .map(|r| r.status().as_u16())
-        .map_err(|e| {
-            if e.is_timeout() {
-                format!("no answer within {} s", settings.timeout.as_secs())
+impl Sender {
+    fn new(settings: &Settings) -> Result<Sender, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let policy = reqwest::redirect::Policy::custom(|attempt| {
+            let same_host = attempt
+                .previous()
+                .first()
+                .is_some_and(|first| first.host_str() == attempt.url().host_str());
+            if same_host && attempt.previous().len() <= 3 {
+                attempt.follow()
             } else {
-                format!("not delivered: {e}")
+                attempt.stop()
             }
-        })
+        });
+        let _inside = runtime.enter();
+        let client = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout)
+            .redirect(policy)
+            .user_agent("Promodesk-Webhooks/1")
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Sender { runtime, client })
+    }
+
+    /// One signed POST; the status it got, or why there was none.
+    fn send(&self, endpoint: &Endpoint, body: &str, settings: &Settings) -> Result<u16, String> {
+        let url = url::Url::parse(&endpoint.url).map_err(|e| format!("bad URL: {e}"))?;
+        if !settings.allow_private {
+            let host = url.host_str().unwrap_or_default();
+            let port = url.port_or_known_default().unwrap_or(443);
+            let addrs = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+                .map_err(|e| format!("cannot resolve {host}: {e}"))?;
+            if let Some(private) = addrs.map(|a| a.ip()).find(|ip| rules::is_private(*ip)) {
+                return Err(format!("{host} is a private address ({private}): not sent"));
+            }
+        }
+        let signature = rules::signature(&endpoint.secret, chrono::Utc::now().timestamp(), body);
+        // Made inside the runtime: the request's timeout is one of its timers.
+        self.runtime
+            .block_on(async {
+                self.client
+                    .post(url)
+                    .header("Content-Type", "application/json")
+                    .header("Promodesk-Signature", signature)
+                    .body(body.to_string())
+                    .send()
+                    .await
+            })
+            .map(|r| r.status().as_u16())
+            .map_err(|e| {
+                if e.is_timeout() {
+                    format!("no answer within {} s", settings.timeout.as_secs())
+                } else {
+                    format!("not delivered: {e}")
+                }
+            })
+    }
 }

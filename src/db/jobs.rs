@@ -27,55 +27,98 @@ use crate::domain::status::{JobKind, JobStatus};
 /// from `db::write_transaction` after the commit), so a worker starts at
 /// once instead of at its next poll. Other processes find the job when they
 /// next poll.
-static SIGNAL: (std::sync::Mutex<u64>, std::sync::Condvar) =
-    (std::sync::Mutex::new(0), std::sync::Condvar::new());
+static SIGNAL: (std::sync::Mutex<Signals>, std::sync::Condvar) = (
+    std::sync::Mutex::new(Signals {
+        count: 0,
+        waiting: 0,
+    }),
+    std::sync::Condvar::new(),
+);
+
+/// The signals sent so far, and how many workers wait for the next one (a
+/// signal with none waiting wakes nobody: no system call on a busy
+/// worker's account, once per order).
+struct Signals {
+    count: u64,
+    waiting: u32,
+}
 
 thread_local! {
     static QUEUED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static RECORDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
+
+/// Events committed since a worker last began to dispatch (`dispatching`):
+/// the first one wakes the workers, the rest find them awake.
+static UNDISPATCHED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Notes that the current transaction queued work (or made some due).
 pub fn queued() {
     QUEUED.with(|q| q.set(true));
 }
 
+/// Notes that the current transaction recorded a webhook event, for the
+/// workers to dispatch.
+pub fn recorded() {
+    RECORDED.with(|r| r.set(true));
+}
+
+/// Called by a worker before it reads the events to dispatch: an event
+/// committed from now on wakes the workers again.
+pub fn dispatching() {
+    UNDISPATCHED.store(false, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// Called by `db::write_transaction` when its transaction ends: wakes the
-/// workers if it committed work.
+/// workers if it committed work. Recorded events wake them once per
+/// dispatch, not once per event: under a storm of redemptions that is a
+/// wake-up (and a look by every idle worker) per order saved.
 pub(super) fn transaction_ended(committed: bool) {
-    if QUEUED.with(|q| q.replace(false)) && committed {
+    let queued = QUEUED.with(|q| q.replace(false));
+    let recorded = RECORDED.with(|r| r.replace(false));
+    if !committed {
+        return;
+    }
+    if queued || (recorded && !UNDISPATCHED.swap(true, std::sync::atomic::Ordering::SeqCst)) {
         signal();
     }
 }
 
 /// Wakes every worker of this process.
 pub fn signal() {
-    let (count, cond) = &SIGNAL;
-    *count
+    let (signals, cond) = &SIGNAL;
+    let mut signals = signals
         .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
-    cond.notify_all();
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    signals.count += 1;
+    if signals.waiting > 0 {
+        cond.notify_all();
+    }
 }
 
 /// How many signals this process has seen so far: read before looking for
 /// work and passed to `wait_for_signal`, so that a signal sent while the
 /// worker looked is not missed.
 pub fn signals() -> u64 {
-    *SIGNAL
+    SIGNAL
         .0
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .count
 }
 
 /// Waits up to `timeout` for a signal after the `seen`-th, or until `stop`
 /// says so.
 pub fn wait_for_signal(seen: u64, timeout: std::time::Duration, stop: &dyn Fn() -> bool) {
-    let (count, cond) = &SIGNAL;
-    let guard = count
+    let (signals, cond) = &SIGNAL;
+    let mut guard = signals
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let _ = cond
-        .wait_timeout_while(guard, timeout, |now| *now == seen && !stop())
+    guard.waiting += 1;
+    let (mut guard, _) = cond
+        .wait_timeout_while(guard, timeout, |now| now.count == seen && !stop())
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    guard.waiting -= 1;
 }
 
 /// A claimed job's lease: which job, who holds it, for how long each

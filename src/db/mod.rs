@@ -224,22 +224,53 @@ where
         HOLDS_WRITER.with(|h| h.set(true));
         WriterGuard(guard)
     });
+    // Only the outermost transaction's end wakes the workers (an inner one
+    // is a savepoint: its work commits with the outer one or not at all).
+    let depth = WriteDepth::enter();
     match conn {
         Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         Conn::Postgres(_) => <Conn as TransactionManager<Conn>>::begin_transaction(conn)?,
     }
-    match f(conn) {
-        Ok(value) => {
-            let committed = <Conn as TransactionManager<Conn>>::commit_transaction(conn);
-            jobs::transaction_ended(committed.is_ok());
-            committed?;
-            Ok(value)
-        }
-        Err(e) => {
-            jobs::transaction_ended(false);
-            <Conn as TransactionManager<Conn>>::rollback_transaction(conn)?;
-            Err(e)
-        }
+    let (result, committed) = match f(conn) {
+        Ok(value) => match <Conn as TransactionManager<Conn>>::commit_transaction(conn) {
+            Ok(()) => (Ok(value), true),
+            Err(e) => (Err(E::from(e)), false),
+        },
+        Err(e) => match <Conn as TransactionManager<Conn>>::rollback_transaction(conn) {
+            Ok(()) => (Err(e), false),
+            Err(rollback) => (Err(E::from(rollback)), false),
+        },
+    };
+    // The writer lock goes first: a woken worker must not find it held
+    // (nor take this thread's CPU while it is).
+    drop(_writer);
+    if depth.outermost() {
+        jobs::transaction_ended(committed);
+    }
+    result
+}
+
+thread_local! {
+    /// How many write transactions this thread is inside.
+    static WRITE_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// This thread's place in nested write transactions, for as long as it lives.
+struct WriteDepth(u32);
+
+impl WriteDepth {
+    fn enter() -> WriteDepth {
+        WriteDepth(WRITE_DEPTH.with(|d| d.replace(d.get() + 1)))
+    }
+
+    fn outermost(&self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl Drop for WriteDepth {
+    fn drop(&mut self) {
+        WRITE_DEPTH.with(|d| d.set(self.0));
     }
 }
 

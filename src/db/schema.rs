@@ -111,6 +111,7 @@ diesel::table! {
         object_id -> BigInt,
         payload -> Nullable<Text>,
         created_at -> Timestamp,
+        dispatched_at -> Nullable<Timestamp>,
     }
 }
 

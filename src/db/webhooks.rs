@@ -1,15 +1,16 @@
 //! Webhooks (SPEC 11): endpoints, the event outbox and deliveries.
 //!
 //! `record` is called inside the transaction of the change it reports: the
-//! event, one delivery per endpoint that wants it and the endpoint's
-//! `deliver_webhooks` job commit with the change or not at all. A store
-//! without endpoints pays one indexed read.
+//! event row (the outbox) commits with the change or not at all. A store
+//! without endpoints that want it pays one indexed read. The job workers
+//! then `dispatch` committed events in batches: one delivery per endpoint
+//! that wants the event, and the endpoint's `deliver_webhooks` job.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Text, Timestamp};
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
 
-use super::schema::{webhook_deliveries, webhook_endpoints, webhook_events};
+use super::schema::{stores, webhook_deliveries, webhook_endpoints, webhook_events};
 use super::{Conn, now};
 use crate::db::{Cache, FirstRow};
 use crate::domain::ids::StoreId;
@@ -26,7 +27,7 @@ macro_rules! live_endpoint {
 }
 
 /// What an event is about, as `(kind, id)`: its object as the API shows it
-/// is made from this when the event is first sent.
+/// is made from this when the event is dispatched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
     Coupon(i64),
@@ -105,117 +106,280 @@ pub struct Delivery {
     pub created_at: NaiveDateTime,
 }
 
-/// The store's active endpoints and the events each wants: read once per
-/// transaction that may record several events.
-pub struct Listeners(Vec<(i64, String)>);
+/// An active endpoint as events are matched to it: its id, the events it
+/// wants and when it was added (it gets the events that happened since).
+#[derive(Debug, Clone)]
+struct Listener {
+    id: i64,
+    events: String,
+    created_at: NaiveDateTime,
+}
+
+/// A store's active endpoints.
+struct Listeners(Vec<Listener>);
 
 impl Listeners {
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+    /// The endpoints that get `event`: they want its type and were added
+    /// before it happened.
+    fn of<'a>(&'a self, event: &'a Event) -> impl Iterator<Item = i64> + 'a {
+        self.0
+            .iter()
+            .filter(|l| l.created_at <= event.created_at && wants(&l.events, &event.event_type))
+            .map(|l| l.id)
     }
 }
 
-pub fn listeners(conn: &mut Conn, store: StoreId) -> QueryResult<Listeners> {
-    webhook_endpoints::table
+/// The active endpoints of the stores of `events`, read once per store.
+struct StoreListeners(Vec<(i64, Listeners)>);
+
+impl StoreListeners {
+    fn read(conn: &mut Conn, events: &[&Event]) -> QueryResult<StoreListeners> {
+        let mut stores: Vec<(i64, Listeners)> = Vec::new();
+        for event in events {
+            if !stores.iter().any(|(s, _)| *s == event.store_id) {
+                stores.push((event.store_id, listeners(conn, StoreId(event.store_id))?));
+            }
+        }
+        Ok(StoreListeners(stores))
+    }
+
+    /// The endpoints that get `event`.
+    fn of<'a>(&'a self, event: &'a Event) -> impl Iterator<Item = i64> + 'a {
+        self.0
+            .iter()
+            .filter(move |(s, _)| *s == event.store_id)
+            .flat_map(move |(_, l)| l.of(event))
+    }
+}
+
+/// Which of `events` an endpoint gets now (the others need no body).
+pub fn wanted(conn: &mut Conn, events: &[Event]) -> QueryResult<Vec<bool>> {
+    let refs: Vec<&Event> = events.iter().collect();
+    let listeners = StoreListeners::read(conn, &refs)?;
+    Ok(events
+        .iter()
+        .map(|e| listeners.of(e).next().is_some())
+        .collect())
+}
+
+fn listeners(conn: &mut Conn, store: StoreId) -> QueryResult<Listeners> {
+    let rows: Vec<(i64, String, NaiveDateTime)> = webhook_endpoints::table
         .filter(webhook_endpoints::store_id.eq(store))
         .filter(webhook_endpoints::deleted_at.is_null())
         .filter(webhook_endpoints::active.eq(true))
-        .select((webhook_endpoints::id, webhook_endpoints::events))
-        .load(conn)
-        .map(Listeners)
+        .select((
+            webhook_endpoints::id,
+            webhook_endpoints::events,
+            webhook_endpoints::created_at,
+        ))
+        .load(conn)?;
+    Ok(Listeners(
+        rows.into_iter()
+            .map(|(id, events, created_at)| Listener {
+                id,
+                events,
+                created_at,
+            })
+            .collect(),
+    ))
 }
 
-/// Records event `event_type` about `subject` for every active endpoint of
-/// the store that wants it; call inside the change's transaction.
+/// The endpoint wants events of type `$event`: `domain::webhook::wants` in
+/// SQL, over `events` as the endpoint form stores it (known types joined
+/// by single spaces, empty for all). `tests::sql_wants_as_the_domain_does`
+/// holds the two together.
+macro_rules! wanting {
+    ($event:expr) => {{
+        let pattern = format!(
+            "% {} %",
+            $event
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        webhook_endpoints::events.eq("").or((" "
+            .into_sql::<Text>()
+            .concat(webhook_endpoints::events)
+            .concat(" "))
+        .like(pattern)
+        .escape('\\'))
+    }};
+}
+
+/// Records event `event_type` about `subject` if an active endpoint of the
+/// store wants it; call inside the change's transaction. One statement: the
+/// change's transaction writes the event row and nothing more, and reads
+/// nothing first. The job workers fan it out to the deliveries of the
+/// endpoints that want it (`dispatch`) once it has committed.
 pub fn record(
     conn: &mut Conn,
     store: StoreId,
     event_type: &str,
     subject: Subject,
 ) -> QueryResult<()> {
-    let listeners = listeners(conn, store)?;
-    record_to(conn, &listeners, store, event_type, subject)
+    use diesel::dsl::exists;
+    let listened = exists(
+        webhook_endpoints::table
+            .filter(webhook_endpoints::store_id.eq(store))
+            .filter(webhook_endpoints::deleted_at.is_null())
+            .filter(webhook_endpoints::active.eq(true))
+            .filter(wanting!(event_type)),
+    );
+    let event = stores::table
+        .filter(stores::id.eq(store))
+        .filter(listened)
+        .select((
+            stores::id,
+            event_type.into_sql::<Text>(),
+            subject.kind().into_sql::<Text>(),
+            subject.id().into_sql::<BigInt>(),
+            now().into_sql::<Timestamp>(),
+        ));
+    let recorded = diesel::insert_into(webhook_events::table)
+        .values(event)
+        .into_columns((
+            webhook_events::store_id,
+            webhook_events::event_type,
+            webhook_events::object_kind,
+            webhook_events::object_id,
+            webhook_events::created_at,
+        ))
+        .cached()
+        .execute(conn)?;
+    if recorded > 0 {
+        // This process's worker dispatches it as soon as it commits.
+        super::jobs::recorded();
+    }
+    Ok(())
 }
 
-/// `record` with the store's listeners already read.
-pub fn record_to(
-    conn: &mut Conn,
-    listeners: &Listeners,
-    store: StoreId,
-    event_type: &str,
-    subject: Subject,
-) -> QueryResult<()> {
-    let endpoints: Vec<i64> = listeners
-        .0
-        .iter()
-        .filter(|(_, events)| wants(events, event_type))
-        .map(|(id, _)| *id)
-        .collect();
-    if endpoints.is_empty() {
-        return Ok(());
-    }
+/// Up to `limit` events not fanned out yet, the oldest first.
+pub fn undispatched(conn: &mut Conn, limit: i64) -> QueryResult<Vec<Event>> {
+    webhook_events::table
+        .filter(webhook_events::dispatched_at.is_null())
+        .order(webhook_events::id)
+        .limit(limit)
+        .select(Event::as_select())
+        .load(conn)
+}
+
+/// Fans events out, each with the body it is sent with: marks it
+/// dispatched and keeps its body, adds a pending delivery for every
+/// active endpoint of its store that wants it and was added before it
+/// happened, and queues those endpoints' delivery jobs. An event that
+/// another worker dispatched meanwhile is skipped. Call inside one write
+/// transaction, with `events` in id order: deliveries of one object are
+/// then made in the order of its events (a later event of an object
+/// commits after the earlier one, so a worker that read it read both).
+/// Returns how many deliveries were made.
+pub fn dispatch(conn: &mut Conn, events: &[(&Event, Option<&str>)]) -> QueryResult<usize> {
     let at = now();
-    let key = format!("{}:{}", subject.kind(), subject.id());
-    let jobs_queued = match conn {
-        // One statement, one round trip: the event, its deliveries and the
-        // endpoints' jobs.
+    let won: Vec<&Event> = match conn {
         Conn::Postgres(c) => {
-            diesel::sql_query(format!(
-            "WITH e AS (INSERT INTO webhook_events (store_id, type, object_kind, object_id, created_at) \
-               VALUES ($1, $2, $3, $4, $5) RETURNING id), \
-             d AS (INSERT INTO webhook_deliveries \
-               (endpoint_id, event_id, object_key, status, next_try_at, created_at) \
-               SELECT ep, e.id, $6, 'pending', $5, $5 FROM e, unnest($7) AS ep \
-               RETURNING endpoint_id) {}",
-            queue_jobs("d", "$1", "$5")
-        ))
-        .bind::<BigInt, _>(store.0)
-        .bind::<Text, _>(event_type)
-        .bind::<Text, _>(subject.kind())
-        .bind::<BigInt, _>(subject.id())
-        .bind::<Timestamp, _>(at)
-        .bind::<Text, _>(&key)
-        .bind::<Array<BigInt>, _>(&endpoints)
-        // The statement's own count: the jobs it queued.
-        .cached().execute(c)?
+            #[derive(QueryableByName)]
+            struct Id {
+                #[diesel(sql_type = BigInt)]
+                id: i64,
+            }
+            let (ids, bodies): (Vec<i64>, Vec<Option<&str>>) =
+                events.iter().map(|(e, body)| (e.id, *body)).unzip();
+            let won: Vec<Id> = diesel::sql_query(
+                "UPDATE webhook_events e SET dispatched_at = $1, payload = v.payload \
+                 FROM unnest($2, $3) AS v (id, payload) \
+                 WHERE e.id = v.id AND e.dispatched_at IS NULL RETURNING e.id",
+            )
+            .bind::<Timestamp, _>(at)
+            .bind::<Array<BigInt>, _>(&ids)
+            .bind::<Array<Nullable<Text>>, _>(&bodies)
+            .cached()
+            .load(c)?;
+            let won: std::collections::HashSet<i64> = won.into_iter().map(|w| w.id).collect();
+            events
+                .iter()
+                .map(|(e, _)| *e)
+                .filter(|e| won.contains(&e.id))
+                .collect()
         }
         Conn::Sqlite(_) => {
-            diesel::insert_into(webhook_events::table)
-                .values((
-                    webhook_events::store_id.eq(store),
-                    webhook_events::event_type.eq(event_type),
-                    webhook_events::object_kind.eq(subject.kind()),
-                    webhook_events::object_id.eq(subject.id()),
-                    webhook_events::created_at.eq(at),
+            let mut won = Vec::with_capacity(events.len());
+            for (event, body) in events {
+                let n = diesel::update(
+                    webhook_events::table
+                        .filter(webhook_events::id.eq(event.id))
+                        .filter(webhook_events::dispatched_at.is_null()),
+                )
+                .set((
+                    webhook_events::dispatched_at.eq(Some(at)),
+                    webhook_events::payload.eq(body),
                 ))
                 .cached()
                 .execute(conn)?;
-            let event = super::last_insert_id(conn)?;
-            let mut queued = 0;
-            for endpoint in &endpoints {
+                if n == 1 {
+                    won.push(*event);
+                }
+            }
+            won
+        }
+    };
+    // (endpoint, event, object key) in event order, and the endpoints.
+    let listeners = StoreListeners::read(conn, &won)?;
+    let mut made: Vec<(i64, i64, String)> = Vec::new();
+    let mut endpoints: Vec<(i64, i64)> = Vec::new();
+    for event in won {
+        let key = format!("{}:{}", event.object_kind, event.object_id);
+        for endpoint in listeners.of(event) {
+            made.push((endpoint, event.id, key.clone()));
+            if !endpoints.contains(&(event.store_id, endpoint)) {
+                endpoints.push((event.store_id, endpoint));
+            }
+        }
+    }
+    match conn {
+        Conn::Postgres(c) if !made.is_empty() => {
+            let (endpoint_ids, rest): (Vec<i64>, Vec<(i64, String)>) =
+                made.iter().map(|(a, b, k)| (*a, (*b, k.clone()))).unzip();
+            let (event_ids, keys): (Vec<i64>, Vec<String>) = rest.into_iter().unzip();
+            diesel::sql_query(
+                "INSERT INTO webhook_deliveries \
+                 (endpoint_id, event_id, object_key, status, next_try_at, created_at) \
+                 SELECT v.endpoint_id, v.event_id, v.object_key, 'pending', $1, $1 \
+                 FROM unnest($2, $3, $4) WITH ORDINALITY AS v (endpoint_id, event_id, object_key, n) \
+                 ORDER BY v.n",
+            )
+            .bind::<Timestamp, _>(at)
+            .bind::<Array<BigInt>, _>(&endpoint_ids)
+            .bind::<Array<BigInt>, _>(&event_ids)
+            .bind::<Array<Text>, _>(&keys)
+            .cached()
+            .execute(c)?;
+        }
+        _ => {
+            for (endpoint, event, key) in &made {
                 diesel::insert_into(webhook_deliveries::table)
                     .values((
                         webhook_deliveries::endpoint_id.eq(endpoint),
                         webhook_deliveries::event_id.eq(event),
-                        webhook_deliveries::object_key.eq(&key),
+                        webhook_deliveries::object_key.eq(key),
                         webhook_deliveries::status.eq("pending"),
                         webhook_deliveries::next_try_at.eq(at),
                         webhook_deliveries::created_at.eq(at),
                     ))
                     .cached()
                     .execute(conn)?;
-                queued += queue_job(conn, store, *endpoint)?;
             }
-            queued
         }
-    };
+    }
+    let mut queued = 0;
+    for (store, endpoint) in endpoints {
+        queued += queue_job(conn, StoreId(store), endpoint)?;
+    }
     // A new job: this process's worker may look at once. A pending job
-    // (most often the one delivering now) takes the delivery on its next
-    // batch, so the worker is not woken for each event.
-    if jobs_queued > 0 {
+    // (most often the one delivering now) takes the deliveries on its next
+    // batch.
+    if queued > 0 {
         super::jobs::queued();
     }
-    Ok(())
+    Ok(made.len())
 }
 
 /// The `INSERT` that queues the delivery job of each endpoint in
@@ -259,14 +423,16 @@ fn queue_job(conn: &mut Conn, store: StoreId, endpoint: i64) -> QueryResult<usiz
 /// how many were queued.
 pub fn sweep(conn: &mut Conn) -> QueryResult<usize> {
     let at = now();
-    crate::on_backend!(conn, c => diesel::sql_query(format!(
-        "WITH waiting AS (SELECT DISTINCT e.store_id, e.id AS endpoint_id \
-           FROM webhook_endpoints e JOIN webhook_deliveries d ON d.endpoint_id = e.id \
-           WHERE d.status = 'pending' AND e.active AND e.deleted_at IS NULL) {}",
-        queue_jobs("waiting", "waiting.store_id", "$1")
-    ))
-    .bind::<Timestamp, _>(at)
-    .execute(c))
+    crate::db::write_transaction(conn, |conn| {
+        crate::on_backend!(conn, c => diesel::sql_query(format!(
+            "WITH waiting AS (SELECT DISTINCT e.store_id, e.id AS endpoint_id \
+               FROM webhook_endpoints e JOIN webhook_deliveries d ON d.endpoint_id = e.id \
+               WHERE d.status = 'pending' AND e.active AND e.deleted_at IS NULL) {}",
+            queue_jobs("waiting", "waiting.store_id", "$1")
+        ))
+        .bind::<Timestamp, _>(at)
+        .execute(c))
+    })
 }
 
 /// The store's endpoints, newest first.
@@ -535,4 +701,71 @@ pub fn counts(conn: &mut Conn) -> QueryResult<Vec<(String, i64)>> {
         .group_by(webhook_deliveries::status)
         .select((webhook_deliveries::status, diesel::dsl::count_star()))
         .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{self, schema::stores};
+    use crate::domain::webhook::EVENT_TYPES;
+
+    /// `wanting!` picks exactly the endpoints `domain::webhook::wants`
+    /// picks, for every event type (and near misses) and endpoint choice.
+    #[test]
+    fn sql_wants_as_the_domain_does() {
+        let (_dir, pool) = db::temp_sqlite();
+        let mut conn = pool.get().expect("conn");
+        diesel::insert_into(stores::table)
+            .values((
+                stores::slug.eq("hooks"),
+                stores::name.eq("Hooks"),
+                stores::currency.eq("USD"),
+                stores::timezone.eq("UTC"),
+                stores::created_at.eq(now()),
+            ))
+            .execute(&mut *conn)
+            .expect("store");
+        let store = db::seed::store_id(&mut conn, "hooks").expect("store id");
+        let mut choices: Vec<String> = vec![
+            String::new(),
+            EVENT_TYPES.join(" "),
+            "coupon.created".into(),
+            "promotion_code.created".into(),
+            "redemption.succeeded code.paused".into(),
+            "coupon.exhausted promotion_code.exhausted coupon_set.generated".into(),
+            // Not a type: `_` in a type must not match any character.
+            "promotionXcode.created".into(),
+        ];
+        choices.extend(EVENT_TYPES.iter().map(|t| t.to_string()));
+        let mut endpoints = Vec::new();
+        for events in &choices {
+            let id =
+                create(&mut conn, store, "https://example.com/h", events, "s").expect("endpoint");
+            endpoints.push((id, events.clone()));
+        }
+        let mut types: Vec<&str> = EVENT_TYPES.to_vec();
+        types.extend([
+            "coupon",
+            "coupon.create",
+            "promotionXcode.created",
+            "%",
+            "code",
+        ]);
+        for event in types {
+            let mut picked: Vec<i64> = webhook_endpoints::table
+                .filter(webhook_endpoints::store_id.eq(store))
+                .filter(wanting!(event))
+                .select(webhook_endpoints::id)
+                .load(&mut *conn)
+                .expect("endpoints");
+            picked.sort_unstable();
+            let expected: Vec<i64> = endpoints
+                .iter()
+                .filter(|(_, events)| wants(events, event))
+                .map(|(id, _)| *id)
+                .collect();
+            assert_eq!(picked, expected, "endpoints wanting {event:?}");
+            assert!(!picked.is_empty(), "the empty choice wants {event:?}");
+        }
+    }
 }

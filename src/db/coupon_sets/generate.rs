@@ -200,7 +200,7 @@ fn run_batches(
     if row.generating() {
         while generated < row.requested {
             if stop() {
-                jobs::release(conn, lease)?;
+                crate::db::write_transaction(conn, |conn| jobs::release(conn, lease))?;
                 return Ok(Ended::Stopped);
             }
             let n = (row.requested - generated).min(BATCH as i64) as usize;

@@ -18,6 +18,7 @@ use super::super::schema::{
 };
 use super::super::{Conn, DbError, is_check_violation, is_unique_violation, last_insert_id, now};
 use crate::db::velocity::Code;
+use crate::db::webhooks::{self, Subject};
 use crate::domain::checkout::Cart;
 use crate::domain::email::Email;
 use crate::domain::ids::PromotionCodeId;
@@ -159,23 +160,35 @@ macro_rules! counted_redemption {
     }};
 }
 
+/// `times_redeemed` and `max_redemptions` of a coupon or promotion code
+/// as this order left them.
+type Counts = (i64, Option<i64>);
+
+/// Did this order use the last redemption?
+fn used_up((used, max): Counts) -> bool {
+    max.is_some_and(|m| used >= m)
+}
+
 /// One more redemption of the coupon, if it is active now and within its
-/// velocity limit.
+/// velocity limit; its counts after it.
 fn redeem_coupon(
     conn: &mut Conn,
     store: StoreId,
     applied: &Applied,
     at: NaiveDateTime,
     buckets: Buckets,
-) -> Result<(), PlaceError> {
+) -> Result<Counts, PlaceError> {
     let id = applied.coupon_id.0;
     let ready = crate::db::coupons::redeemable::redeemable(at);
-    let updated = counted_redemption!(coupons, id, ready, buckets)
+    let updated: Option<Counts> =
+        crate::on_backend!(conn, c => counted_redemption!(coupons, id, ready, buckets)
+        .returning((coupons::times_redeemed, coupons::max_redemptions))
         .cached()
-        .execute(conn)
+        .get_result(c)
+        .optional())
         .map_err(|e| exhausted_if(e, Refusal::CouponExhausted))?;
-    if updated == 1 {
-        return Ok(());
+    if let Some(counts) = updated {
+        return Ok(counts);
     }
     // Changed since it was read, or its window is full: say what it is now.
     let coupon = super::super::coupons::find(conn, store, applied.coupon_id)?;
@@ -190,20 +203,23 @@ fn redeem_coupon(
 }
 
 /// One more redemption of the promotion code, if it is usable now and
-/// within its velocity limit.
+/// within its velocity limit; its counts after it.
 fn redeem_promotion(
     conn: &mut Conn,
     id: i64,
     at: NaiveDateTime,
     buckets: Buckets,
-) -> Result<(), PlaceError> {
+) -> Result<Counts, PlaceError> {
     let ready = crate::db::promotion_codes::redeemable::usable(at);
-    let updated = counted_redemption!(promotion_codes, id, ready, buckets)
+    let updated: Option<Counts> =
+        crate::on_backend!(conn, c => counted_redemption!(promotion_codes, id, ready, buckets)
+        .returning((promotion_codes::times_redeemed, promotion_codes::max_redemptions))
         .cached()
-        .execute(conn)
+        .get_result(c)
+        .optional())
         .map_err(|e| exhausted_if(e, Refusal::PromotionExhausted))?;
-    if updated == 1 {
-        return Ok(());
+    if let Some(counts) = updated {
+        return Ok(counts);
     }
     let (active, expires_at, paused_at, limited): (
         bool,
@@ -284,52 +300,6 @@ fn use_set_code(
         .set(coupon_sets::used_codes.eq(coupon_sets::used_codes + 1))
         .cached()
         .execute(conn)?;
-    Ok(())
-}
-
-/// `coupon.exhausted` and `promotion_code.exhausted` when this order used
-/// the last redemption (only read for a store with webhook endpoints).
-fn report_exhausted(
-    conn: &mut Conn,
-    listeners: &crate::db::webhooks::Listeners,
-    store: StoreId,
-    applied: &Applied,
-) -> QueryResult<()> {
-    use crate::db::webhooks::{self, Subject};
-    if listeners.is_empty() {
-        return Ok(());
-    }
-    let (used, max): (i64, Option<i64>) = coupons::table
-        .filter(coupons::id.eq(applied.coupon_id))
-        .select((coupons::times_redeemed, coupons::max_redemptions))
-        .first_row(conn)?;
-    if max.is_some_and(|m| used >= m) {
-        webhooks::record_to(
-            conn,
-            listeners,
-            store,
-            "coupon.exhausted",
-            Subject::Coupon(applied.coupon_id.0),
-        )?;
-    }
-    if let Via::Promotion(p) = &applied.via {
-        let (used, max): (i64, Option<i64>) = promotion_codes::table
-            .filter(promotion_codes::id.eq(p.id))
-            .select((
-                promotion_codes::times_redeemed,
-                promotion_codes::max_redemptions,
-            ))
-            .first_row(conn)?;
-        if max.is_some_and(|m| used >= m) {
-            webhooks::record_to(
-                conn,
-                listeners,
-                store,
-                "promotion_code.exhausted",
-                Subject::PromotionCode(p.id.0),
-            )?;
-        }
-    }
     Ok(())
 }
 
@@ -440,27 +410,32 @@ fn write_order(
         }
         // The event too (the outbox): it commits with the order or not at
         // all, and is written before the shared rows are locked.
-        let listeners = crate::db::webhooks::listeners(conn, store)?;
-        crate::db::webhooks::record_to(
+        webhooks::record(
             conn,
-            &listeners,
             store,
             "redemption.succeeded",
-            crate::db::webhooks::Subject::Redemption(id.0),
+            Subject::Redemption(id.0),
         )?;
         // The shared rows last, so their locks are held for the shortest
         // time: every order of a coupon waits for the one before it.
+        // The last redemption of a coupon or promotion code is reported
+        // (the counts come back from the update: nothing more is read).
+        let mut used_up_now = Vec::new();
         if let Some(applied) = applied {
-            redeem_coupon(conn, store, applied, at, order.buckets)?;
-            if let Via::Promotion(p) = &applied.via {
-                redeem_promotion(conn, p.id.0, at, order.buckets)?;
+            if used_up(redeem_coupon(conn, store, applied, at, order.buckets)?) {
+                used_up_now.push(("coupon.exhausted", Subject::Coupon(applied.coupon_id.0)));
+            }
+            if let Via::Promotion(p) = &applied.via
+                && used_up(redeem_promotion(conn, p.id.0, at, order.buckets)?)
+            {
+                used_up_now.push(("promotion_code.exhausted", Subject::PromotionCode(p.id.0)));
             }
         }
         if let Some((code, set)) = set_code {
             use_set_code(conn, code, set, id, at)?;
         }
-        if let Some(applied) = applied {
-            report_exhausted(conn, &listeners, store, applied)?;
+        for (event, subject) in used_up_now {
+            webhooks::record(conn, store, event, subject)?;
         }
         if let Some(applied) = applied.filter(|a| a.once_per_customer) {
             diesel::insert_into(coupon_customer_redemptions::table)

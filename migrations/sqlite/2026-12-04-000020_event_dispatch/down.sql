@@ -1,0 +1,2 @@
+DROP INDEX webhook_events_undispatched_idx;
+ALTER TABLE webhook_events DROP COLUMN dispatched_at;
