@@ -294,7 +294,7 @@ pub fn count(database_url: &str, sql: &str) -> i64 {
     }
     let pool = promodesk::db::open(database_url, 1).expect("open the database");
     let mut conn = pool.get().expect("a connection");
-    let rows: Vec<Count> = promodesk::on_backend!(&mut *conn, c => diesel::sql_query(sql).load(c))
+    let rows: Vec<Count> = promodesk::on_backend!(&mut **conn, c => diesel::sql_query(sql).load(c))
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
     rows.first().map_or(0, |r| r.n)
 }
@@ -304,7 +304,7 @@ pub fn execute(database_url: &str, sql: &str) {
     use diesel::RunQueryDsl;
     let pool = promodesk::db::open(database_url, 1).expect("open the database");
     let mut conn = pool.get().expect("a connection");
-    promodesk::on_backend!(&mut *conn, c => diesel::sql_query(sql).execute(c))
+    promodesk::on_backend!(&mut **conn, c => diesel::sql_query(sql).execute(c))
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
@@ -425,7 +425,7 @@ pub fn pairs(database_url: &str, sql: &str) -> Vec<(i64, i64)> {
     }
     let pool = promodesk::db::open(database_url, 1).expect("open the database");
     let mut conn = pool.get().expect("a connection");
-    let rows: Vec<Pair> = promodesk::on_backend!(&mut *conn, c => diesel::sql_query(sql).load(c))
+    let rows: Vec<Pair> = promodesk::on_backend!(&mut **conn, c => diesel::sql_query(sql).load(c))
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
     rows.into_iter().map(|r| (r.a, r.b)).collect()
 }

@@ -64,7 +64,7 @@ mod tests {
             .expect("a row");
         let limited: String = query()
             .order(app_settings::key.desc())
-            .first(&mut *conn)
+            .first(&mut **conn)
             .expect("a row");
         assert_eq!((first.as_str(), last.as_str()), ("1", "3"));
         assert_eq!(last, limited);

@@ -168,7 +168,7 @@ mod tests {
         let mut conn = pool.get().expect("conn");
         // The key's store need not exist for this.
         diesel::connection::SimpleConnection::batch_execute(
-            &mut *conn,
+            &mut **conn,
             "PRAGMA foreign_keys = OFF",
         )
         .expect("pragma");

@@ -723,7 +723,7 @@ mod tests {
                 stores::timezone.eq("UTC"),
                 stores::created_at.eq(now()),
             ))
-            .execute(&mut *conn)
+            .execute(&mut **conn)
             .expect("store");
         let store = db::seed::store_id(&mut conn, "hooks").expect("store id");
         let mut choices: Vec<String> = vec![
@@ -756,7 +756,7 @@ mod tests {
                 .filter(webhook_endpoints::store_id.eq(store))
                 .filter(wanting!(event))
                 .select(webhook_endpoints::id)
-                .load(&mut *conn)
+                .load(&mut **conn)
                 .expect("endpoints");
             picked.sort_unstable();
             let expected: Vec<i64> = endpoints

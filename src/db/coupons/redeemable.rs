@@ -167,7 +167,7 @@ mod tests {
             .filter(coupons::store_id.eq(store))
             .filter(redeemable(now))
             .select(coupons::id)
-            .load(&mut *conn)
+            .load(&mut **conn)
             .expect("redeemable");
         redeemable_ids.sort_unstable();
         assert_eq!(redeemable_ids, with_state(CouponState::Active));
