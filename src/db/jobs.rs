@@ -396,6 +396,22 @@ pub fn cancel(conn: &mut Conn, kind: JobKind, subjects: &[i64]) -> QueryResult<u
     .execute(conn)
 }
 
+/// Makes the pending job of `kind` on `subject` due now if it sleeps until
+/// later (`reschedule`): work for it came early (a Resend). A job being
+/// run is due already and is left alone.
+pub fn due_now(conn: &mut Conn, kind: JobKind, subject: i64) -> QueryResult<usize> {
+    let at = now();
+    diesel::update(
+        jobs::table
+            .filter(jobs::kind.eq(kind.as_str()))
+            .filter(jobs::subject_id.eq(subject))
+            .filter(jobs::status.eq(JobStatus::Pending.as_str()))
+            .filter(jobs::run_at.gt(at)),
+    )
+    .set(jobs::run_at.eq(at))
+    .execute(conn)
+}
+
 /// The jobs of `kind` on `subject`, oldest first.
 pub fn of_subject(conn: &mut Conn, kind: JobKind, subject: i64) -> QueryResult<Vec<JobRow>> {
     jobs::table

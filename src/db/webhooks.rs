@@ -689,6 +689,13 @@ pub fn resend(conn: &mut Conn, store: StoreId, endpoint: i64, id: i64) -> QueryR
         ))
         .execute(conn)?;
         if n == 1 {
+            // The endpoint's job may sleep until a retry far off: it runs
+            // now (or one is queued).
+            super::jobs::due_now(
+                conn,
+                crate::domain::status::JobKind::DeliverWebhooks,
+                endpoint,
+            )?;
             ensure_job(conn, store, endpoint)?;
         }
         Ok(n == 1)

@@ -215,6 +215,43 @@ async fn events_are_signed_and_retried_until_delivered(db: Db) {
     receiver.wait_for(4).await;
 }
 
+/// Resend sends now, even while the endpoint's job waits for a retry that
+/// is a minute away.
+async fn resend_sends_now_while_a_retry_waits(db: Db) {
+    let Some(app) = spawn_app_with(db, |c| c.webhook_retry_base_ms = 60_000).await else {
+        return;
+    };
+    app.setup_owner().await;
+    let receiver = Receiver::start(vec![500]).await;
+    let (endpoint, _) = add_endpoint(&app, &receiver.url, &["coupon.created"]).await;
+    app.create_coupon(STORE, &[]).await.assert_status(303);
+    receiver.wait_for(1).await;
+    // Failed once: its next try is a minute away, and so is the job's.
+    let started = Instant::now();
+    while app.count("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE attempts = 1") == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the failed try is written"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let delivery = app.count("SELECT MAX(id) AS n FROM webhook_deliveries");
+    app.post(
+        &format!("/admin/s/{STORE}/webhooks/{endpoint}/resend/{delivery}"),
+        &[],
+    )
+    .await
+    .assert_status(303);
+    let started = Instant::now();
+    while receiver.received().len() < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "Resend sent nothing within 10 s (the retry was due in a minute)"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// The outbox: 24 racing checkouts of a max-5 coupon give 5 orders and
 /// exactly 5 `redemption.succeeded` events, one per order, and one
 /// `coupon.exhausted`; the refused checkouts (rolled back) send nothing,
@@ -414,6 +451,7 @@ async fn another_stores_endpoint_is_untouched(db: Db) {
 crate::db_fn_tests! {
     another_stores_endpoint_is_untouched => another_stores_endpoint_is_untouched();
     events_are_signed_and_retried_until_delivered => events_are_signed_and_retried_until_delivered();
+    resend_sends_now_while_a_retry_waits => resend_sends_now_while_a_retry_waits();
     only_committed_changes_send_events => only_committed_changes_send_events();
     events_of_one_object_keep_their_order => events_of_one_object_keep_their_order();
     private_targets_are_refused => private_targets_are_refused();
