@@ -166,9 +166,9 @@ pub fn dispatch(conn: &mut Conn, settings: &Settings) -> Result<usize, DbError> 
 const DELIVERY_BATCH: i64 = 100;
 /// A batch stops sending after this long, to write its outcomes.
 const BATCH_TIME: Duration = Duration::from_secs(5);
-/// While events stream in, a round of a delivery job (dispatch, send,
-/// write the outcomes: two short write transactions) starts at most this
-/// often, so each covers more events: under a storm of redemptions a
+/// While events stream in (a round found fewer than a batch due), a round
+/// of a delivery job (dispatch, send, write the outcomes: two short write
+/// transactions) starts at most this often, so each covers more events: under a storm of redemptions a
 /// round a millisecond would take the SQLite writer's turn from the
 /// checkouts for every few events.
 const ROUND_EVERY: Duration = Duration::from_millis(25);
@@ -200,7 +200,7 @@ pub fn deliver(
     // Every write goes through `db::write_transaction`: on SQLite a write
     // outside it would wait for the file lock inside another writer's turn.
     let mut held = std::time::Instant::now();
-    // When the last round that sent something began.
+    // When the last round began, if it sent something and left nothing due.
     let mut streaming: Option<std::time::Instant> = None;
     loop {
         if let Some(begun) = streaming {
@@ -254,7 +254,8 @@ pub fn deliver(
         let store = db::stores::find(conn, StoreId(target.store_id))?;
         let mut tried = Vec::with_capacity(batch.len());
         let begun = std::time::Instant::now();
-        streaming = Some(begun);
+        // A full batch leaves more waiting: the next round starts at once.
+        streaming = ((batch.len() as i64) < DELIVERY_BATCH).then_some(begun);
         for (delivery, event) in batch {
             // Outcomes are written soon: after a failure (the endpoint is
             // likely down: the rest waits for the next round rather than
