@@ -13,8 +13,9 @@ use crate::domain::product::ProductInput;
 
 /// A product's fields; on PATCH only those sent change. `price` is in
 /// minor units.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ProductRequest)]
 pub struct ProductBody {
     #[serde(default)]
     pub name: Option<String>,
@@ -138,8 +139,10 @@ pub async fn update_product(
     Ok(super::ok(&ProductObject::new(product)))
 }
 
-#[derive(Debug, Deserialize)]
+/// A customer of the store, by email.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CustomerRequest)]
 pub struct CustomerBody {
     pub email: String,
 }

@@ -11,8 +11,11 @@ use crate::domain::coupon_set::SetInput;
 use crate::domain::ids::CouponSetId;
 use crate::domain::status::SetCodeState;
 
-#[derive(Debug, Deserialize)]
+/// A set of `count` single-use codes of coupon `coupon_id`, generated in the
+/// background.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CouponSetRequest)]
 pub struct SetBody {
     pub name: String,
     pub coupon_id: i64,
@@ -24,8 +27,9 @@ pub struct SetBody {
 }
 
 /// `{"count": N}` generates more; `{"codes": [...]}` imports.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CodesRequest)]
 pub struct CodesBody {
     #[serde(default)]
     pub count: Option<u64>,

@@ -25,8 +25,9 @@ where
 }
 
 /// The coupon's fields; on PATCH only those sent change.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CouponRequest)]
 pub struct CouponBody {
     #[serde(default)]
     pub code: Option<String>,
@@ -35,6 +36,7 @@ pub struct CouponBody {
     #[serde(default)]
     pub discount_type: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<f64>)]
     pub percent_off: Option<Option<serde_json::Number>>,
     #[serde(default, deserialize_with = "present")]
     pub amount_off: Option<Option<i64>>,
@@ -47,8 +49,10 @@ pub struct CouponBody {
     #[serde(default, deserialize_with = "present")]
     pub max_redemptions: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub starts_at: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub redeem_by: Option<Option<String>>,
     #[serde(default)]
     pub applies_to: Option<Vec<i64>>,

@@ -56,29 +56,6 @@ fn schemas() -> Value {
         s.insert(name.to_string(), schema);
     };
     add(
-        "Line",
-        object(&[("product_id", "integer"), ("quantity", "integer")]),
-    );
-    add(
-        "ValidationRequest",
-        object(&[
-            ("code", "string"),
-            ("email", "string?"),
-            ("lines", "[Line]"),
-        ]),
-    );
-    add(
-        "RedemptionRequest",
-        object(&[
-            ("code", "string"),
-            ("email", "string"),
-            ("lines", "[Line]"),
-            ("external_id", "string?"),
-            ("metadata", "map"),
-        ]),
-    );
-    add("RollbackRequest", object(&[("reason", "string?")]));
-    add(
         "Validation",
         object(&[
             ("object", "string"),
@@ -94,68 +71,6 @@ fn schemas() -> Value {
             ("reason", "string"),
             ("message", "string"),
         ]),
-    );
-    add(
-        "CouponRequest",
-        object(&[
-            ("code", "string"),
-            ("name", "string?"),
-            ("discount_type", "string"),
-            ("percent_off", "number?"),
-            ("amount_off", "integer?"),
-            ("currency", "string?"),
-            ("duration", "string"),
-            ("duration_in_months", "integer?"),
-            ("max_redemptions", "integer?"),
-            ("starts_at", "time?"),
-            ("redeem_by", "time?"),
-            ("applies_to", "[integer]"),
-            ("once_per_customer", "boolean"),
-            ("confirm_full_discount", "boolean"),
-            ("velocity_limit", "integer?"),
-            ("velocity_window", "string?"),
-        ]),
-    );
-    add(
-        "PromotionCodeRequest",
-        object(&[
-            ("coupon_id", "integer"),
-            ("code", "string?"),
-            ("customer", "string?"),
-            ("first_time_transaction", "boolean"),
-            ("minimum_amount", "integer?"),
-            ("minimum_amount_currency", "string?"),
-            ("expires_at", "time?"),
-            ("max_redemptions", "integer?"),
-            ("velocity_limit", "integer?"),
-            ("velocity_window", "string?"),
-            ("active", "boolean"),
-        ]),
-    );
-    add(
-        "ProductRequest",
-        object(&[
-            ("name", "string"),
-            ("price", "integer"),
-            ("currency", "string"),
-            ("billing", "string"),
-            ("interval", "string?"),
-            ("archived", "boolean"),
-        ]),
-    );
-    add(
-        "CouponSetRequest",
-        object(&[
-            ("name", "string"),
-            ("coupon_id", "integer"),
-            ("count", "integer"),
-            ("prefix", "string?"),
-            ("code_length", "integer?"),
-        ]),
-    );
-    add(
-        "CodesRequest",
-        object(&[("count", "integer?"), ("codes", "[string]")]),
     );
     add(
         "CodeImport",
@@ -176,7 +91,6 @@ fn schemas() -> Value {
             ("order_id", "integer?"),
         ]),
     );
-    add("CustomerRequest", object(&[("email", "string")]));
     add(
         "Deleted",
         object(&[
@@ -185,6 +99,18 @@ fn schemas() -> Value {
             ("deleted", "boolean"),
         ]),
     );
+    // The request bodies: derived from the types the handlers parse
+    // (`#[serde(deny_unknown_fields)]`), so a field the API takes is a
+    // field the document lists.
+    derived::<super::redemptions::ValidateBody>(&mut add);
+    derived::<super::redemptions::RedeemBody>(&mut add);
+    derived::<super::redemptions::RollbackBody>(&mut add);
+    derived::<super::coupons::CouponBody>(&mut add);
+    derived::<super::promotion_codes::PromoBody>(&mut add);
+    derived::<super::catalog::ProductBody>(&mut add);
+    derived::<super::catalog::CustomerBody>(&mut add);
+    derived::<super::coupon_sets::SetBody>(&mut add);
+    derived::<super::coupon_sets::CodesBody>(&mut add);
     // The objects the API answers with: derived from their Rust types
     // (`app::objects`, utoipa's `ToSchema`), so they cannot drift apart.
     derived::<objects::ProductObject>(&mut add);

@@ -18,8 +18,9 @@ use crate::domain::promotion::{PromoInput, PromoState};
 /// The promotion code's fields; on PATCH only the restrictions and limits
 /// (`code`, `coupon_id` and `active` are set at creation; `active` then
 /// changes with `PATCH {"active": false}`).
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PromotionCodeRequest)]
 pub struct PromoBody {
     #[serde(default)]
     pub coupon_id: Option<i64>,
@@ -34,6 +35,7 @@ pub struct PromoBody {
     #[serde(default, deserialize_with = "present")]
     pub minimum_amount_currency: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     pub max_redemptions: Option<Option<i64>>,

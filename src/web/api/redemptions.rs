@@ -16,16 +16,20 @@ use crate::app::redemptions::{
 use crate::domain::ids::OrderId;
 use crate::domain::redemption::Refusal;
 
-#[derive(Debug, Deserialize, Serialize, Clone, Copy)]
+/// A cart line: a product of the store and how many.
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Line)]
 pub struct LineBody {
     pub product_id: i64,
     pub quantity: i64,
 }
 
-/// `{"code", "email", "lines"}`.
-#[derive(Debug, Deserialize)]
+/// A code and a cart to check it against (`email` for the customer
+/// checks); nothing is redeemed.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ValidationRequest)]
 pub struct ValidateBody {
     pub code: String,
     #[serde(default)]
@@ -33,9 +37,11 @@ pub struct ValidateBody {
     pub lines: Vec<LineBody>,
 }
 
-/// The validation's body plus `external_id` and `metadata`.
-#[derive(Debug, Deserialize)]
+/// The validation's fields (with `email` required) plus `external_id` and
+/// `metadata`, kept with the order.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = RedemptionRequest)]
 pub struct RedeemBody {
     pub code: String,
     pub email: String,
@@ -289,8 +295,10 @@ pub async fn redeem(
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
+/// Why the redemption is rolled back (optional).
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = RollbackRequest)]
 pub struct RollbackBody {
     #[serde(default)]
     pub reason: Option<String>,
