@@ -11,7 +11,7 @@ use super::coupons::Coupon;
 use super::schema::{coupon_sets, coupons, customers, orders, promotion_codes, set_codes};
 use super::{Conn, DbError, upper};
 use crate::domain::email::Email;
-use crate::domain::ids::{CouponId, CouponSetId, StoreId};
+use crate::domain::ids::{CouponId, CouponSetId, ProductId, StoreId};
 use crate::domain::money::CurrencyCode;
 use crate::domain::pricing::Terms;
 use crate::domain::promotion::PromoState;
@@ -29,9 +29,20 @@ fn applied(
     tz: Tz,
 ) -> QueryResult<Applied> {
     let applies_to = super::coupons::applies_to(conn, coupon.id)?;
+    Ok(applied_to(coupon, applies_to, code, via, tz))
+}
+
+/// `applied` with the coupon's products already read.
+fn applied_to(
+    coupon: Coupon,
+    applies_to: Vec<ProductId>,
+    code: String,
+    via: Via,
+    tz: Tz,
+) -> Applied {
     let velocity_limited =
         coupon.velocity.is_some() || matches!(&via, Via::Promotion(p) if p.velocity_limited);
-    Ok(Applied {
+    Applied {
         code,
         coupon_id: coupon.id,
         coupon: coupon.facts(),
@@ -52,7 +63,7 @@ fn applied(
             .unwrap_or_else(|| coupon.discount.describe()),
         via,
         velocity_limited,
-    })
+    }
 }
 
 /// The newest deleted coupon with exactly this code.
@@ -117,12 +128,13 @@ impl CodeBook for Book<'_> {
     type Error = DbError;
 
     fn live_coupon(&mut self, exact: &str) -> QueryResult<Option<Applied>> {
-        match super::coupons::find_live_by_code(self.conn, self.store, exact)? {
-            Some(coupon) => {
-                applied(self.conn, coupon, exact.to_string(), Via::Coupon, self.tz).map(Some)
-            }
-            None => Ok(None),
-        }
+        Ok(
+            super::coupons::find_live_by_code(self.conn, self.store, exact)?.map(
+                |(coupon, products)| {
+                    applied_to(coupon, products, exact.to_string(), Via::Coupon, self.tz)
+                },
+            ),
+        )
     }
 
     fn promotion(&mut self, normal: &str) -> QueryResult<Option<Applied>> {

@@ -181,20 +181,28 @@ pub fn case_twins(conn: &mut Conn, store: StoreId, id: CouponId) -> QueryResult<
         .load(conn)
 }
 
-/// The live coupon of the store with exactly this code (case-sensitive).
+/// The live (not deleted) coupon of the store with exactly this code
+/// (case-sensitive), with
+/// the products it is limited to, in one query (a checkout's look-up: one
+/// round trip fewer on PostgreSQL than reading them after it).
 pub fn find_live_by_code(
     conn: &mut Conn,
     store: StoreId,
     code: &str,
-) -> QueryResult<Option<Coupon>> {
-    let row: Option<Row> = coupons::table
+) -> QueryResult<Option<(Coupon, Vec<ProductId>)>> {
+    let rows: Vec<(Row, Option<i64>)> = coupons::table
+        .left_join(coupon_products::table)
         .filter(coupons::store_id.eq(store))
         .filter(coupons::code.eq(code))
         .filter(coupons::deleted_at.is_null())
-        .select(Row::as_select())
-        .first_row(conn)
-        .optional()?;
-    row.map(Coupon::try_from).transpose()
+        .order(coupon_products::product_id.asc())
+        .select((Row::as_select(), coupon_products::product_id.nullable()))
+        .load(conn)?;
+    let products = rows.iter().filter_map(|(_, p)| p.map(ProductId)).collect();
+    match rows.into_iter().next() {
+        Some((row, _)) => Ok(Some((Coupon::try_from(row)?, products))),
+        None => Ok(None),
+    }
 }
 
 /// Several coupons of the store by id, deleted ones included.
