@@ -56,23 +56,6 @@ fn schemas() -> Value {
         s.insert(name.to_string(), schema);
     };
     add(
-        "Validation",
-        object(&[
-            ("object", "string"),
-            ("valid", "boolean"),
-            ("code", "string"),
-            ("resolved_as", "string"),
-            ("coupon_id", "integer"),
-            ("subtotal", "integer"),
-            ("discount", "integer"),
-            ("total", "integer"),
-            ("currency", "string"),
-            ("schedule", "[string]"),
-            ("reason", "string"),
-            ("message", "string"),
-        ]),
-    );
-    add(
         "CodeImport",
         object(&[
             ("object", "string"),
@@ -103,6 +86,7 @@ fn schemas() -> Value {
     // (`#[serde(deny_unknown_fields)]`), so a field the API takes is a
     // field the document lists.
     derived::<super::redemptions::ValidateBody>(&mut add);
+    derived::<super::redemptions::ValidationObject>(&mut add);
     derived::<super::redemptions::RedeemBody>(&mut add);
     derived::<super::redemptions::RollbackBody>(&mut add);
     derived::<super::coupons::CouponBody>(&mut add);

@@ -118,12 +118,18 @@ impl RedeemBody {
     }
 }
 
-#[derive(Serialize)]
-struct ValidationObject {
+/// Whether the code applies to the cart, and for how much (amounts in
+/// minor units); a refused code has `reason` and `message` instead.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Validation)]
+pub struct ValidationObject {
+    /// Always `validation`.
     object: &'static str,
     valid: bool,
+    /// The code as stored.
     #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<String>,
+    /// `coupon`, `promotion_code` or `set_code`.
     #[serde(skip_serializing_if = "Option::is_none")]
     resolved_as: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -136,8 +142,11 @@ struct ValidationObject {
     total: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     currency: Option<&'static str>,
+    /// How a recurring discount continues, one sentence per billing
+    /// interval ("20% off for the first 3 months, then $10.00/month").
     #[serde(skip_serializing_if = "Option::is_none")]
     schedule: Option<Vec<String>>,
+    /// The refusal's key, as the checkout's `error_code`.
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
