@@ -263,6 +263,9 @@ pub fn undispatched(conn: &mut Conn, limit: i64) -> QueryResult<Vec<Event>> {
         .load(conn)
 }
 
+/// The PostgreSQL advisory lock key of `dispatch` ("webhook" in ASCII).
+const DISPATCH_LOCK: i64 = 0x77_65_62_68_6f_6f_6b;
+
 /// Fans events out, each with the body it is sent with: marks it
 /// dispatched and keeps its body, adds a pending delivery for every
 /// active endpoint of its store that wants it and was added before it
@@ -276,6 +279,14 @@ pub fn dispatch(conn: &mut Conn, events: &[(&Event, Option<&str>)]) -> QueryResu
     let at = now();
     let won: Vec<&Event> = match conn {
         Conn::Postgres(c) => {
+            // One dispatcher at a time across processes (SQLite's writer
+            // lock does this there): two marking overlapping batches could
+            // lock their rows in different orders (the join with `unnest`
+            // keeps none) and deadlock. Held to the commit; a transaction
+            // of a batch is short.
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({DISPATCH_LOCK})"))
+                .cached()
+                .execute(c)?;
             #[derive(QueryableByName)]
             struct Id {
                 #[diesel(sql_type = BigInt)]
