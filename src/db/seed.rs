@@ -19,6 +19,20 @@ pub fn store_id(conn: &mut Conn, slug: &str) -> QueryResult<StoreId> {
         .map(StoreId)
 }
 
+/// Adds a bare store `slug` (USD, UTC, no members): tests of the data layer.
+pub fn bare_store(conn: &mut Conn, slug: &str) -> QueryResult<StoreId> {
+    diesel::insert_into(stores::table)
+        .values((
+            stores::slug.eq(slug),
+            stores::name.eq(slug),
+            stores::currency.eq("USD"),
+            stores::timezone.eq("UTC"),
+            stores::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    store_id(conn, slug)
+}
+
 /// The id of the store's newest coupon.
 pub fn newest_coupon(conn: &mut Conn, store: StoreId) -> QueryResult<i64> {
     coupons::table

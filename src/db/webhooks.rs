@@ -724,7 +724,7 @@ pub fn counts(conn: &mut Conn) -> QueryResult<Vec<(String, i64)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::{self, schema::stores};
+    use crate::db;
     use crate::domain::webhook::EVENT_TYPES;
 
     /// `wanting!` picks exactly the endpoints `domain::webhook::wants`
@@ -733,17 +733,7 @@ mod tests {
     fn sql_wants_as_the_domain_does() {
         let (_dir, pool) = db::temp_sqlite();
         let mut conn = pool.get().expect("conn");
-        diesel::insert_into(stores::table)
-            .values((
-                stores::slug.eq("hooks"),
-                stores::name.eq("Hooks"),
-                stores::currency.eq("USD"),
-                stores::timezone.eq("UTC"),
-                stores::created_at.eq(now()),
-            ))
-            .execute(&mut **conn)
-            .expect("store");
-        let store = db::seed::store_id(&mut conn, "hooks").expect("store id");
+        let store = db::seed::bare_store(&mut conn, "hooks").expect("store");
         let mut choices: Vec<String> = vec![
             String::new(),
             EVENT_TYPES.join(" "),

@@ -65,7 +65,7 @@ mod tests {
 
     use super::redeemable;
     use crate::db::coupons::{Cursor, ListQuery, list};
-    use crate::db::schema::{coupons, stores};
+    use crate::db::schema::coupons;
     use crate::db::{self, Conn};
     use crate::domain::ids::StoreId;
     use crate::domain::states::{CouponFacts, CouponState};
@@ -107,17 +107,7 @@ mod tests {
     /// The grid as coupons of one store; returns the store and each
     /// coupon's id with its facts.
     fn seed(conn: &mut Conn, now: chrono::NaiveDateTime) -> (StoreId, Vec<(i64, CouponFacts)>) {
-        diesel::insert_into(stores::table)
-            .values((
-                stores::slug.eq("grid"),
-                stores::name.eq("Grid"),
-                stores::currency.eq("USD"),
-                stores::timezone.eq("UTC"),
-                stores::created_at.eq(now),
-            ))
-            .execute(conn)
-            .expect("store");
-        let store = db::seed::store_id(conn, "grid").expect("store id");
+        let store = db::seed::bare_store(conn, "grid").expect("store");
         let mut rows = Vec::new();
         for (i, f) in grid(now).into_iter().enumerate() {
             diesel::insert_into(coupons::table)

@@ -124,9 +124,11 @@ fn exhausted_if(e: DbError, refusal: Refusal) -> PlaceError {
 
 /// One more redemption of row `$id` of `$table` (coupons or promotion
 /// codes) where `$ready` holds and its velocity window has room: the
-/// window's counter starts again at 1 in a new window (`$buckets`).
+/// window's counter starts again at 1 in a new window (`$buckets`). Runs
+/// on `$conn`: the row's counts after it (`Counts`), or `None` when no row
+/// qualified.
 macro_rules! counted_redemption {
-    ($table:ident, $id:expr, $ready:expr, $buckets:expr) => {{
+    ($conn:expr, $table:ident, $id:expr, $ready:expr, $buckets:expr) => {{
         let b: Buckets = $buckets;
         let bucket = || {
             case_when(
@@ -136,7 +138,7 @@ macro_rules! counted_redemption {
             .otherwise(b.day.into_sql::<diesel::sql_types::BigInt>())
             .nullable()
         };
-        diesel::update(
+        let update = diesel::update(
             $table::table
                 .filter($table::id.eq($id))
                 .filter($ready)
@@ -156,7 +158,12 @@ macro_rules! counted_redemption {
             )
             .otherwise(1i64.into_sql::<diesel::sql_types::BigInt>())),
             $table::velocity_bucket.eq(bucket()),
-        ))
+        ));
+        crate::on_backend!($conn, c => update
+            .returning(($table::times_redeemed, $table::max_redemptions))
+            .cached()
+            .get_result::<Counts>(c)
+            .optional())
     }};
 }
 
@@ -180,12 +187,7 @@ fn redeem_coupon(
 ) -> Result<Counts, PlaceError> {
     let id = applied.coupon_id.0;
     let ready = crate::db::coupons::redeemable::redeemable(at);
-    let updated: Option<Counts> =
-        crate::on_backend!(conn, c => counted_redemption!(coupons, id, ready, buckets)
-        .returning((coupons::times_redeemed, coupons::max_redemptions))
-        .cached()
-        .get_result(c)
-        .optional())
+    let updated = counted_redemption!(conn, coupons, id, ready, buckets)
         .map_err(|e| exhausted_if(e, Refusal::CouponExhausted))?;
     if let Some(counts) = updated {
         return Ok(counts);
@@ -211,12 +213,7 @@ fn redeem_promotion(
     buckets: Buckets,
 ) -> Result<Counts, PlaceError> {
     let ready = crate::db::promotion_codes::redeemable::usable(at);
-    let updated: Option<Counts> =
-        crate::on_backend!(conn, c => counted_redemption!(promotion_codes, id, ready, buckets)
-        .returning((promotion_codes::times_redeemed, promotion_codes::max_redemptions))
-        .cached()
-        .get_result(c)
-        .optional())
+    let updated = counted_redemption!(conn, promotion_codes, id, ready, buckets)
         .map_err(|e| exhausted_if(e, Refusal::PromotionExhausted))?;
     if let Some(counts) = updated {
         return Ok(counts);
