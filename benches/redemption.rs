@@ -350,11 +350,14 @@ async fn main() {
     if !only.is_empty() && only != "webhooks" {
         return;
     }
-    for concurrency in LEVELS {
+    // `SQLITE_ONLY=1` / `POSTGRES_ONLY=1`: one database's runs.
+    let sqlite = std::env::var_os("POSTGRES_ONLY").is_none();
+    let postgres = std::env::var_os("SQLITE_ONLY").is_none();
+    for concurrency in LEVELS.into_iter().filter(|_| sqlite) {
         let off = run("SQLite", common::start().await, concurrency).await;
         with_webhooks("SQLite", common::start().await, concurrency, off).await;
     }
-    for concurrency in LEVELS {
+    for concurrency in LEVELS.into_iter().filter(|_| postgres) {
         let Some(pg) = common::postgres_db("redeem") else {
             break;
         };

@@ -466,3 +466,95 @@ impl Sender {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+
+    use diesel::prelude::*;
+
+    use super::*;
+    use crate::app::jobs::{Jobs, Ran, run_next};
+    use crate::db::replan::{recorded, replanned};
+
+    /// A receiver on loopback answering every request 200, over kept-alive
+    /// connections; its URL.
+    fn receiver() -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let url = format!("http://{}/hooks", listener.local_addr().expect("address"));
+        std::thread::spawn(move || {
+            for mut socket in listener.incoming().flatten() {
+                std::thread::spawn(move || {
+                    let mut data = Vec::new();
+                    let mut buf = [0u8; 8192];
+                    loop {
+                        let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") else {
+                            match socket.read(&mut buf) {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => data.extend_from_slice(&buf[..n]),
+                            }
+                            continue;
+                        };
+                        let head = String::from_utf8_lossy(&data[..end]).to_lowercase();
+                        let length: usize = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse().ok())
+                            .unwrap_or(0);
+                        while data.len() < end + 4 + length {
+                            match socket.read(&mut buf) {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => data.extend_from_slice(&buf[..n]),
+                            }
+                        }
+                        data.drain(..end + 4 + length);
+                        let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+                        if socket.write_all(reply).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        url
+    }
+
+    /// Every statement of a worker's round (claim, dispatch, deliver, the
+    /// outcomes, the job's end) is planned once: none reads a bound value
+    /// into its plan, which would make SQLite parse and plan it again on
+    /// each run (it was 38% of the worker's CPU under a redemption storm).
+    #[test]
+    fn a_worker_round_plans_each_statement_once() {
+        let (dir, pool) = db::temp_sqlite();
+        let mut conn = pool.get().expect("conn");
+        let store = db::seed::bare_store(&mut conn, "hooks").expect("store");
+        webhooks::create(&mut conn, store, &receiver(), "", "secret").expect("endpoint");
+        let settings = Settings {
+            allow_private: true,
+            ..Settings::default()
+        };
+        let runner = Jobs::new(Duration::from_secs(30), settings.clone());
+        let (ran, sql) = recorded(&mut conn, |conn| {
+            for id in 1..=3 {
+                db::write_transaction(conn, |conn| {
+                    webhooks::record(conn, store, "coupon.created", Subject::Coupon(id))
+                })?;
+            }
+            dispatch(conn, &settings)?;
+            run_next(conn, &runner)
+        });
+        assert!(matches!(ran, Ok(Ran::Job { .. })), "a delivery job ran");
+        let delivered: i64 = crate::db::schema::webhook_deliveries::table
+            .filter(crate::db::schema::webhook_deliveries::status.eq("delivered"))
+            .count()
+            .get_result(&mut **conn)
+            .expect("count");
+        assert_eq!(delivered, 3, "the round delivered the events");
+        assert!(
+            sql.len() > 10,
+            "the round's statements were recorded: {sql:#?}"
+        );
+        let again = replanned(&dir.path().join("test.db"), &sql);
+        assert!(again.is_empty(), "planned again on each run: {again:#?}");
+    }
+}

@@ -273,3 +273,44 @@ pub fn used_coupon(conn: &mut Conn, customer: i64, coupon: CouponId) -> QueryRes
         .optional()?;
     Ok(found.is_some())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{self, replan};
+
+    /// A checkout's look-ups of a coupon code and of a promotion code are
+    /// planned once, also with STAT4 statistics of many codes (as the
+    /// start-up `ANALYZE` leaves them in a store that has been selling).
+    #[test]
+    fn code_look_ups_are_planned_once_with_statistics() {
+        let (dir, pool) = db::temp_sqlite();
+        let mut conn = pool.get().expect("conn");
+        let store = db::seed::bare_store(&mut conn, "shop").expect("store");
+        db::seed::coupons(&mut conn, store, 2_000).expect("coupons");
+        let coupon = db::seed::newest_coupon(&mut conn, store).expect("coupon");
+        let promotions = db::seed::promotion_codes(&mut conn, store, coupon, 2_000).expect("codes");
+        diesel::sql_query("ANALYZE")
+            .execute(&mut **conn)
+            .expect("analyze");
+        let at = chrono::Utc::now().naive_utc();
+        let (found, sql) = replan::recorded(&mut conn, |conn| {
+            let mut found = 0;
+            for typed in [
+                "SEED0000001",
+                "SEED0000002",
+                &promotions[0],
+                &promotions[1],
+                "NOPE",
+            ] {
+                let resolved = resolve(conn, store, typed, None, at, chrono_tz::UTC);
+                found += usize::from(matches!(resolved, Ok(Ok(_)) | Ok(Err(_))));
+            }
+            found
+        });
+        assert_eq!(found, 5, "every look-up answered");
+        assert!(!sql.is_empty(), "the look-ups' statements were recorded");
+        let again = replan::replanned(&dir.path().join("test.db"), &sql);
+        assert!(again.is_empty(), "planned again on each run: {again:#?}");
+    }
+}

@@ -18,7 +18,7 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::schema::jobs;
 use super::{Conn, now};
-use crate::db::{Cache, FirstRow};
+use crate::db::{Cache, FirstRow, Inline};
 use crate::domain::ids::{JobId, StoreId};
 use crate::domain::status::{JobKind, JobStatus};
 
@@ -234,7 +234,7 @@ pub fn claim(conn: &mut Conn, holder: &str, until: NaiveDateTime) -> QueryResult
 /// The claimable job first in line at `at`.
 fn first_due(conn: &mut Conn, at: NaiveDateTime) -> QueryResult<Option<i64>> {
     jobs::table
-        .filter(jobs::status.eq(JobStatus::Pending.as_str()))
+        .filter(jobs::status.eq(Inline(JobStatus::Pending.as_str())))
         .filter(jobs::run_at.le(at))
         .filter(jobs::lease_until.is_null().or(jobs::lease_until.lt(at)))
         .order((jobs::run_at, jobs::id))
@@ -292,7 +292,7 @@ macro_rules! held {
         jobs::table
             .filter(jobs::id.eq($lease.job))
             .filter(jobs::claimed_by.eq(&$lease.holder))
-            .filter(jobs::status.eq(JobStatus::Pending.as_str()))
+            .filter(jobs::status.eq(Inline(JobStatus::Pending.as_str())))
     };
 }
 
@@ -386,7 +386,7 @@ pub fn cancel(conn: &mut Conn, kind: JobKind, subjects: &[i64]) -> QueryResult<u
         jobs::table
             .filter(jobs::kind.eq(kind.as_str()))
             .filter(jobs::subject_id.eq_any(subjects))
-            .filter(jobs::status.eq(JobStatus::Pending.as_str())),
+            .filter(jobs::status.eq(Inline(JobStatus::Pending.as_str()))),
     )
     .set((
         jobs::status.eq(JobStatus::Cancelled.as_str()),
@@ -405,7 +405,7 @@ pub fn due_now(conn: &mut Conn, kind: JobKind, subject: i64) -> QueryResult<usiz
         jobs::table
             .filter(jobs::kind.eq(kind.as_str()))
             .filter(jobs::subject_id.eq(subject))
-            .filter(jobs::status.eq(JobStatus::Pending.as_str()))
+            .filter(jobs::status.eq(Inline(JobStatus::Pending.as_str())))
             .filter(jobs::run_at.gt(at)),
     )
     .set(jobs::run_at.eq(at))
@@ -425,7 +425,7 @@ pub fn of_subject(conn: &mut Conn, kind: JobKind, subject: i64) -> QueryResult<V
 /// Pending jobs by kind: how many, and when the oldest became due.
 pub fn queue(conn: &mut Conn) -> QueryResult<Vec<(String, i64, Option<NaiveDateTime>)>> {
     jobs::table
-        .filter(jobs::status.eq(JobStatus::Pending.as_str()))
+        .filter(jobs::status.eq(Inline(JobStatus::Pending.as_str())))
         .group_by(jobs::kind)
         .select((
             jobs::kind,

@@ -10,16 +10,18 @@ pub mod coupon_sets;
 pub mod coupons;
 pub mod customers;
 pub mod events;
-pub mod first;
 pub mod idempotency;
 pub mod ids;
 pub mod invitations;
 pub mod jobs;
 pub mod login_failures;
+pub mod once;
 pub mod orders;
 pub mod paging;
 pub mod products;
 pub mod promotion_codes;
+#[cfg(test)]
+pub mod replan;
 pub mod schema;
 pub mod seed;
 pub mod sessions;
@@ -38,7 +40,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use cached::Cache;
 pub use diesel::result::Error as DbError;
-pub use first::FirstRow;
+pub use once::{FirstRow, Inline};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -184,6 +186,19 @@ impl CustomizeConnection<Pooled, r2d2::Error> for Pragmas {
     }
 }
 
+/// Whether the SQLite library plans a statement independently of the
+/// values bound to it (built with `SQLITE_ENABLE_QPSG`, `.cargo/config.toml`).
+fn planned_once(conn: &mut diesel::SqliteConnection) -> bool {
+    #[derive(QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        compile_options: String,
+    }
+    diesel::sql_query("PRAGMA compile_options")
+        .load::<CompileOption>(conn)
+        .is_ok_and(|options| options.iter().any(|o| o.compile_options == "ENABLE_QPSG"))
+}
+
 /// Connects once with the concrete connection type (so that a bad URL shows
 /// its real error), runs pending migrations, then builds the pool.
 pub fn open(url: &str, max_size: u32) -> Result<Pool, SetupError> {
@@ -204,6 +219,12 @@ pub fn open(url: &str, max_size: u32) -> Result<Pool, SetupError> {
             // Planner statistics, so list filters pick their partial indexes
             // (PostgreSQL's autovacuum keeps its own).
             conn.batch_execute("ANALYZE")?;
+            if !planned_once(&mut conn) {
+                tracing::warn!(
+                    "SQLite was built without SQLITE_ENABLE_QPSG (see .cargo/config.toml): \
+                     statements are planned again on every run"
+                );
+            }
             spawn_checkpointer(path.to_string());
             path.to_string()
         }
@@ -439,6 +460,20 @@ mod tests {
                 *self.0.lock().unwrap() += 1;
             }
         }
+    }
+
+    /// The bundled SQLite is built to plan each statement once
+    /// (`.cargo/config.toml`): without it, `db::replan`'s tests fail too.
+    #[test]
+    fn sqlite_plans_statements_independently_of_bound_values() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("plain.db");
+        let mut conn =
+            diesel::SqliteConnection::establish(&path.to_string_lossy()).expect("connection");
+        assert!(
+            planned_once(&mut conn),
+            "SQLite built without SQLITE_ENABLE_QPSG"
+        );
     }
 
     /// A connection given back a moment ago is handed out again without

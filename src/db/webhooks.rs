@@ -12,7 +12,7 @@ use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
 
 use super::schema::{stores, webhook_deliveries, webhook_endpoints, webhook_events};
 use super::{Conn, now};
-use crate::db::{Cache, FirstRow};
+use crate::db::{Cache, FirstRow, Inline};
 use crate::domain::ids::StoreId;
 use crate::domain::webhook::wants;
 
@@ -258,9 +258,8 @@ pub fn undispatched(conn: &mut Conn, limit: i64) -> QueryResult<Vec<Event>> {
     webhook_events::table
         .filter(webhook_events::dispatched_at.is_null())
         .order(webhook_events::id)
-        .limit(limit)
         .select(Event::as_select())
-        .load(conn)
+        .first_rows(limit, conn)
 }
 
 /// The PostgreSQL advisory lock key of `dispatch` ("webhook" in ASCII).
@@ -518,7 +517,7 @@ pub fn delete(conn: &mut Conn, store: StoreId, id: i64) -> QueryResult<bool> {
         diesel::update(
             webhook_deliveries::table
                 .filter(webhook_deliveries::endpoint_id.eq(id))
-                .filter(webhook_deliveries::status.eq("pending")),
+                .filter(webhook_deliveries::status.eq(Inline("pending"))),
         )
         .set((
             webhook_deliveries::status.eq("failed"),
@@ -585,7 +584,7 @@ pub fn next_due(conn: &mut Conn, endpoint: i64, limit: i64) -> QueryResult<Vec<(
 pub fn next_try(conn: &mut Conn, endpoint: i64) -> QueryResult<Option<NaiveDateTime>> {
     webhook_deliveries::table
         .filter(webhook_deliveries::endpoint_id.eq(endpoint))
-        .filter(webhook_deliveries::status.eq("pending"))
+        .filter(webhook_deliveries::status.eq(Inline("pending")))
         .select(diesel::dsl::min(webhook_deliveries::next_try_at))
         .first_row(conn)
 }
