@@ -15,7 +15,10 @@
 //!
 //! Then the same unlimited run with a webhook endpoint subscribed to
 //! `redemption.succeeded` (a local receiver), to show what the outbox costs
-//! a redemption, with the commit-to-delivery delay of its events; and on
+//! a redemption, with the commit-to-delivery delay of its events (off and
+//! on alternate `WEBHOOK_PAIRS` times, 3 by default, and their medians are
+//! compared; `ONLY=webhooks` runs just that, `SQLITE_ONLY=1` and
+//! `POSTGRES_ONLY=1` one database's runs); and on
 //! PostgreSQL the real binary as one process, then two on one database,
 //! each given half of the customers (no load balancer).
 
@@ -118,9 +121,13 @@ async fn unlimited(bench: &common::Bench, concurrency: usize) -> (i64, common::O
     (product, open, verified)
 }
 
-async fn run(label: &str, bench: common::Bench, concurrency: usize) -> f64 {
+async fn run(label: &str, bench: common::Bench, concurrency: usize, limit: bool) -> f64 {
     let (product, open, verified) = unlimited(&bench, concurrency).await;
     print(label, "unlimited", &open, concurrency, &verified);
+    if !limit {
+        bench.stop().await;
+        return rate(&open);
+    }
 
     limited_coupon(&bench, LIMITED).await;
     let limited = common::checkouts(
@@ -145,6 +152,7 @@ async fn run(label: &str, bench: common::Bench, concurrency: usize) -> f64 {
         concurrency,
         &format!("{verified}, {} refused", limited.refused),
     );
+    bench.stop().await;
     rate(&open)
 }
 
@@ -156,7 +164,7 @@ fn rate(outcome: &common::Outcome) -> f64 {
 /// order also writes its event and delivery in its transaction, and this
 /// process's worker delivers them meanwhile. Verified: every order's event
 /// arrived, signed; compared with `off`, the run without webhooks.
-async fn with_webhooks(label: &str, bench: common::Bench, concurrency: usize, off: f64) {
+async fn with_webhooks(label: &str, bench: common::Bench, concurrency: usize, off: f64) -> f64 {
     let product = common::catalog(&bench.base, &bench.client).await;
     let receiver = common::Receiver::start().await;
     common::add_endpoint(&bench.base, &bench.client, &receiver).await;
@@ -185,11 +193,57 @@ async fn with_webhooks(label: &str, bench: common::Bench, concurrency: usize, of
         common::percentile(&delays, 99.0).as_secs_f64() * 1000.0,
     ));
     print(label, "webhooks", &open, concurrency, &verified);
+    bench.stop().await;
     let on = rate(&open);
     println!(
         "{label:<11} webhooks on: {on:.0}/s against {off:.0}/s off = {:+.1}% ({concurrency} concurrent customers)",
         (on / off - 1.0) * 100.0
     );
+    on
+}
+
+/// Webhooks on against off: `WEBHOOK_PAIRS` (3) pairs of runs, off then
+/// on, each on a fresh database, compared by their medians (one run of
+/// each swings by ±10% on a shared 2-core machine). The first off run also
+/// runs the limit path.
+async fn compare_webhooks(label: &str, postgres: bool, concurrency: usize) {
+    let pairs: usize = std::env::var("WEBHOOK_PAIRS")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    let (mut offs, mut ons) = (Vec::new(), Vec::new());
+    for pair in 0..pairs {
+        let Some((bench, _db)) = fresh(postgres, "redeem").await else {
+            return;
+        };
+        let off = run(label, bench, concurrency, pair == 0).await;
+        offs.push(off);
+        let Some((bench, _db)) = fresh(postgres, "webhooks").await else {
+            return;
+        };
+        ons.push(with_webhooks(label, bench, concurrency, off).await);
+    }
+    let median = |rates: &mut Vec<f64>| {
+        rates.sort_by(f64::total_cmp);
+        rates[rates.len() / 2]
+    };
+    let (off, on) = (median(&mut offs), median(&mut ons));
+    println!(
+        "{label:<11} webhooks on, median of {pairs}: {on:.0}/s against {off:.0}/s off = {:+.1}% ({concurrency} concurrent customers)",
+        (on / off - 1.0) * 100.0
+    );
+}
+
+/// A server on a fresh database (and the PostgreSQL database, dropped
+/// with it), or `None` when PostgreSQL is not reachable.
+async fn fresh(postgres: bool, name: &str) -> Option<(common::Bench, Option<common::PostgresDb>)> {
+    if !postgres {
+        return Some((common::start().await, None));
+    }
+    let db = common::postgres_db(name)?;
+    let bench = common::start_at(db.url.clone(), None).await;
+    Some((bench, Some(db)))
 }
 
 /// The redemptions BENCH10's page counts (its funnel), once the counts
@@ -354,29 +408,10 @@ async fn main() {
     let sqlite = std::env::var_os("POSTGRES_ONLY").is_none();
     let postgres = std::env::var_os("SQLITE_ONLY").is_none();
     for concurrency in LEVELS.into_iter().filter(|_| sqlite) {
-        let off = run("SQLite", common::start().await, concurrency).await;
-        with_webhooks("SQLite", common::start().await, concurrency, off).await;
+        compare_webhooks("SQLite", false, concurrency).await;
     }
     for concurrency in LEVELS.into_iter().filter(|_| postgres) {
-        let Some(pg) = common::postgres_db("redeem") else {
-            break;
-        };
-        let off = run(
-            "PostgreSQL",
-            common::start_at(pg.url.clone(), None).await,
-            concurrency,
-        )
-        .await;
-        let Some(pg) = common::postgres_db("webhooks") else {
-            break;
-        };
-        with_webhooks(
-            "PostgreSQL",
-            common::start_at(pg.url.clone(), None).await,
-            concurrency,
-            off,
-        )
-        .await;
+        compare_webhooks("PostgreSQL", true, concurrency).await;
     }
     if only.is_empty() {
         processes(32).await;

@@ -176,6 +176,13 @@ impl Application {
         self.port
     }
 
+    /// Stops the server (and then its job worker) from outside, as a
+    /// signal does: for benchmarks and tests that run several servers in
+    /// one process.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     pub fn address(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }

@@ -17,7 +17,17 @@ pub struct Bench {
     pub base: String,
     pub database_url: String,
     pub client: reqwest::Client,
+    server: actix_web::dev::ServerHandle,
     _dir: Option<tempfile::TempDir>,
+}
+
+impl Bench {
+    /// Stops the server and its job worker: a server left running in the
+    /// benchmark's process would take CPU from the next one (its worker
+    /// wakes when any server of the process records a webhook event).
+    pub async fn stop(self) {
+        self.server.stop(true).await;
+    }
 }
 
 fn token(body: &str) -> String {
@@ -62,12 +72,14 @@ pub async fn start_with(
     configure(&mut config);
     let app = Application::build(config).await.expect("app");
     let base = format!("http://127.0.0.1:{}", app.port());
+    let server = app.handle();
     tokio::spawn(app.run_until_stopped());
     let client = setup_store(&base).await;
     Bench {
         base,
         database_url,
         client,
+        server,
         _dir: dir,
     }
 }

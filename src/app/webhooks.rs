@@ -173,6 +173,15 @@ const BATCH_TIME: Duration = Duration::from_secs(5);
 /// checkouts for every few events.
 const ROUND_EVERY: Duration = Duration::from_millis(25);
 
+/// Deliveries of one endpoint sent at once (at most one per object: see
+/// `db::webhooks::next_due`), after a first one went through.
+const IN_FLIGHT: usize = 16;
+
+/// Whether a try's answer delivered it: a 2xx status.
+fn delivered(result: &Result<u16, String>) -> bool {
+    matches!(result, Ok(status) if (200..300).contains(status))
+}
+
 /// A try: the delivery, its event, the body if sent for the first time,
 /// and the answer.
 type Tried = (Delivery, i64, Option<String>, Result<u16, String>);
@@ -256,13 +265,12 @@ pub fn deliver(
         let begun = std::time::Instant::now();
         // A full batch leaves more waiting: the next round starts at once.
         streaming = ((batch.len() as i64) < DELIVERY_BATCH).then_some(begun);
-        for (delivery, event) in batch {
+        let mut due = batch.into_iter().peekable();
+        while due.peek().is_some() {
             // Outcomes are written soon: after a failure (the endpoint is
             // likely down: the rest waits for the next round rather than
             // failing too) and after a few seconds of a slow receiver.
-            let failed = tried.last().is_some_and(
-                |t: &Tried| !matches!(t.3, Ok(status) if (200..300).contains(&status)),
-            );
+            let failed = tried.iter().any(|t: &Tried| !delivered(&t.3));
             if stop() || failed || begun.elapsed() > BATCH_TIME {
                 break;
             }
@@ -273,14 +281,24 @@ pub fn deliver(
                 }
                 held = std::time::Instant::now();
             }
-            // Events dispatched before bodies were kept at dispatch have
-            // theirs made now.
-            let (body, fresh) = match &event.payload {
-                Some(body) => (body.clone(), false),
-                None => (event_body(conn, &store, &event, settings)?, true),
-            };
-            let result = sender.send(&target, &body, settings);
-            tried.push((delivery, event.id, fresh.then_some(body), result));
+            // One try first: an endpoint that is down gets one, not a
+            // volley, per round.
+            let width = if tried.is_empty() { 1 } else { IN_FLIGHT };
+            let mut volley = Vec::with_capacity(width);
+            for (delivery, event) in due.by_ref().take(width) {
+                // Events dispatched before bodies were kept at dispatch
+                // have theirs made now.
+                let (body, fresh) = match &event.payload {
+                    Some(body) => (body.clone(), false),
+                    None => (event_body(conn, &store, &event, settings)?, true),
+                };
+                volley.push((delivery, event.id, body, fresh));
+            }
+            let bodies: Vec<&str> = volley.iter().map(|v| v.2.as_str()).collect();
+            let results = sender.send_all(&target, &bodies, settings);
+            for ((delivery, event, body, fresh), result) in volley.into_iter().zip(results) {
+                tried.push((delivery, event, fresh.then_some(body), result));
+            }
         }
         let kept = db::write_transaction(conn, |conn| {
             if !jobs::hold(conn, lease)? {
@@ -313,7 +331,7 @@ fn outcome<'a>(
     settings: &Settings,
 ) -> Outcome<'a> {
     match result {
-        Ok(status) if (200..300).contains(status) => Outcome::Delivered {
+        Ok(status) if delivered(result) => Outcome::Delivered {
             status: i64::from(*status),
         },
         failed => {
@@ -432,8 +450,48 @@ impl Sender {
         Ok(Sender { runtime, client })
     }
 
-    /// One signed POST; the status it got, or why there was none.
-    fn send(&self, endpoint: &Endpoint, body: &str, settings: &Settings) -> Result<u16, String> {
+    /// Signed POSTs of `bodies` to the endpoint, all at once; the status
+    /// each got, or why there was none, in order.
+    fn send_all(
+        &self,
+        endpoint: &Endpoint,
+        bodies: &[&str],
+        settings: &Settings,
+    ) -> Vec<Result<u16, String>> {
+        let url = match self.target(endpoint, settings) {
+            Ok(url) => url,
+            Err(why) => return vec![Err(why); bodies.len()],
+        };
+        let posts = bodies.iter().map(|body| {
+            let signature =
+                rules::signature(&endpoint.secret, chrono::Utc::now().timestamp(), body);
+            let post = self
+                .client
+                .post(url.clone())
+                .header("Content-Type", "application/json")
+                .header("Promodesk-Signature", signature)
+                .body(body.to_string())
+                .send();
+            async move {
+                post.await.map(|r| r.status().as_u16()).map_err(|e| {
+                    if e.is_timeout() {
+                        format!("no answer within {} s", settings.timeout.as_secs())
+                    } else {
+                        format!("not delivered: {e}")
+                    }
+                })
+            }
+        });
+        // Made inside the runtime: each request's timeout is one of its
+        // timers.
+        let _inside = self.runtime.enter();
+        let posts: Vec<_> = posts.collect();
+        self.runtime.block_on(futures_util::future::join_all(posts))
+    }
+
+    /// The endpoint's URL, unless it is not to be sent to: unparsable, or
+    /// a loopback or private address (unless those are allowed).
+    fn target(&self, endpoint: &Endpoint, settings: &Settings) -> Result<url::Url, String> {
         let url = url::Url::parse(&endpoint.url).map_err(|e| format!("bad URL: {e}"))?;
         if !settings.allow_private {
             let host = url.host_str().unwrap_or_default();
@@ -444,26 +502,7 @@ impl Sender {
                 return Err(format!("{host} is a private address ({private}): not sent"));
             }
         }
-        let signature = rules::signature(&endpoint.secret, chrono::Utc::now().timestamp(), body);
-        // Made inside the runtime: the request's timeout is one of its timers.
-        self.runtime
-            .block_on(async {
-                self.client
-                    .post(url)
-                    .header("Content-Type", "application/json")
-                    .header("Promodesk-Signature", signature)
-                    .body(body.to_string())
-                    .send()
-                    .await
-            })
-            .map(|r| r.status().as_u16())
-            .map_err(|e| {
-                if e.is_timeout() {
-                    format!("no answer within {} s", settings.timeout.as_secs())
-                } else {
-                    format!("not delivered: {e}")
-                }
-            })
+        Ok(url)
     }
 }
 
