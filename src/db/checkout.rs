@@ -93,8 +93,7 @@ fn promotion(
         .filter(promotion_codes::deleted_at.is_null())
         .select(promotion_codes::id)
         .order(promotion_codes::id.desc())
-        .limit(50)
-        .load(conn)?;
+        .first_rows(50, conn)?;
     let mut found = Vec::with_capacity(ids.len());
     for id in ids {
         found.push(super::promotion_codes::find(
@@ -175,7 +174,7 @@ impl CodeBook for Book<'_> {
                 set_codes::code,
                 set_codes::state,
             ))
-            .first(self.conn)
+            .first_row(self.conn)
             .optional()?;
         let Some((id, set, coupon, code, state)) = found else {
             return Ok(None);
@@ -207,7 +206,7 @@ impl CodeBook for Book<'_> {
             .filter(coupons::deleted_at.is_null())
             .filter(upper(coupons::code).eq(typed.to_uppercase()))
             .select(coupons::id)
-            .first(self.conn)
+            .first_row(self.conn)
             .optional()?;
         Ok(found.is_some())
     }
@@ -279,9 +278,9 @@ mod tests {
     use super::*;
     use crate::db::{self, replan};
 
-    /// A checkout's look-ups of a coupon code and of a promotion code are
-    /// planned once, also with STAT4 statistics of many codes (as the
-    /// start-up `ANALYZE` leaves them in a store that has been selling).
+    /// A checkout's look-ups of a coupon code, a promotion code and a set
+    /// code are planned once, also with the statistics the start-up
+    /// `db::analyze` keeps of a store with many codes.
     #[test]
     fn code_look_ups_are_planned_once_with_statistics() {
         let (dir, pool) = db::temp_sqlite();
@@ -290,9 +289,7 @@ mod tests {
         db::seed::coupons(&mut conn, store, 2_000).expect("coupons");
         let coupon = db::seed::newest_coupon(&mut conn, store).expect("coupon");
         let promotions = db::seed::promotion_codes(&mut conn, store, coupon, 2_000).expect("codes");
-        diesel::sql_query("ANALYZE")
-            .execute(&mut **conn)
-            .expect("analyze");
+        db::analyze(&mut **conn).expect("analyze");
         let at = chrono::Utc::now().naive_utc();
         let (found, sql) = replan::recorded(&mut conn, |conn| {
             let mut found = 0;

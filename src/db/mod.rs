@@ -186,17 +186,16 @@ impl CustomizeConnection<Pooled, r2d2::Error> for Pragmas {
     }
 }
 
-/// Whether the SQLite library plans a statement independently of the
-/// values bound to it (built with `SQLITE_ENABLE_QPSG`, `.cargo/config.toml`).
-fn planned_once(conn: &mut diesel::SqliteConnection) -> bool {
-    #[derive(QueryableByName)]
-    struct CompileOption {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        compile_options: String,
-    }
-    diesel::sql_query("PRAGMA compile_options")
-        .load::<CompileOption>(conn)
-        .is_ok_and(|options| options.iter().any(|o| o.compile_options == "ENABLE_QPSG"))
+/// Planner statistics for SQLite, so list filters pick their partial
+/// indexes (PostgreSQL's autovacuum keeps its own): `ANALYZE`'s row counts
+/// per index, without its STAT4 samples. With samples, the planner reads
+/// the bound value of every equality on an indexed column to probe them,
+/// and SQLite then plans such a statement again each time it is bound
+/// (diesel binds on every run): every checkout's code look-ups were parsed
+/// and planned again (see `db::once`). `ANALYZE sqlite_schema` reloads
+/// the statistics without the samples.
+pub fn analyze(conn: &mut impl SimpleConnection) -> QueryResult<()> {
+    conn.batch_execute("ANALYZE; DELETE FROM sqlite_stat4 WHERE 1; ANALYZE sqlite_schema;")
 }
 
 /// Connects once with the concrete connection type (so that a bad URL shows
@@ -216,15 +215,7 @@ pub fn open(url: &str, max_size: u32) -> Result<Pool, SetupError> {
             conn.batch_execute(SQLITE_PRAGMAS)?;
             conn.run_pending_migrations(SQLITE_MIGRATIONS)
                 .map_err(|e| SetupError::Migrate(e.to_string()))?;
-            // Planner statistics, so list filters pick their partial indexes
-            // (PostgreSQL's autovacuum keeps its own).
-            conn.batch_execute("ANALYZE")?;
-            if !planned_once(&mut conn) {
-                tracing::warn!(
-                    "SQLite was built without SQLITE_ENABLE_QPSG (see .cargo/config.toml): \
-                     statements are planned again on every run"
-                );
-            }
+            analyze(&mut conn)?;
             spawn_checkpointer(path.to_string());
             path.to_string()
         }
@@ -460,20 +451,6 @@ mod tests {
                 *self.0.lock().unwrap() += 1;
             }
         }
-    }
-
-    /// The bundled SQLite is built to plan each statement once
-    /// (`.cargo/config.toml`): without it, `db::replan`'s tests fail too.
-    #[test]
-    fn sqlite_plans_statements_independently_of_bound_values() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("plain.db");
-        let mut conn =
-            diesel::SqliteConnection::establish(&path.to_string_lossy()).expect("connection");
-        assert!(
-            planned_once(&mut conn),
-            "SQLite built without SQLITE_ENABLE_QPSG"
-        );
     }
 
     /// A connection given back a moment ago is handed out again without

@@ -2,23 +2,26 @@
 //!
 //! A cached statement is parsed and planned once, unless its plan read a
 //! bound value: SQLite then plans it again whenever that parameter is
-//! bound, which diesel does on every run. The bundled SQLite is built with
-//! the query planner stability guarantee (`SQLITE_ENABLE_QPSG`, in
-//! `.cargo/config.toml`), so that no plan reads a bound value: not a bound
-//! `LIMIT`, a `LIKE` pattern, nor (once the start-up `ANALYZE` keeps STAT4
-//! samples) the value of an equality on an indexed column, which made every
-//! checkout's code look-up be planned again. Two helpers remain:
+//! bound, which diesel does on every run. Three shapes read one, and each
+//! has its way round:
 //!
-//! - **`Inline`**, needed with that guarantee: a condition that must match
-//!   a partial index's (`status = 'pending'` for an index `WHERE status =
-//!   'pending'`) has to be written into the SQL, since the planner no
-//!   longer compares the bound value with the index's condition.
-//! - **`first_row` and `first_rows`**, from before it: on SQLite they run
-//!   the query without a `LIMIT` and read the rows they need (rows are
-//!   stepped one at a time; the rest are never computed unless the query
-//!   sorts without an index), so that no bound LIMIT shapes a plan even in
-//!   a build without the flag (`db::open` warns of one). On PostgreSQL,
+//! - **A bound `LIMIT`.** `first` adds `LIMIT ?` with the 1 as a bound
+//!   value, and since SQLite 3.4x the planner reads a bound LIMIT
+//!   (`sqlite3ExprIsInteger` with a `Parse`): every `first` was parsed and
+//!   planned again, about a quarter of the CPU of a checkout. On SQLite
+//!   `first_row` and `first_rows` run the query without a limit and read
+//!   the rows they need (rows are stepped one at a time; the rest are never
+//!   computed unless the query sorts without an index). On PostgreSQL,
 //!   which loads whole results, they are `first` and `limit`.
+//! - **A bound value against a partial index's condition.** `status = ?`
+//!   can use an index `WHERE status = 'pending'` only by reading the bound
+//!   value; `Inline` writes the constant into the SQL instead.
+//! - **STAT4 samples.** With them, every equality on an indexed column
+//!   reads its value; `db::analyze` keeps none.
+//!
+//! (Building SQLite with `SQLITE_ENABLE_QPSG`, which stops every plan from
+//! reading bound values, was tried: API validations fell from about 11,500
+//! to 9,400 a second on SQLite.)
 //!
 //! `db::replan` (tests) finds statements that are planned again.
 
@@ -66,7 +69,8 @@ pub trait FirstRow: Sized + LimitDsl + RunQueryDsl<Conn> {
 impl<T: LimitDsl + RunQueryDsl<Conn>> FirstRow for T {}
 
 /// A text constant written into the SQL (`'pending'`), not bound: for a
-/// condition that must match a partial index's. Its SQL varies with the
+/// condition that must match a partial index's without SQLite reading a
+/// bound value into its plan. Its SQL varies with the
 /// text, so its statements are cached by their SQL.
 #[derive(Debug, Clone, Copy)]
 pub struct Inline(pub &'static str);
