@@ -5,7 +5,7 @@ use chrono::{NaiveDateTime, SecondsFormat};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::coupon_sets::SetRow;
+use crate::db::coupon_sets::{CodeRow, ImportReport, SetRow};
 use crate::db::coupons::Coupon;
 use crate::db::customers::Customer;
 use crate::db::orders::{Order, OrderRow};
@@ -395,6 +395,89 @@ impl RedemptionObject {
                 .and_then(|m| serde_json::from_str(m).ok())
                 .unwrap_or_else(|| serde_json::json!({})),
             created_at: time(row.created_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = SetCode)]
+pub struct SetCodeObject {
+    pub object: &'static str,
+    pub id: i64,
+    pub code: String,
+    /// `unused`, `used` or `archived`.
+    pub state: &'static str,
+    #[schema(format = DateTime)]
+    pub used_at: Option<String>,
+    pub order_id: Option<i64>,
+}
+
+impl SetCodeObject {
+    pub fn new(c: CodeRow) -> SetCodeObject {
+        SetCodeObject {
+            object: "set_code",
+            id: c.id,
+            code: c.code,
+            state: c.state.as_str(),
+            used_at: time_opt(c.used_at),
+            order_id: c.order_id,
+        }
+    }
+}
+
+/// What an import of codes did: how many were added, and each refused one
+/// with its place in the request and the reason.
+#[derive(Serialize, ToSchema)]
+#[schema(as = CodeImport)]
+pub struct CodeImportObject {
+    pub object: &'static str,
+    pub added: usize,
+    pub refused: Vec<RefusedCode>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = RefusedCode)]
+pub struct RefusedCode {
+    /// The code's place in `codes`, from 0.
+    pub index: usize,
+    pub code: String,
+    pub reason: String,
+}
+
+impl CodeImportObject {
+    pub fn new(report: ImportReport) -> CodeImportObject {
+        CodeImportObject {
+            object: "code_import",
+            added: report.added,
+            refused: report
+                .refused
+                .into_iter()
+                .map(|(index, code, reason)| RefusedCode {
+                    index,
+                    code,
+                    reason,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An object that is gone: the answer to a delete, and a webhook's subject
+/// when it no longer exists.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Deleted)]
+pub struct DeletedObject {
+    pub object: &'static str,
+    pub id: i64,
+    pub deleted: bool,
+}
+
+impl DeletedObject {
+    pub fn new(object: &'static str, id: i64) -> DeletedObject {
+        DeletedObject {
+            object,
+            id,
+            deleted: true,
         }
     }
 }

@@ -12,7 +12,9 @@
 
 use std::time::Duration;
 
-use crate::app::objects::{CouponObject, CouponSetObject, PromotionCodeObject, RedemptionObject};
+use crate::app::objects::{
+    CouponObject, CouponSetObject, DeletedObject, PromotionCodeObject, RedemptionObject,
+};
 use crate::db::coupon_sets::generate::Ended;
 use crate::db::jobs::{self, Lease};
 use crate::db::stores::Store;
@@ -404,11 +406,10 @@ fn object_of(
     };
     match found {
         Ok(value) => value.map_err(|e| DbError::SerializationError(Box::new(e))),
-        Err(DbError::NotFound) => Ok(serde_json::json!({
-            "object": subject.kind(),
-            "id": subject.id(),
-            "deleted": true,
-        })),
+        Err(DbError::NotFound) => {
+            serde_json::to_value(DeletedObject::new(subject.kind(), subject.id()))
+                .map_err(|e| DbError::SerializationError(Box::new(e)))
+        }
         Err(e) => Err(e),
     }
 }

@@ -772,6 +772,51 @@ db_tests! {
         }
         let declared = schemas["Validation"]["properties"].as_object().expect("Validation");
         assert!(valid.as_object().expect("validation").keys().all(|k| declared.contains_key(k)));
+        // The envelopes and the small answers too: a list, an import, a
+        // delete, and the error object (with `errors` on a 422).
+        let list = api.get("/coupons?limit=1").await.ok(200);
+        let import = api
+            .post(&format!("/coupon_sets/{}/codes", set["id"]), &json!({"codes": ["DOCIMPORT1", "no spaces!"]}))
+            .await
+            .ok(200);
+        assert_eq!(import["refused"].as_array().map(Vec::len), Some(1), "{import}");
+        let deleted = api.delete(&format!("/promotion_codes/{}", promo["id"])).await.ok(200);
+        let missing = api.get("/coupons/999999").await;
+        missing.error(404);
+        let invalid = api.post("/coupons", &json!({"code": "", "discount_type": "percent", "duration": "once"})).await;
+        invalid.error(422);
+        let properties = |name: &str| -> Vec<String> {
+            let mut keys: Vec<String> = schemas[name]["properties"].as_object().expect(name).keys().cloned().collect();
+            keys.sort();
+            keys
+        };
+        let keys = |object: &Value| -> Vec<String> {
+            let mut keys: Vec<String> = object.as_object().expect("an object").keys().cloned().collect();
+            keys.sort();
+            keys
+        };
+        for (name, object) in [
+            ("CouponList", &list),
+            ("Coupon", &list["data"][0]),
+            ("CodeImport", &import),
+            ("RefusedCode", &import["refused"][0]),
+            ("Deleted", &deleted),
+            ("Error", &missing.body),
+            ("ErrorDetail", &invalid.body["error"]),
+            ("FieldError", &invalid.body["error"]["errors"][0]),
+        ] {
+            assert_eq!(properties(name), keys(object), "the {name} schema lists what the API sends: {object}");
+        }
+        let detail = properties("ErrorDetail");
+        assert!(keys(&missing.body["error"]).iter().all(|k| detail.contains(k)));
+        let types = schemas["ErrorType"]["enum"].as_array().expect("the error types");
+        for e in [&missing.body, &invalid.body] {
+            assert!(types.contains(&e["error"]["type"]), "{e} has a documented type");
+        }
+        assert_eq!(
+            schemas["CouponList"]["properties"]["data"]["items"]["$ref"],
+            "#/components/schemas/Coupon"
+        );
         // Every reference resolves.
         let text = doc.to_string();
         let schemas = doc["components"]["schemas"].as_object().expect("schemas");

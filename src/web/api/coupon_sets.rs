@@ -2,9 +2,9 @@
 //! `app::coupon_sets`.
 
 use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::objects::{CouponSetObject, time};
+use super::objects::{CodeImportObject, CouponSetObject, DeletedObject, SetCodeObject};
 use super::{Api, ApiError, ApiJson, List, ListParams, Read, Write, path_id};
 use crate::app::coupon_sets::{self as use_case, SetError};
 use crate::domain::coupon_set::SetInput;
@@ -35,30 +35,6 @@ pub struct CodesBody {
     pub count: Option<u64>,
     #[serde(default)]
     pub codes: Option<Vec<String>>,
-}
-
-#[derive(Serialize)]
-struct Refused {
-    index: usize,
-    code: String,
-    reason: String,
-}
-
-#[derive(Serialize)]
-struct ImportObject {
-    object: &'static str,
-    added: usize,
-    refused: Vec<Refused>,
-}
-
-#[derive(Serialize)]
-struct CodeObject {
-    object: &'static str,
-    id: i64,
-    code: String,
-    state: &'static str,
-    used_at: Option<String>,
-    order_id: Option<i64>,
 }
 
 fn error(e: SetError) -> ApiError {
@@ -135,11 +111,7 @@ pub async fn delete(api: Api<Write>, path: web::Path<String>) -> Result<HttpResp
     let id = CouponSetId(path_id(&path)?);
     api.db(move |conn, store| use_case::delete(conn, store, id).map_err(error))
         .await?;
-    Ok(super::ok(&serde_json::json!({
-        "object": "coupon_set",
-        "id": id.0,
-        "deleted": true,
-    })))
+    Ok(super::ok(&DeletedObject::new("coupon_set", id.0)))
 }
 
 /// `POST /api/v1/coupon_sets/{id}/codes`
@@ -168,19 +140,7 @@ pub async fn add_codes(
                     use_case::import_codes(conn, store, id, &codes).map_err(error)
                 })
                 .await?;
-            Ok(super::ok(&ImportObject {
-                object: "code_import",
-                added: report.added,
-                refused: report
-                    .refused
-                    .into_iter()
-                    .map(|(index, code, reason)| Refused {
-                        index,
-                        code,
-                        reason,
-                    })
-                    .collect(),
-            }))
+            Ok(super::ok(&CodeImportObject::new(report)))
         }
         _ => Err(ApiError::invalid_param(
             "count",
@@ -211,12 +171,5 @@ pub async fn codes(
             .map_err(error)
         })
         .await?;
-    Ok(super::ok(&List::of(page, |c| CodeObject {
-        object: "set_code",
-        id: c.id,
-        code: c.code,
-        state: c.state.as_str(),
-        used_at: c.used_at.map(time),
-        order_id: c.order_id,
-    })))
+    Ok(super::ok(&List::of(page, SetCodeObject::new)))
 }

@@ -44,26 +44,48 @@ pub enum ApiError {
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// One broken rule of a 422: the request's field and the form's message.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldError {
     pub param: String,
     pub message: String,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// The error object every failing request answers with.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct Body<'a> {
     error: Inner<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ErrorDetail)]
 struct Inner<'a> {
     #[serde(rename = "type")]
-    kind: &'static str,
+    kind: ErrorType,
+    /// `parameter_invalid`, `resource_missing`, a refusal key, ...
     code: &'a str,
     message: &'a str,
+    /// The first field at fault, if any.
     param: Option<&'a str>,
+    /// On 422: every field at fault with its message.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<FieldError>>)]
     errors: Option<&'a [FieldError]>,
+}
+
+/// The error's family; `code` says which error of it.
+#[derive(Serialize, Clone, Copy, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorType {
+    InvalidRequest,
+    Authentication,
+    Permission,
+    NotFound,
+    Idempotency,
+    RedemptionRefused,
+    RateLimited,
+    ApiError,
 }
 
 /// The API's name for a form field: the checkout's per-product fields are
@@ -123,18 +145,18 @@ impl ApiError {
         ApiError::Invalid(list)
     }
 
-    fn kind_and_code(&self) -> (&'static str, &str) {
+    fn kind_and_code(&self) -> (ErrorType, &str) {
         match self {
-            ApiError::BadRequest { .. } => ("invalid_request", "invalid_request"),
-            ApiError::Invalid(_) => ("invalid_request", "parameter_invalid"),
-            ApiError::Authentication(_) => ("authentication", "api_key_invalid"),
-            ApiError::Permission(_) => ("permission", "scope_insufficient"),
-            ApiError::NotFound => ("not_found", "resource_missing"),
-            ApiError::Idempotency(_) => ("idempotency", "idempotency_conflict"),
-            ApiError::UnsupportedMediaType => ("invalid_request", "unsupported_media_type"),
-            ApiError::Refused(r) => ("redemption_refused", r.key()),
-            ApiError::RateLimited { code, .. } => ("rate_limited", code),
-            ApiError::Internal(_) => ("api_error", "internal"),
+            ApiError::BadRequest { .. } => (ErrorType::InvalidRequest, "invalid_request"),
+            ApiError::Invalid(_) => (ErrorType::InvalidRequest, "parameter_invalid"),
+            ApiError::Authentication(_) => (ErrorType::Authentication, "api_key_invalid"),
+            ApiError::Permission(_) => (ErrorType::Permission, "scope_insufficient"),
+            ApiError::NotFound => (ErrorType::NotFound, "resource_missing"),
+            ApiError::Idempotency(_) => (ErrorType::Idempotency, "idempotency_conflict"),
+            ApiError::UnsupportedMediaType => (ErrorType::InvalidRequest, "unsupported_media_type"),
+            ApiError::Refused(r) => (ErrorType::RedemptionRefused, r.key()),
+            ApiError::RateLimited { code, .. } => (ErrorType::RateLimited, code),
+            ApiError::Internal(_) => (ErrorType::ApiError, "internal"),
         }
     }
 

@@ -267,6 +267,52 @@ pub struct List<T: Serialize> {
     pub has_more: bool,
 }
 
+/// `List<Coupon>` is the schema `CouponList`.
+impl<T: Serialize + utoipa::ToSchema> utoipa::ToSchema for List<T> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        format!("{}List", T::name()).into()
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        T::schemas(schemas);
+        schemas.push((T::name().into_owned(), T::schema()));
+    }
+}
+
+impl<T: Serialize + utoipa::ToSchema> utoipa::PartialSchema for List<T> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{ArrayBuilder, ObjectBuilder, Ref, Type};
+        ObjectBuilder::new()
+            .property(
+                "object",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["list"])),
+            )
+            .required("object")
+            .property(
+                "data",
+                ArrayBuilder::new().items(Ref::from_schema_name(T::name())),
+            )
+            .required("data")
+            .property(
+                "has_more",
+                ObjectBuilder::new()
+                    .schema_type(Type::Boolean)
+                    .description(Some(
+                        "Whether more follow: ask again with `starting_after` = the last id.",
+                    )),
+            )
+            .required("has_more")
+            .into()
+    }
+}
+
 impl<T: Serialize> List<T> {
     pub fn of<R>(page: Page<R>, f: impl FnMut(R) -> T) -> List<T> {
         List {
@@ -299,10 +345,10 @@ pub struct Route {
     /// Below `/api/v1`, e.g. `/coupons/{id}`.
     pub path: &'static str,
     pub summary: &'static str,
-    /// The request body's schema, if any.
-    pub body: Option<&'static str>,
-    /// The success status and the answer's schema.
-    pub answer: (u16, &'static str),
+    /// The request body's type, if any (its schema, for the document).
+    pub body: Option<openapi::SchemaOf>,
+    /// Each success status with its answer's type.
+    pub answers: &'static [(u16, openapi::SchemaOf)],
     /// The least key scope (`read` or `write`), or `none` for public.
     pub scope: &'static str,
 }
@@ -310,14 +356,16 @@ pub struct Route {
 /// Declares the API's routes once: `register` adds them to the scope and
 /// `ROUTES` lists them for the OpenAPI document and the route tests.
 macro_rules! api_routes {
+    (@body) => { None };
+    (@body $body:ty) => { Some(openapi::schema_of::<$body> as openapi::SchemaOf) };
     ($($method:ident $path:literal => $handler:expr, $scope:literal, $summary:literal,
-       body $body:expr, answer $status:literal $answer:literal;)*) => {
+       body [$($body:ty)?], answer $($status:literal $answer:ty),+;)*) => {
         pub const ROUTES: &[Route] = &[$(Route {
             method: stringify!($method),
             path: $path,
             summary: $summary,
-            body: $body,
-            answer: ($status, $answer),
+            body: api_routes!(@body $($body)?),
+            answers: &[$(($status, openapi::schema_of::<$answer>)),+],
             scope: $scope,
         }),*];
 
@@ -330,71 +378,71 @@ macro_rules! api_routes {
 
 api_routes! {
     get "/openapi.json" => openapi::document, "none", "This document (OpenAPI 3.1).",
-        body None, answer 200 "OpenApi";
+        body [], answer 200 openapi::Document;
     post "/validations" => redemptions::validate, "read", "Checks a code against a cart: whether it applies and for how much. Nothing is redeemed.",
-        body Some("ValidationRequest"), answer 200 "Validation";
+        body [redemptions::ValidateBody], answer 200 redemptions::ValidationObject;
     post "/redemptions" => redemptions::redeem, "write", "Redeems a code for a cart, once per Idempotency-Key header (kept 24 hours).",
-        body Some("RedemptionRequest"), answer 201 "Redemption";
+        body [redemptions::RedeemBody], answer 201 objects::RedemptionObject;
     post "/redemptions/{id}/rollback" => redemptions::rollback, "write", "Gives a redemption back, as a staff refund does. Idempotent.",
-        body Some("RollbackRequest"), answer 200 "Redemption";
+        body [redemptions::RollbackBody], answer 200 objects::RedemptionObject;
     get "/products" => catalog::list_products, "read", "Lists products (filter: state=active|archived).",
-        body None, answer 200 "ProductList";
+        body [], answer 200 List<objects::ProductObject>;
     post "/products" => catalog::create_product, "write", "Creates a product.",
-        body Some("ProductRequest"), answer 201 "Product";
+        body [catalog::ProductBody], answer 201 objects::ProductObject;
     get "/products/{id}" => catalog::show_product, "read", "Reads a product.",
-        body None, answer 200 "Product";
+        body [], answer 200 objects::ProductObject;
     patch "/products/{id}" => catalog::update_product, "write", "Changes the fields sent (and `archived`).",
-        body Some("ProductRequest"), answer 200 "Product";
+        body [catalog::ProductBody], answer 200 objects::ProductObject;
     get "/coupons" => coupons::list, "read", "Lists coupons (filters: state, q = code prefix).",
-        body None, answer 200 "CouponList";
+        body [], answer 200 List<objects::CouponObject>;
     post "/coupons" => coupons::create, "write", "Creates a coupon.",
-        body Some("CouponRequest"), answer 201 "Coupon";
+        body [coupons::CouponBody], answer 201 objects::CouponObject;
     get "/coupons/{id}" => coupons::show, "read", "Reads a coupon.",
-        body None, answer 200 "Coupon";
+        body [], answer 200 objects::CouponObject;
     patch "/coupons/{id}" => coupons::update, "write", "Changes the fields sent; terms are locked once redeemed.",
-        body Some("CouponRequest"), answer 200 "Coupon";
+        body [coupons::CouponBody], answer 200 objects::CouponObject;
     delete "/coupons/{id}" => coupons::delete, "write", "Deletes a coupon (its sets' unused codes go).",
-        body None, answer 200 "Coupon";
+        body [], answer 200 objects::CouponObject;
     post "/coupons/{id}/archive" => coupons::archive, "write", "Archives a coupon (its sets' unused codes go).",
-        body None, answer 200 "Coupon";
+        body [], answer 200 objects::CouponObject;
     post "/coupons/{id}/unarchive" => coupons::unarchive, "write", "Unarchives a coupon.",
-        body None, answer 200 "Coupon";
+        body [], answer 200 objects::CouponObject;
     post "/coupons/{id}/resume" => coupons::resume, "write", "Resumes a coupon its velocity limit paused; its window counts from 0 again.",
-        body None, answer 200 "Coupon";
+        body [], answer 200 objects::CouponObject;
     get "/promotion_codes" => promotion_codes::list, "read", "Lists promotion codes (filters: state, coupon, q).",
-        body None, answer 200 "PromotionCodeList";
+        body [], answer 200 List<objects::PromotionCodeObject>;
     post "/promotion_codes" => promotion_codes::create, "write", "Creates a promotion code for a coupon.",
-        body Some("PromotionCodeRequest"), answer 201 "PromotionCode";
+        body [promotion_codes::PromoBody], answer 201 objects::PromotionCodeObject;
     get "/promotion_codes/{id}" => promotion_codes::show, "read", "Reads a promotion code.",
-        body None, answer 200 "PromotionCode";
+        body [], answer 200 objects::PromotionCodeObject;
     patch "/promotion_codes/{id}" => promotion_codes::update, "write", "Changes restrictions and limits, or `active`.",
-        body Some("PromotionCodeRequest"), answer 200 "PromotionCode";
+        body [promotion_codes::PromoBody], answer 200 objects::PromotionCodeObject;
     delete "/promotion_codes/{id}" => promotion_codes::delete, "write", "Deletes a promotion code (a redeemed one is kept for order history).",
-        body None, answer 200 "Deleted";
+        body [], answer 200 objects::DeletedObject;
     post "/promotion_codes/{id}/resume" => promotion_codes::resume, "write", "Resumes a code its velocity limit paused; its window counts from 0 again.",
-        body None, answer 200 "PromotionCode";
+        body [], answer 200 objects::PromotionCodeObject;
     post "/promotion_codes/{id}/rotate" => promotion_codes::rotate, "write", "Replaces a (leaked) code by a new random one with the same coupon, restrictions and remaining uses; the old one stops for good.",
-        body None, answer 201 "PromotionCode";
+        body [], answer 201 objects::PromotionCodeObject;
     get "/coupon_sets" => coupon_sets::list, "read", "Lists coupon sets (filter: coupon).",
-        body None, answer 200 "CouponSetList";
+        body [], answer 200 List<objects::CouponSetObject>;
     post "/coupon_sets" => coupon_sets::create, "write", "Creates a set of single-use codes; a large count answers 202 while it generates.",
-        body Some("CouponSetRequest"), answer 201 "CouponSet";
+        body [coupon_sets::SetBody], answer 201 objects::CouponSetObject, 202 objects::CouponSetObject;
     get "/coupon_sets/{id}" => coupon_sets::show, "read", "Reads a set, with its progress while it generates.",
-        body None, answer 200 "CouponSet";
+        body [], answer 200 objects::CouponSetObject;
     delete "/coupon_sets/{id}" => coupon_sets::delete, "write", "Deletes a set: unused codes go, used ones are kept.",
-        body None, answer 200 "Deleted";
-    post "/coupon_sets/{id}/codes" => coupon_sets::add_codes, "write", "Generates more codes ({\"count\": N}) or imports up to 10,000 ({\"codes\": [...]}).",
-        body Some("CodesRequest"), answer 200 "CodeImport";
+        body [], answer 200 objects::DeletedObject;
+    post "/coupon_sets/{id}/codes" => coupon_sets::add_codes, "write", "Generates more codes ({\"count\": N}) or imports up to 10,000 ({\"codes\": [...]}). A count answers the set (202 while it generates); an import answers what it added and refused.",
+        body [coupon_sets::CodesBody], answer 200 objects::CodeImportObject, 201 objects::CouponSetObject, 202 objects::CouponSetObject;
     get "/coupon_sets/{id}/codes" => coupon_sets::codes, "read", "Lists a set's codes (filter: state=unused|used|archived).",
-        body None, answer 200 "SetCodeList";
+        body [], answer 200 List<objects::SetCodeObject>;
     get "/customers" => catalog::list_customers, "read", "Lists customers (q = email prefix).",
-        body None, answer 200 "CustomerList";
+        body [], answer 200 List<objects::CustomerObject>;
     post "/customers" => catalog::create_customer, "write", "Adds a customer by email.",
-        body Some("CustomerRequest"), answer 201 "Customer";
+        body [catalog::CustomerBody], answer 201 objects::CustomerObject;
     get "/orders" => catalog::list_orders, "read", "Lists orders (filter: coupon).",
-        body None, answer 200 "OrderList";
+        body [], answer 200 List<objects::OrderObject>;
     get "/orders/{id}" => catalog::show_order, "read", "Reads an order with its lines.",
-        body None, answer 200 "Order";
+        body [], answer 200 objects::OrderObject;
 }
 
 /// Any other path under `/api/v1`: a JSON 404.

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::coupons::{local_time, present};
-use super::objects::PromotionCodeObject;
+use super::objects::{DeletedObject, PromotionCodeObject};
 use super::{Api, ApiError, ApiJson, Ctx, List, ListParams, Read, Write, path_id};
 use crate::app::promotion_codes::{self as use_case, PromoError};
 use crate::db::promotion_codes::PromoListQuery;
@@ -220,11 +220,7 @@ pub async fn delete(api: Api<Write>, path: web::Path<String>) -> Result<HttpResp
     let id = PromotionCodeId(path_id(&path)?);
     api.db(move |conn, store| use_case::delete(conn, store, store.actor(), id).map_err(error))
         .await?;
-    Ok(super::ok(&serde_json::json!({
-        "object": "promotion_code",
-        "id": id.0,
-        "deleted": true,
-    })))
+    Ok(super::ok(&DeletedObject::new("promotion_code", id.0)))
 }
 
 /// `POST /api/v1/promotion_codes/{id}/resume`: a code its velocity limit
