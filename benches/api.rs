@@ -9,7 +9,8 @@
 //! and the paid orders in the database match.
 //!
 //! `cargo bench --bench api` (PostgreSQL from TEST_POSTGRES_URL;
-//! `SQLITE_ONLY=1` skips it). The app's
+//! `SQLITE_ONLY=1` skips it, `POSTGRES_ONLY=1` skips SQLite;
+//! `ONLY=validations` or `ONLY=redemptions` runs that part alone). The app's
 //! per-key rate limit is lifted for the run (see `common::start_at`).
 
 mod common;
@@ -135,20 +136,26 @@ async fn run(label: &str, bench: common::Bench, clients: usize) {
         json!({"code": "BENCH10", "email": "v@example.com", "lines": [{"product_id": product, "quantity": 2}]}),
     );
 
-    let (h, k, b, c) = (http.clone(), key.clone(), base.clone(), cart.clone());
-    let mut validations = drive(clients, VALIDATIONS, LIMIT, move |_| {
-        let (h, k, b, c) = (h.clone(), k.clone(), b.clone(), c.clone());
-        async move {
-            let (status, body) = post(&h, &format!("{b}/validations"), &k, &c, None).await;
-            status == 200 && body["valid"] == true && body["discount"] == 400
-        }
-    })
-    .await;
-    assert_eq!(
-        common::count(&bench.database_url, "SELECT COUNT(*) AS n FROM orders"),
-        0
-    );
-    validations.print(&format!("{label}, {clients} clients, validations"));
+    if !only("redemptions") {
+        let (h, k, b, c) = (http.clone(), key.clone(), base.clone(), cart.clone());
+        let mut validations = drive(clients, VALIDATIONS, LIMIT, move |_| {
+            let (h, k, b, c) = (h.clone(), k.clone(), b.clone(), c.clone());
+            async move {
+                let (status, body) = post(&h, &format!("{b}/validations"), &k, &c, None).await;
+                status == 200 && body["valid"] == true && body["discount"] == 400
+            }
+        })
+        .await;
+        assert_eq!(
+            common::count(&bench.database_url, "SELECT COUNT(*) AS n FROM orders"),
+            0
+        );
+        validations.print(&format!("{label}, {clients} clients, validations"));
+    }
+    if only("validations") {
+        bench.stop().await;
+        return;
+    }
 
     let (h, k, b) = (http.clone(), key.clone(), base.clone());
     let mut redemptions = drive(clients, REDEMPTIONS, LIMIT, move |i| {
@@ -172,6 +179,12 @@ async fn run(label: &str, bench: common::Bench, clients: usize) {
     redemptions.print(&format!(
         "{label}, {clients} clients, redemptions (unique Idempotency-Key)"
     ));
+    bench.stop().await;
+}
+
+/// `ONLY=part` asks for that part alone.
+fn only(part: &str) -> bool {
+    std::env::var("ONLY").is_ok_and(|o| o == part)
 }
 
 /// 64 clients × 1,000 redemptions of a coupon limited to 100 uses.
@@ -212,6 +225,7 @@ async fn limited(label: &str, bench: common::Bench) {
     );
     assert_eq!(ordered.load(Ordering::Relaxed), 100);
     assert_eq!(paid, 100);
+    bench.stop().await;
     println!(
         "{label}, 64 clients × 1,000 redemptions of a max-100 coupon: {} requests in {:.1} s, exactly {paid} orders{}",
         run.latencies.len(),
@@ -226,10 +240,15 @@ async fn limited(label: &str, bench: common::Bench) {
 
 #[tokio::main]
 async fn main() {
-    for clients in LEVELS {
-        run("SQLite", common::start().await, clients).await;
+    let race = std::env::var_os("ONLY").is_none();
+    if std::env::var_os("POSTGRES_ONLY").is_none() {
+        for clients in LEVELS {
+            run("SQLite", common::start().await, clients).await;
+        }
+        if race {
+            limited("SQLite", common::start().await).await;
+        }
     }
-    limited("SQLite", common::start().await).await;
     if std::env::var_os("SQLITE_ONLY").is_some() {
         return;
     }
@@ -243,7 +262,7 @@ async fn main() {
             .await;
         }
     }
-    if let Some(pg) = common::postgres_db("api") {
+    if let Some(pg) = common::postgres_db("api").filter(|_| race) {
         limited("PostgreSQL", common::start_at(pg.url.clone(), None).await).await;
     }
 }

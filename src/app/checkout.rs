@@ -15,7 +15,7 @@ use crate::domain::coupon::ProductFacts;
 use crate::domain::form_errors::FormErrors;
 use crate::domain::ids::{Actor, OrderId, StoreId};
 use crate::domain::pricing::{self, CartLine, Quote};
-use crate::domain::redemption::{self, Applied, Refusal, Via};
+use crate::domain::redemption::{self, Applied, Buyer, Refusal, Via};
 use crate::domain::text::clipped;
 
 /// Why the form is evaluated.
@@ -183,8 +183,14 @@ fn evaluate(
         Some(Err(refusal)) => outcome.refusal = Some(refusal),
         Some(Ok(applied)) => {
             if let Some(cart) = &cart {
-                let buyer =
-                    db::checkout::buyer(conn, store.id(), email.as_ref(), Some(applied.coupon_id))?;
+                let buyer = if applied.reads_history() {
+                    db::checkout::buyer(conn, store.id(), email.as_ref(), Some(applied.coupon_id))?
+                } else {
+                    Buyer {
+                        email: email.clone(),
+                        ..Buyer::default()
+                    }
+                };
                 match redemption::evaluate(&applied, &buyer, &cart.lines, cart.currency, now) {
                     Ok(quote) => outcome.quote = Some(quote),
                     Err(refusal) => outcome.refusal = Some(refusal),

@@ -198,15 +198,49 @@ pub fn analyze(conn: &mut impl SimpleConnection) -> QueryResult<()> {
     conn.batch_execute("ANALYZE; DELETE FROM sqlite_stat4 WHERE 1; ANALYZE sqlite_schema;")
 }
 
+/// The PostgreSQL URL the pool connects with: a server on this machine
+/// (`localhost`, `127.0.0.1`, `::1`) whose URL names no `sslmode` is
+/// reached without TLS. libpq's default (`prefer`) encrypts loopback
+/// traffic too, which protects nothing there (it never leaves the kernel,
+/// and `prefer` checks no certificate) and cost about a fifth of API
+/// validations (`cargo bench --bench api`). A URL with `sslmode=...` is
+/// used as given; so is any other host.
+pub fn postgres_url(url: &str) -> std::borrow::Cow<'_, str> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let (before_query, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if query.split('&').any(|p| p.starts_with("sslmode=")) {
+        return url.into();
+    }
+    let authority = before_query.split('/').next().unwrap_or_default();
+    let hosts = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let loopback = |host: &str| {
+        let name = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => host.split(':').next().unwrap_or_default(),
+        };
+        name.eq_ignore_ascii_case("localhost")
+            || name
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    };
+    if !hosts.is_empty() && hosts.split(',').all(loopback) {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}sslmode=disable").into()
+    } else {
+        url.into()
+    }
+}
+
 /// Connects once with the concrete connection type (so that a bad URL shows
 /// its real error), runs pending migrations, then builds the pool.
 pub fn open(url: &str, max_size: u32) -> Result<Pool, SetupError> {
     let pool_url = match Backend::of(url) {
         Backend::Postgres => {
-            let mut conn = diesel::PgConnection::establish(url)?;
+            let url = postgres_url(url);
+            let mut conn = diesel::PgConnection::establish(&url)?;
             conn.run_pending_migrations(POSTGRES_MIGRATIONS)
                 .map_err(|e| SetupError::Migrate(e.to_string()))?;
-            url.to_string()
+            url.into_owned()
         }
         Backend::Sqlite => {
             let path = sqlite_path(url);
@@ -468,5 +502,48 @@ mod tests {
         std::thread::sleep(ALIVE_BYPASS + std::time::Duration::from_millis(100));
         drop(pool.get().expect("conn"));
         assert_eq!(count(), 1, "idle longer: checked");
+    }
+
+    /// A server on this machine is reached without TLS unless the URL asks
+    /// for it; any other server, or a URL with `sslmode`, as given.
+    #[test]
+    fn loopback_postgres_goes_without_tls_unless_asked() {
+        for (url, expected) in [
+            (
+                "postgres://postgres@127.0.0.1:5432/db",
+                "postgres://postgres@127.0.0.1:5432/db?sslmode=disable",
+            ),
+            (
+                "postgres://u:p@localhost/db?connect_timeout=5",
+                "postgres://u:p@localhost/db?connect_timeout=5&sslmode=disable",
+            ),
+            (
+                "postgresql://[::1]:5433/db",
+                "postgresql://[::1]:5433/db?sslmode=disable",
+            ),
+            (
+                "postgres://127.0.0.1,localhost/db",
+                "postgres://127.0.0.1,localhost/db?sslmode=disable",
+            ),
+            (
+                "postgres://postgres@127.0.0.1/db?sslmode=require",
+                "postgres://postgres@127.0.0.1/db?sslmode=require",
+            ),
+            (
+                "postgres://u@db.example.com/db",
+                "postgres://u@db.example.com/db",
+            ),
+            (
+                "postgres://u@10.0.0.7:5432/db",
+                "postgres://u@10.0.0.7:5432/db",
+            ),
+            (
+                "postgres://127.0.0.1,db.example.com/db",
+                "postgres://127.0.0.1,db.example.com/db",
+            ),
+            ("postgres:///db", "postgres:///db"),
+        ] {
+            assert_eq!(postgres_url(url), expected, "{url}");
+        }
     }
 }

@@ -200,6 +200,16 @@ pub struct Applied {
     pub velocity_limited: bool,
 }
 
+impl Applied {
+    /// Whether `evaluate` reads the buyer's history (`Buyer::paid_orders`
+    /// and `used_coupon`): only for a once-per-customer coupon or a
+    /// first-time-only promotion code. Otherwise the checkout need not look
+    /// the customer up.
+    pub fn reads_history(&self) -> bool {
+        self.once_per_customer || matches!(&self.via, Via::Promotion(p) if p.first_time_transaction)
+    }
+}
+
 /// What is known of the buyer. `email` is `None` on a preview without one:
 /// customer checks then wait for the checkout.
 #[derive(Debug, Clone, Default)]
@@ -646,6 +656,52 @@ mod tests {
                 recurring_only: false
             })
         );
+    }
+
+    /// A code that does not read the buyer's history is judged the same
+    /// whatever that history is, so the checkout may skip looking it up.
+    #[test]
+    fn history_matters_only_where_the_code_reads_it() {
+        let now = chrono::Utc::now().naive_utc();
+        let check = |a: &Applied, b: Buyer| evaluate(a, &b, &cart(), usd(), now);
+        let mut first_time = promo();
+        first_time.first_time_transaction = true;
+        let mut once = applied(Via::Coupon);
+        once.once_per_customer = true;
+        let mut once_promo = applied(Via::Promotion(promo()));
+        once_promo.once_per_customer = true;
+        let mut restricted = promo();
+        restricted.customer = Some("jane@example.com".into());
+        let mut minimum = promo();
+        minimum.minimum = Some((1000, usd()));
+        let codes = [
+            applied(Via::Coupon),
+            applied(Via::Promotion(promo())),
+            applied(Via::Promotion(restricted)),
+            applied(Via::Promotion(minimum)),
+            applied(Via::Promotion(first_time)),
+            once,
+            once_promo,
+        ];
+        for a in &codes {
+            let fresh = check(a, buyer());
+            let mut differs = false;
+            for (paid_orders, used_coupon) in [(0, true), (1, false), (5, true)] {
+                let history = Buyer {
+                    paid_orders,
+                    used_coupon,
+                    ..buyer()
+                };
+                differs |= check(a, history) != fresh;
+            }
+            assert_eq!(
+                differs,
+                a.reads_history(),
+                "{:?} {:?}",
+                a.via,
+                a.once_per_customer
+            );
+        }
     }
 
     #[test]
