@@ -726,6 +726,42 @@ db_tests! {
         assert!(log.body.contains("API key “Shop server”"));
     }
 
+    async fn a_customer_is_counted_once_per_order_and_a_first_time_code_races_to_one_order(app) {
+        let (api, tee) = api_store(&app).await;
+        let base = api.post("/coupons", &json!({"code": "BASE", "discount_type": "percent", "percent_off": 10, "duration": "once"})).await.ok(201);
+        api.post("/promotion_codes", &json!({"coupon_id": base["id"], "code": "FIRSTONLY", "first_time_transaction": true})).await.ok(201);
+        // A customer added by hand has no order yet: a first-time code is
+        // theirs, and their first order dates them.
+        api.post("/customers", &json!({"email": "hand@example.com"})).await.ok(201);
+        let first_order = |email: &str| {
+            app.text(&format!("SELECT COALESCE(CAST(first_order_at AS TEXT), 'none') AS t FROM customers WHERE email = '{email}'"))
+                .filter(|t| t != "none")
+        };
+        assert_eq!(first_order("hand@example.com"), None);
+        let body = cart("FIRSTONLY", "hand@example.com", tee, 1);
+        let keys: Vec<String> = (0..12).map(|n| format!("race-{n}")).collect();
+        let racers: Vec<_> = keys.iter().map(|key| api.redeem(key, &body)).collect();
+        let answers = futures_util::future::join_all(racers).await;
+        let placed = answers.iter().filter(|a| a.status == 201).count();
+        assert_eq!(placed, 1, "one first order: {:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+        for a in answers.iter().filter(|a| a.status != 201) {
+            assert_eq!(a.error(422).1, "first_time_only");
+        }
+        let counted = || app.count("SELECT orders_count AS n FROM customers WHERE email = 'hand@example.com'");
+        assert_eq!(counted(), 1);
+        let dated = first_order("hand@example.com");
+        assert!(dated.is_some(), "the first order dates the customer");
+        // A later order counts, and leaves the first order's date alone.
+        api.redeem("later", &cart("BASE", "hand@example.com", tee, 1)).await.ok(201);
+        assert_eq!(counted(), 2);
+        assert_eq!(first_order("hand@example.com"), dated);
+        // A new email: created by its first order, counted once.
+        api.redeem("new-1", &cart("FIRSTONLY", "new@example.com", tee, 1)).await.ok(201);
+        assert_eq!(app.count("SELECT orders_count AS n FROM customers WHERE email = 'new@example.com'"), 1);
+        assert!(first_order("new@example.com").is_some());
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM customers"), 2);
+    }
+
     async fn the_openapi_document_lists_every_route(app) {
         let doc: Value = reqwest::get(format!("{}/api/v1/openapi.json", app.address))
             .await

@@ -16,7 +16,7 @@ use super::super::schema::{
     checkout_attempts, coupon_customer_redemptions, coupon_sets, coupons, customers, order_lines,
     orders, promotion_codes, set_codes,
 };
-use super::super::{Conn, DbError, is_check_violation, is_unique_violation, last_insert_id, now};
+use super::super::{Conn, DbError, is_check_violation, is_unique_violation, now};
 use crate::db::velocity::Code;
 use crate::db::webhooks::{self, Subject};
 use crate::domain::checkout::Cart;
@@ -63,8 +63,9 @@ pub enum PlaceError {
 }
 
 /// The customer with this email, created on the first order, with one more
-/// paid order. A first-time code needs the count to be 0 — a conditional
-/// update, so two concurrent first orders cannot both pass.
+/// paid order, in one statement (an upsert on `(store_id, email)`). A
+/// first-time code needs the count to be 0: the upsert's update then has
+/// that condition, so two concurrent first orders cannot both pass.
 fn count_order(
     conn: &mut Conn,
     store: StoreId,
@@ -72,43 +73,47 @@ fn count_order(
     first_time: bool,
     at: NaiveDateTime,
 ) -> Result<CustomerId, PlaceError> {
-    let values = (
-        customers::store_id.eq(store),
-        customers::email.eq(email.as_str()),
-        customers::orders_count.eq(0i64),
-        customers::created_at.eq(at),
-    );
-    crate::on_backend!(conn, c => diesel::insert_into(customers::table)
-        .values(values)
-        .on_conflict_do_nothing()
-        .cached().execute(c))?;
-    let target = customers::table
-        .filter(customers::store_id.eq(store))
-        .filter(customers::email.eq(email.as_str()));
-    let counted = if first_time {
-        diesel::update(target.filter(customers::orders_count.eq(0i64)))
-            .set(customers::orders_count.eq(customers::orders_count + 1))
-            .cached()
-            .execute(conn)?
-    } else {
-        diesel::update(target)
-            .set(customers::orders_count.eq(customers::orders_count + 1))
-            .cached()
-            .execute(conn)?
+    use diesel::sql_types::{Nullable, Timestamp};
+    let first_order = || {
+        case_when(
+            customers::first_order_at.is_null(),
+            Some(at).into_sql::<Nullable<Timestamp>>(),
+        )
+        .otherwise(customers::first_order_at)
     };
-    if counted == 0 {
-        return Err(PlaceError::Refused(Refusal::FirstTimeOnly));
-    }
-    let (id, first_order): (i64, Option<NaiveDateTime>) = target
-        .select((customers::id, customers::first_order_at))
-        .first_row(conn)?;
-    if first_order.is_none() {
-        diesel::update(customers::table.filter(customers::id.eq(id)))
-            .set(customers::first_order_at.eq(Some(at)))
+    let upsert = diesel::insert_into(customers::table)
+        .values((
+            customers::store_id.eq(store),
+            customers::email.eq(email.as_str()),
+            customers::orders_count.eq(1i64),
+            customers::first_order_at.eq(Some(at)),
+            customers::created_at.eq(at),
+        ))
+        .on_conflict((customers::store_id, customers::email))
+        .do_update()
+        .set((
+            customers::orders_count.eq(customers::orders_count + 1),
+            customers::first_order_at.eq(first_order()),
+        ));
+    let id: Option<i64> = if first_time {
+        let upsert = diesel::query_dsl::methods::FilterDsl::filter(
+            upsert,
+            customers::orders_count.eq(0i64),
+        );
+        crate::on_backend!(conn, c => upsert
+            .returning(customers::id)
             .cached()
-            .execute(conn)?;
-    }
-    Ok(CustomerId(id))
+            .get_result(c)
+            .optional())?
+    } else {
+        crate::on_backend!(conn, c => upsert
+            .returning(customers::id)
+            .cached()
+            .get_result(c)
+            .optional())?
+    };
+    id.map(CustomerId)
+        .ok_or(PlaceError::Refused(Refusal::FirstTimeOnly))
 }
 
 /// The schema's backstop refused a counter's update (the CHECK
@@ -353,7 +358,7 @@ fn write_order(
             _ => (None, None),
         };
         let quote = order.quote;
-        diesel::insert_into(orders::table)
+        let insert = diesel::insert_into(orders::table)
             .values((
                 orders::store_id.eq(store),
                 orders::public_id.eq(&order.public_id),
@@ -372,19 +377,21 @@ fn write_order(
                 orders::created_at.eq(at),
                 orders::external_id.eq(order.external_id),
                 orders::metadata.eq(order.metadata),
-            ))
+            ));
+        let id: i64 = crate::on_backend!(conn, c => insert
+            .returning(orders::id)
             .cached()
-            .execute(conn)
-            .map_err(|e| {
-                // Another paid order holds the set code (the unique index
-                // `orders_one_paid_order_per_set_code`).
-                if set_code.is_some() && is_unique_violation(&e) {
-                    PlaceError::Refused(Refusal::SetCodeUsed)
-                } else {
-                    PlaceError::Db(e)
-                }
-            })?;
-        let id = OrderId(last_insert_id(conn)?);
+            .get_result(c))
+        .map_err(|e| {
+            // Another paid order holds the set code (the unique index
+            // `orders_one_paid_order_per_set_code`).
+            if set_code.is_some() && is_unique_violation(&e) {
+                PlaceError::Refused(Refusal::SetCodeUsed)
+            } else {
+                PlaceError::Db(e)
+            }
+        })?;
+        let id = OrderId(id);
         for line in &order.cart.lines {
             diesel::insert_into(order_lines::table)
                 .values((
