@@ -195,9 +195,8 @@ pub fn redeem(
     // the answer was written rolls the stored one back).
     let answer: std::cell::RefCell<Option<(u16, String)>> = std::cell::RefCell::new(None);
     let taken = std::cell::Cell::new(false);
-    let keep_answer = |conn: &mut Conn, id: OrderId| -> Result<(), DbError> {
-        let order = db::orders::find_row(conn, store.id(), id)?;
-        let (status, body) = render(&Redeemed::Ordered(Box::new(order)));
+    let keep_answer = |conn: &mut Conn, order: &OrderRow| -> Result<(), DbError> {
+        let (status, body) = render(&Redeemed::Ordered(Box::new(order.clone())));
         if !db::idempotency::keep_in(conn, store.id(), key, request_hash, status, &body)? {
             taken.set(true);
             return Err(DbError::RollbackTransaction);

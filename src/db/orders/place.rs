@@ -17,6 +17,7 @@ use super::super::schema::{
     orders, promotion_codes, set_codes,
 };
 use super::super::{Conn, DbError, is_check_violation, is_unique_violation, now};
+use super::OrderRow;
 use crate::db::velocity::Code;
 use crate::db::webhooks::{self, Subject};
 use crate::domain::checkout::Cart;
@@ -47,8 +48,9 @@ pub struct NewOrder<'a> {
     pub buckets: Buckets,
 }
 
-/// Work that commits with the order, or not at all.
-pub type Then<'a> = dyn Fn(&mut Conn, OrderId) -> QueryResult<()> + 'a;
+/// Work that commits with the order, or not at all; it gets the order as
+/// written.
+pub type Then<'a> = dyn Fn(&mut Conn, &OrderRow) -> QueryResult<()> + 'a;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlaceError {
@@ -96,10 +98,8 @@ fn count_order(
             customers::first_order_at.eq(first_order()),
         ));
     let id: Option<i64> = if first_time {
-        let upsert = diesel::query_dsl::methods::FilterDsl::filter(
-            upsert,
-            customers::orders_count.eq(0i64),
-        );
+        let upsert =
+            diesel::query_dsl::methods::FilterDsl::filter(upsert, customers::orders_count.eq(0i64));
         crate::on_backend!(conn, c => upsert
             .returning(customers::id)
             .cached()
@@ -358,28 +358,29 @@ fn write_order(
             _ => (None, None),
         };
         let quote = order.quote;
-        let insert = diesel::insert_into(orders::table)
-            .values((
-                orders::store_id.eq(store),
-                orders::public_id.eq(&order.public_id),
-                orders::customer_id.eq(customer),
-                orders::currency.eq(quote.currency.code()),
-                orders::subtotal.eq(quote.subtotal),
-                orders::discount.eq(quote.discount),
-                orders::total.eq(quote.total),
-                orders::code.eq(applied.map(|a| a.code.as_str())),
-                orders::coupon_id.eq(applied.map(|a| a.coupon_id)),
-                orders::promotion_code_id.eq(promotion),
-                orders::set_code_id.eq(set_code.map(|(id, _)| id)),
-                orders::discount_text.eq(applied.map(|a| a.label.as_str()).unwrap_or("")),
-                orders::schedule.eq(quote.schedule.join("\n")),
-                orders::status.eq(OrderStatus::Paid.as_str()),
-                orders::created_at.eq(at),
-                orders::external_id.eq(order.external_id),
-                orders::metadata.eq(order.metadata),
-            ));
-        let id: i64 = crate::on_backend!(conn, c => insert
-            .returning(orders::id)
+        let insert = diesel::insert_into(orders::table).values((
+            orders::store_id.eq(store),
+            orders::public_id.eq(&order.public_id),
+            orders::customer_id.eq(customer),
+            orders::currency.eq(quote.currency.code()),
+            orders::subtotal.eq(quote.subtotal),
+            orders::discount.eq(quote.discount),
+            orders::total.eq(quote.total),
+            orders::code.eq(applied.map(|a| a.code.as_str())),
+            orders::coupon_id.eq(applied.map(|a| a.coupon_id)),
+            orders::promotion_code_id.eq(promotion),
+            orders::set_code_id.eq(set_code.map(|(id, _)| id)),
+            orders::discount_text.eq(applied.map(|a| a.label.as_str()).unwrap_or("")),
+            orders::schedule.eq(quote.schedule.join("\n")),
+            orders::status.eq(OrderStatus::Paid.as_str()),
+            orders::created_at.eq(at),
+            orders::external_id.eq(order.external_id),
+            orders::metadata.eq(order.metadata),
+        ));
+        // The order comes back as written: `then` renders it without
+        // reading it again.
+        let row: OrderRow = crate::on_backend!(conn, c => insert
+            .returning(OrderRow::as_returning())
             .cached()
             .get_result(c))
         .map_err(|e| {
@@ -391,7 +392,7 @@ fn write_order(
                 PlaceError::Db(e)
             }
         })?;
-        let id = OrderId(id);
+        let id = OrderId(row.id);
         for line in &order.cart.lines {
             diesel::insert_into(order_lines::table)
                 .values((
@@ -410,7 +411,7 @@ fn write_order(
         // before the shared rows are locked: if a limit then refuses, it is
         // rolled back with the rest.
         if let Some(then) = order.then {
-            then(conn, id)?;
+            then(conn, &row)?;
         }
         // The event too (the outbox): it commits with the order or not at
         // all, and is written before the shared rows are locked.
