@@ -415,6 +415,36 @@ pub fn last_insert_id(conn: &mut Conn) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// Raw SQL run on both backends, with `$n` placeholders (PostgreSQL's;
+/// SQLite reads `$n` as a named parameter). SQLite numbers named
+/// parameters by their first appearance, not by `n`: `SELECT $2, $1` binds
+/// the first value to `$2`. So `$n` must first appear in the order `$1`,
+/// `$2`, ... (checked in debug builds, so by every test that runs it).
+pub fn both(sql: String) -> String {
+    debug_assert!(
+        placeholders_in_order(&sql),
+        "placeholders out of order: {sql}"
+    );
+    sql
+}
+
+/// Do the `$n` placeholders of `sql` first appear as `$1`, `$2`, ...?
+fn placeholders_in_order(sql: &str) -> bool {
+    let mut seen: Vec<u32> = Vec::new();
+    for (i, _) in sql.match_indices('$') {
+        let digits: String = sql[i + 1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        if let Ok(n) = digits.parse::<u32>()
+            && !seen.contains(&n)
+        {
+            seen.push(n);
+        }
+    }
+    seen.iter().enumerate().all(|(i, n)| *n as usize == i + 1)
+}
+
 /// Runs `$body` with `$c` bound to the concrete connection, for statements
 /// MultiConnection cannot express (e.g. multi-row INSERT).
 #[macro_export]
@@ -545,5 +575,17 @@ mod tests {
         ] {
             assert_eq!(postgres_url(url), expected, "{url}");
         }
+    }
+
+    #[test]
+    fn placeholders_must_first_appear_in_order() {
+        assert!(placeholders_in_order("SELECT $1, $2, $1, $3"));
+        assert!(placeholders_in_order("SELECT 1"));
+        assert!(placeholders_in_order("SELECT '$' || $1"));
+        assert!(!placeholders_in_order("SELECT $2, $1"));
+        assert!(!placeholders_in_order("SELECT $1, $3"));
+        assert!(!placeholders_in_order(
+            "WITH one AS (SELECT $2) SELECT $1, $3"
+        ));
     }
 }

@@ -418,12 +418,13 @@ pub fn ensure_job(conn: &mut Conn, store: StoreId, endpoint: i64) -> QueryResult
 }
 
 fn queue_job(conn: &mut Conn, store: StoreId, endpoint: i64) -> QueryResult<usize> {
-    crate::on_backend!(conn, c => diesel::sql_query(format!(
-        "WITH one AS (SELECT CAST($2 AS BIGINT) AS endpoint_id) {}",
-        queue_jobs("one", "$1", "$3")
-    ))
-    .bind::<BigInt, _>(store.0)
+    // `$1` first: SQLite numbers `$n` by first appearance (`db::both`).
+    crate::on_backend!(conn, c => diesel::sql_query(super::both(format!(
+        "WITH one AS (SELECT CAST($1 AS BIGINT) AS endpoint_id) {}",
+        queue_jobs("one", "$2", "$3")
+    )))
     .bind::<BigInt, _>(endpoint)
+    .bind::<BigInt, _>(store.0)
     .bind::<Timestamp, _>(now())
     .cached().execute(c))
 }
@@ -434,12 +435,12 @@ fn queue_job(conn: &mut Conn, store: StoreId, endpoint: i64) -> QueryResult<usiz
 pub fn sweep(conn: &mut Conn) -> QueryResult<usize> {
     let at = now();
     crate::db::write_transaction(conn, |conn| {
-        crate::on_backend!(conn, c => diesel::sql_query(format!(
+        crate::on_backend!(conn, c => diesel::sql_query(super::both(format!(
             "WITH waiting AS (SELECT DISTINCT e.store_id, e.id AS endpoint_id \
                FROM webhook_endpoints e JOIN webhook_deliveries d ON d.endpoint_id = e.id \
                WHERE d.status = 'pending' AND e.active AND e.deleted_at IS NULL) {}",
             queue_jobs("waiting", "waiting.store_id", "$1")
-        ))
+        )))
         .bind::<Timestamp, _>(at)
         .execute(c))
     })
@@ -559,13 +560,13 @@ pub fn next_due(conn: &mut Conn, endpoint: i64, limit: i64) -> QueryResult<Vec<(
     // without fresh statistics, at 255 ms a batch. The limit is written
     // into the SQL (a number): a bound LIMIT makes SQLite plan the
     // statement again on every run (see `db::first`).
-    let sql = format!(
+    let sql = super::both(format!(
         "SELECT d.id FROM webhook_deliveries d WHERE d.endpoint_id = $1 AND d.status = 'pending' \
          AND d.next_try_at <= $2 AND d.id = (SELECT e.id FROM webhook_deliveries e \
            WHERE e.endpoint_id = d.endpoint_id AND e.status = 'pending' \
            AND e.object_key = d.object_key ORDER BY e.id LIMIT 1) \
          ORDER BY d.id LIMIT {limit}"
-    );
+    ));
     let due: Vec<Id> = crate::on_backend!(conn, c => diesel::sql_query(&sql)
     .bind::<BigInt, _>(endpoint)
     .bind::<Timestamp, _>(at)
@@ -774,5 +775,30 @@ mod tests {
             assert_eq!(picked, expected, "endpoints wanting {event:?}");
             assert!(!picked.is_empty(), "the empty choice wants {event:?}");
         }
+    }
+
+    /// The delivery job queued for an endpoint is that endpoint's, in its
+    /// store, also when the two ids differ.
+    #[test]
+    fn a_queued_job_names_its_store_and_endpoint() {
+        use crate::db::schema::jobs;
+        let (_dir, pool) = db::temp_sqlite();
+        let mut conn = pool.get().expect("conn");
+        let first = db::seed::bare_store(&mut conn, "first").expect("store");
+        let second = db::seed::bare_store(&mut conn, "second").expect("store");
+        for _ in 0..3 {
+            create(&mut conn, first, "https://example.com/a", "", "s").expect("endpoint");
+        }
+        let endpoint =
+            create(&mut conn, second, "https://example.com/b", "", "s").expect("endpoint");
+        assert_ne!(endpoint, second.0, "the ids differ");
+        db::write_transaction(&mut conn, |conn| ensure_job(conn, second, endpoint))
+            .expect("queued");
+        let queued: Vec<(i64, i64)> = jobs::table
+            .filter(jobs::kind.eq("deliver_webhooks"))
+            .select((jobs::store_id, jobs::subject_id))
+            .load(&mut **conn)
+            .expect("jobs");
+        assert_eq!(queued, vec![(second.0, endpoint)]);
     }
 }
