@@ -129,7 +129,7 @@ pub fn keep_in(
     let written = crate::on_backend!(conn, c => diesel::insert_into(idem::table)
         .values(values)
         .on_conflict_do_nothing()
-        .cached()
+        .cached_at(crate::site!())
         .execute(c))?;
     Ok(written == 1)
 }

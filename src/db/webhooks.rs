@@ -235,7 +235,7 @@ pub fn record(
             subject.id().into_sql::<BigInt>(),
             now().into_sql::<Timestamp>(),
         ));
-    let recorded = diesel::insert_into(webhook_events::table)
+    let insert = diesel::insert_into(webhook_events::table)
         .values(event)
         .into_columns((
             webhook_events::store_id,
@@ -243,9 +243,10 @@ pub fn record(
             webhook_events::object_kind,
             webhook_events::object_id,
             webhook_events::created_at,
-        ))
-        .cached()
-        .execute(conn)?;
+        ));
+    // Runs in every order's transaction: found in the statement cache by
+    // its site (`db::cached::Site`), its SQL is not built again each time.
+    let recorded = crate::on_backend!(conn, c => insert.cached_at(crate::site!()).execute(c))?;
     if recorded > 0 {
         // This process's worker dispatches it as soon as it commits.
         super::jobs::recorded();

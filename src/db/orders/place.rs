@@ -102,13 +102,13 @@ fn count_order(
             diesel::query_dsl::methods::FilterDsl::filter(upsert, customers::orders_count.eq(0i64));
         crate::on_backend!(conn, c => upsert
             .returning(customers::id)
-            .cached()
+            .cached_at(crate::site!())
             .get_result(c)
             .optional())?
     } else {
         crate::on_backend!(conn, c => upsert
             .returning(customers::id)
-            .cached()
+            .cached_at(crate::site!())
             .get_result(c)
             .optional())?
     };
@@ -166,7 +166,7 @@ macro_rules! counted_redemption {
         ));
         crate::on_backend!($conn, c => update
             .returning(($table::times_redeemed, $table::max_redemptions))
-            .cached()
+            .cached_at(crate::site!())
             .get_result::<Counts>(c)
             .optional())
     }};
@@ -381,7 +381,7 @@ fn write_order(
         // reading it again.
         let row: OrderRow = crate::on_backend!(conn, c => insert
             .returning(OrderRow::as_returning())
-            .cached()
+            .cached_at(crate::site!())
             .get_result(c))
         .map_err(|e| {
             // Another paid order holds the set code (the unique index
@@ -394,18 +394,16 @@ fn write_order(
         })?;
         let id = OrderId(row.id);
         for line in &order.cart.lines {
-            diesel::insert_into(order_lines::table)
-                .values((
-                    order_lines::order_id.eq(id),
-                    order_lines::product_id.eq(line.product),
-                    order_lines::name.eq(&line.name),
-                    order_lines::unit_price.eq(line.unit_price),
-                    order_lines::quantity.eq(line.quantity),
-                    order_lines::amount.eq(line.amount()),
-                    order_lines::billing.eq(line.billing.billing_str()),
-                ))
-                .cached()
-                .execute(conn)?;
+            let insert = diesel::insert_into(order_lines::table).values((
+                order_lines::order_id.eq(id),
+                order_lines::product_id.eq(line.product),
+                order_lines::name.eq(&line.name),
+                order_lines::unit_price.eq(line.unit_price),
+                order_lines::quantity.eq(line.quantity),
+                order_lines::amount.eq(line.amount()),
+                order_lines::billing.eq(line.billing.billing_str()),
+            ));
+            crate::on_backend!(conn, c => insert.cached_at(crate::site!()).execute(c))?;
         }
         // Work that commits with the order (the API's stored answer) runs
         // before the shared rows are locked: if a limit then refuses, it is
