@@ -311,7 +311,10 @@ pub fn dispatch(conn: &mut Conn, events: &[(&Event, Option<&str>)]) -> QueryResu
                 .filter(|e| won.contains(&e.id))
                 .collect()
         }
-        Conn::Sqlite(_) => {
+        Conn::Sqlite(c) => {
+            // One short statement per event, each found in the statement
+            // cache by its site (`db::cached::Site`): they run inside
+            // SQLite's writer lock, which the checkouts wait for.
             let mut won = Vec::with_capacity(events.len());
             for (event, body) in events {
                 let n = diesel::update(
@@ -323,8 +326,8 @@ pub fn dispatch(conn: &mut Conn, events: &[(&Event, Option<&str>)]) -> QueryResu
                     webhook_events::dispatched_at.eq(Some(at)),
                     webhook_events::payload.eq(body),
                 ))
-                .cached()
-                .execute(conn)?;
+                .cached_at(crate::site!())
+                .execute(c)?;
                 if n == 1 {
                     won.push(*event);
                 }
@@ -366,17 +369,15 @@ pub fn dispatch(conn: &mut Conn, events: &[(&Event, Option<&str>)]) -> QueryResu
         }
         _ => {
             for (endpoint, event, key) in &made {
-                diesel::insert_into(webhook_deliveries::table)
-                    .values((
-                        webhook_deliveries::endpoint_id.eq(endpoint),
-                        webhook_deliveries::event_id.eq(event),
-                        webhook_deliveries::object_key.eq(key),
-                        webhook_deliveries::status.eq("pending"),
-                        webhook_deliveries::next_try_at.eq(at),
-                        webhook_deliveries::created_at.eq(at),
-                    ))
-                    .cached()
-                    .execute(conn)?;
+                let insert = diesel::insert_into(webhook_deliveries::table).values((
+                    webhook_deliveries::endpoint_id.eq(endpoint),
+                    webhook_deliveries::event_id.eq(event),
+                    webhook_deliveries::object_key.eq(key),
+                    webhook_deliveries::status.eq("pending"),
+                    webhook_deliveries::next_try_at.eq(at),
+                    webhook_deliveries::created_at.eq(at),
+                ));
+                crate::on_backend!(conn, c => insert.cached_at(crate::site!()).execute(c))?;
             }
         }
     }
