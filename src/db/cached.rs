@@ -14,6 +14,11 @@
 //! bound (an `IN` list of any length) must not use it, or the cache grows
 //! with every length.
 //!
+//! `.cached()` builds the SQL text on every run, to look the statement up.
+//! `.cached_at(site!())` looks it up by its call site's own type instead,
+//! so the SQL is built once; only for a site whose text never changes
+//! (see `site!`; debug builds check it).
+//!
 //! How: diesel asks a statement whether it may be cached by walking it
 //! with a pass in which a part that varies calls `unsafe_to_cache_prepared`.
 //! Overriding `is_safe_to_cache_prepared` is not enough, because diesel

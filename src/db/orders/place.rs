@@ -97,20 +97,24 @@ fn count_order(
             customers::orders_count.eq(customers::orders_count + 1),
             customers::first_order_at.eq(first_order()),
         ));
-    let id: Option<i64> = if first_time {
-        let upsert =
-            diesel::query_dsl::methods::FilterDsl::filter(upsert, customers::orders_count.eq(0i64));
-        crate::on_backend!(conn, c => upsert
-            .returning(customers::id)
-            .cached_at(crate::site!())
-            .get_result(c)
-            .optional())?
+    // The customer's id, or none when a first-time code's condition held
+    // it back (each arm its own statement: the SQL differs).
+    macro_rules! customer_id {
+        ($upsert:expr) => {
+            crate::on_backend!(conn, c => $upsert
+                .returning(customers::id)
+                .cached_at(crate::site!())
+                .get_result::<i64>(c)
+                .optional())?
+        };
+    }
+    let id = if first_time {
+        customer_id!(diesel::query_dsl::methods::FilterDsl::filter(
+            upsert,
+            customers::orders_count.eq(0i64)
+        ))
     } else {
-        crate::on_backend!(conn, c => upsert
-            .returning(customers::id)
-            .cached_at(crate::site!())
-            .get_result(c)
-            .optional())?
+        customer_id!(upsert)
     };
     id.map(CustomerId)
         .ok_or(PlaceError::Refused(Refusal::FirstTimeOnly))
