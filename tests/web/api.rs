@@ -137,6 +137,16 @@ pub async fn create_key(client: &Client, store: &str, name: &str, scope: &str) -
 }
 
 /// The owner, store `acme`, a $20.00 tee, and a write key.
+/// `GET /api/v1/openapi.json`, parsed.
+pub async fn openapi_document(app: &TestApp) -> Value {
+    reqwest::get(format!("{}/api/v1/openapi.json", app.address))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json")
+}
+
 pub async fn api_store(app: &TestApp) -> (Api, i64) {
     app.setup_owner().await;
     let tee = app
@@ -763,12 +773,7 @@ db_tests! {
     }
 
     async fn the_openapi_document_lists_every_route(app) {
-        let doc: Value = reqwest::get(format!("{}/api/v1/openapi.json", app.address))
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
+        let doc = openapi_document(&app).await;
         assert_eq!(doc["openapi"], "3.1.0");
         let paths = doc["paths"].as_object().expect("paths");
         for route in promodesk::web::api::ROUTES {
@@ -860,6 +865,44 @@ db_tests! {
             let name: String = part.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
             assert!(schemas.contains_key(&name), "schema {name} is defined");
         }
+    }
+
+    async fn each_list_reads_the_parameters_its_document_lists_and_refuses_the_others(app) {
+        let doc = openapi_document(&app).await;
+        let (api, _) = api_store(&app).await;
+        let coupon = api.post("/coupons", &json!({"code": "LIST10", "discount_type": "percent", "percent_off": 10, "duration": "once"})).await.ok(201);
+        let set = api.post("/coupon_sets", &json!({"name": "Lists", "coupon_id": coupon["id"], "count": 1})).await.ok(201);
+        let mut lists = 0;
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            let Some(list) = item.get("get").filter(|get| {
+                let answer = get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].as_str();
+                answer.is_some_and(|a| a.ends_with("List"))
+            }) else {
+                continue;
+            };
+            lists += 1;
+            let documented: Vec<&str> = list["parameters"]
+                .as_array()
+                .expect("parameters")
+                .iter()
+                .filter(|p| p["in"] == "query")
+                .filter_map(|p| p["name"].as_str())
+                .collect();
+            assert!(documented.starts_with(&["limit", "starting_after"]), "{path}: {documented:?}");
+            let path = path.trim_start_matches("/api/v1").replace("{id}", &set["id"].to_string());
+            for name in ["limit", "starting_after", "state", "coupon", "q", "sort"] {
+                // An empty value is "no filter": a parameter the list reads
+                // answers the whole list, any other is named in a 400.
+                let answer = api.get(&format!("{path}?{name}=")).await;
+                if documented.contains(&name) {
+                    answer.ok(200);
+                } else {
+                    assert_eq!(answer.error(400).1, "invalid_request", "{path}?{name}=");
+                    assert_eq!(answer.body["error"]["param"], name, "{path}?{name}=");
+                }
+            }
+        }
+        assert_eq!(lists, 7, "every list route is checked");
     }
 }
 

@@ -3,8 +3,9 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::listing::filters;
 use super::objects::{CustomerObject, OrderObject, ProductObject};
-use super::{Api, ApiError, ApiJson, List, ListParams, Read, Write, path_id};
+use super::{Api, ApiError, ApiJson, List, Listing, Read, Write, path_id};
 use crate::app::customers::CustomerError;
 use crate::app::products::ProductError;
 use crate::db::orders::OrderFilter;
@@ -62,19 +63,21 @@ fn product_error(e: ProductError) -> ApiError {
     }
 }
 
+filters!(
+    /// `GET /products` reads `state`.
+    pub ProductFilters: state "string" "active or archived."
+);
+
 /// `GET /api/v1/products?state=active|archived`
 pub async fn list_products(
     api: Api<Read>,
-    params: web::Query<ListParams>,
+    params: Listing<ProductFilters>,
 ) -> Result<HttpResponse, ApiError> {
-    let archived = params.state(
-        |s| match s {
-            "active" => Some(false),
-            "archived" => Some(true),
-            _ => None,
-        },
-        "Use active or archived.",
-    )?;
+    let archived = params.state(|s| match s {
+        "active" => Some(false),
+        "archived" => Some(true),
+        _ => None,
+    })?;
     let products = api
         .db(|conn, store| Ok(crate::app::products::list(conn, store)?))
         .await?;
@@ -147,10 +150,15 @@ pub struct CustomerBody {
     pub email: String,
 }
 
+filters!(
+    /// `GET /customers` reads `q`.
+    pub CustomerFilters: q "string" "Customers whose email starts with this."
+);
+
 /// `GET /api/v1/customers?q=` (emails starting with `q`)
 pub async fn list_customers(
     api: Api<Read>,
-    params: web::Query<ListParams>,
+    params: Listing<CustomerFilters>,
 ) -> Result<HttpResponse, ApiError> {
     let (cursor, limit, q) = (params.cursor()?, params.limit()?, params.q());
     let page = api
@@ -186,10 +194,15 @@ pub async fn create_customer(
     Ok(super::created(&CustomerObject::new(customer)))
 }
 
+filters!(
+    /// `GET /orders` reads `coupon`.
+    pub OrderFilters: coupon "integer" "Orders that redeemed this coupon (its id), by any of its codes."
+);
+
 /// `GET /api/v1/orders?coupon=`
 pub async fn list_orders(
     api: Api<Read>,
-    params: web::Query<ListParams>,
+    params: Listing<OrderFilters>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = match params.coupon()? {
         Some(id) => OrderFilter::Coupon(CouponId(id)),

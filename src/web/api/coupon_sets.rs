@@ -4,8 +4,9 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::listing::filters;
 use super::objects::{CodeImportObject, CouponSetObject, DeletedObject, SetCodeObject};
-use super::{Api, ApiError, ApiJson, List, ListParams, Read, Write, path_id};
+use super::{Api, ApiError, ApiJson, List, Listing, Read, Write, path_id};
 use crate::app::coupon_sets::{self as use_case, SetError};
 use crate::domain::coupon_set::SetInput;
 use crate::domain::ids::CouponSetId;
@@ -55,11 +56,13 @@ fn set_response(set: crate::db::coupon_sets::SetRow, done: bool) -> HttpResponse
     }
 }
 
+filters!(
+    /// `GET /coupon_sets` reads `coupon`.
+    pub SetFilters: coupon "integer" "The sets of this coupon (its id)."
+);
+
 /// `GET /api/v1/coupon_sets?coupon=`
-pub async fn list(
-    api: Api<Read>,
-    params: web::Query<ListParams>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list(api: Api<Read>, params: Listing<SetFilters>) -> Result<HttpResponse, ApiError> {
     let coupon = params.coupon()?;
     let mut sets = api
         .db(|conn, store| Ok(use_case::list(conn, store)?))
@@ -149,14 +152,19 @@ pub async fn add_codes(
     }
 }
 
+filters!(
+    /// `GET /coupon_sets/{id}/codes` reads `state`.
+    pub CodeFilters: state "string" "unused, used or archived."
+);
+
 /// `GET /api/v1/coupon_sets/{id}/codes?state=unused|used|archived`
 pub async fn codes(
     api: Api<Read>,
     path: web::Path<String>,
-    params: web::Query<ListParams>,
+    params: Listing<CodeFilters>,
 ) -> Result<HttpResponse, ApiError> {
     let id = CouponSetId(path_id(&path)?);
-    let state = params.state(SetCodeState::parse, "Use unused, used or archived.")?;
+    let state = params.state(SetCodeState::parse)?;
     let (cursor, limit) = (params.cursor()?, params.limit()?);
     let page = api
         .db(move |conn, store| {

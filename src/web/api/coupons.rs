@@ -5,8 +5,9 @@ use actix_web::{HttpResponse, web};
 use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer};
 
+use super::listing::filters;
 use super::objects::CouponObject;
-use super::{Api, ApiError, ApiJson, Ctx, List, ListParams, Read, Write, path_id};
+use super::{Api, ApiError, ApiJson, Ctx, List, Listing, Read, Write, path_id};
 use crate::app::coupons::{self as use_case, CouponError};
 use crate::db::coupons::{Lifecycle, ListQuery};
 use crate::domain::coupon::CouponInput;
@@ -172,15 +173,19 @@ fn object(conn: &mut crate::db::Conn, store: &Ctx, id: CouponId) -> Result<Coupo
     Ok(CouponObject::new(coupon, &applies_to, url))
 }
 
+filters!(
+    /// `GET /coupons` reads `state` and `q`.
+    pub CouponFilters:
+        state "string" "active, paused, scheduled, expired, exhausted, archived or deleted.",
+        q "string" "Coupons whose code starts with this."
+);
+
 /// `GET /api/v1/coupons?state=&q=&limit=&starting_after=`
 pub async fn list(
     api: Api<Read>,
-    params: web::Query<ListParams>,
+    params: Listing<CouponFilters>,
 ) -> Result<HttpResponse, ApiError> {
-    let state = params.state(
-        CouponState::parse,
-        "Use active, paused, scheduled, expired, exhausted, archived or deleted.",
-    )?;
+    let state = params.state(CouponState::parse)?;
     let query = ListQuery {
         state,
         prefix: params.q(),

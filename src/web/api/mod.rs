@@ -8,6 +8,7 @@ pub mod coupons;
 pub mod error;
 pub mod json;
 pub mod limits;
+pub mod listing;
 pub use crate::app::objects;
 pub mod openapi;
 pub mod promotion_codes;
@@ -18,13 +19,14 @@ use std::marker::PhantomData;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub use error::ApiError;
 pub use json::ApiJson;
+pub use listing::{Filter, Filters, ListParams, Listing};
 
 use crate::app::api_keys::{self, Caller, Scope};
-use crate::db::paging::{Cursor, Page};
+use crate::db::paging::Page;
 use crate::web::AppState;
 
 /// The least scope a handler needs, as a type: `Api<Write>`.
@@ -172,93 +174,6 @@ where
     .map_err(ApiError::internal)?
 }
 
-/// `limit`, `starting_after` and the HTML lists' filters.
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct ListParams {
-    pub limit: Option<String>,
-    pub starting_after: Option<String>,
-    pub state: Option<String>,
-    pub coupon: Option<String>,
-    pub q: Option<String>,
-}
-
-impl ListParams {
-    /// 1-100, default 20.
-    pub fn limit(&self) -> Result<i64, ApiError> {
-        match self.limit.as_deref().map(str::trim) {
-            None | Some("") => Ok(20),
-            Some(raw) => raw
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (1..=100).contains(n))
-                .ok_or_else(|| ApiError::invalid_param("limit", "Use a limit from 1 to 100.")),
-        }
-    }
-
-    pub fn cursor(&self) -> Result<Cursor, ApiError> {
-        match self.starting_after.as_deref().map(str::trim) {
-            None | Some("") => Ok(Cursor::First),
-            Some(raw) => raw.parse::<i64>().map(Cursor::Next).map_err(|_| {
-                ApiError::invalid_param("starting_after", "Use the id of the last object you got.")
-            }),
-        }
-    }
-
-    pub fn coupon(&self) -> Result<Option<i64>, ApiError> {
-        match self.coupon.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(raw) => raw
-                .parse::<i64>()
-                .map(Some)
-                .map_err(|_| ApiError::invalid_param("coupon", "Use a coupon id.")),
-        }
-    }
-
-    /// The `state` filter read by `parse`; `hint` lists the states.
-    pub fn state<T>(
-        &self,
-        parse: impl Fn(&str) -> Option<T>,
-        hint: &str,
-    ) -> Result<Option<T>, ApiError> {
-        match self.state.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(raw) => parse(raw)
-                .map(Some)
-                .ok_or_else(|| ApiError::invalid_param("state", hint)),
-        }
-    }
-
-    /// One page of a list read whole (a store's products or sets): newest
-    /// first, after `starting_after`, `limit` of them.
-    pub fn page_in_memory<T>(
-        &self,
-        mut items: Vec<T>,
-        id: impl Fn(&T) -> i64,
-    ) -> Result<Page<T>, ApiError> {
-        let limit = self.limit()?;
-        items.sort_by_key(|i| std::cmp::Reverse(id(i)));
-        if let Cursor::Next(after) = self.cursor()? {
-            items.retain(|i| id(i) < after);
-        }
-        let has_next = items.len() as i64 > limit;
-        items.truncate(limit as usize);
-        Ok(Page {
-            items,
-            has_prev: false,
-            has_next,
-        })
-    }
-
-    pub fn q(&self) -> Option<String> {
-        self.q
-            .as_deref()
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-            .map(String::from)
-    }
-}
-
 /// The list envelope.
 #[derive(Serialize)]
 pub struct List<T: Serialize> {
@@ -347,6 +262,9 @@ pub struct Route {
     pub summary: &'static str,
     /// The request body's type, if any (its schema, for the document).
     pub body: Option<openapi::SchemaOf>,
+    /// A list's filters (`limit` and `starting_after` besides), as its
+    /// handler's `Listing` reads them.
+    pub query: Option<&'static [Filter]>,
     /// Each success status with its answer's type.
     pub answers: &'static [(u16, openapi::SchemaOf)],
     /// The least key scope (`read` or `write`), or `none` for public.
@@ -358,13 +276,16 @@ pub struct Route {
 macro_rules! api_routes {
     (@body) => { None };
     (@body $body:ty) => { Some(openapi::schema_of::<$body> as openapi::SchemaOf) };
+    (@query) => { None };
+    (@query $filters:ty) => { Some(<$filters as Filters>::FILTERS) };
     ($($method:ident $path:literal => $handler:expr, $scope:literal, $summary:literal,
-       body [$($body:ty)?], answer $($status:literal $answer:ty),+;)*) => {
+       body [$($body:ty)?], $(query [$filters:ty],)? answer $($status:literal $answer:ty),+;)*) => {
         pub const ROUTES: &[Route] = &[$(Route {
             method: stringify!($method),
             path: $path,
             summary: $summary,
             body: api_routes!(@body $($body)?),
+            query: api_routes!(@query $($filters)?),
             answers: &[$(($status, openapi::schema_of::<$answer>)),+],
             scope: $scope,
         }),*];
@@ -386,7 +307,7 @@ api_routes! {
     post "/redemptions/{id}/rollback" => redemptions::rollback, "write", "Gives a redemption back, as a staff refund does. Idempotent.",
         body [redemptions::RollbackBody], answer 200 objects::RedemptionObject;
     get "/products" => catalog::list_products, "read", "Lists products (filter: state=active|archived).",
-        body [], answer 200 List<objects::ProductObject>;
+        body [], query [catalog::ProductFilters], answer 200 List<objects::ProductObject>;
     post "/products" => catalog::create_product, "write", "Creates a product.",
         body [catalog::ProductBody], answer 201 objects::ProductObject;
     get "/products/{id}" => catalog::show_product, "read", "Reads a product.",
@@ -394,7 +315,7 @@ api_routes! {
     patch "/products/{id}" => catalog::update_product, "write", "Changes the fields sent (and `archived`).",
         body [catalog::ProductBody], answer 200 objects::ProductObject;
     get "/coupons" => coupons::list, "read", "Lists coupons (filters: state, q = code prefix).",
-        body [], answer 200 List<objects::CouponObject>;
+        body [], query [coupons::CouponFilters], answer 200 List<objects::CouponObject>;
     post "/coupons" => coupons::create, "write", "Creates a coupon.",
         body [coupons::CouponBody], answer 201 objects::CouponObject;
     get "/coupons/{id}" => coupons::show, "read", "Reads a coupon.",
@@ -410,7 +331,7 @@ api_routes! {
     post "/coupons/{id}/resume" => coupons::resume, "write", "Resumes a coupon its velocity limit paused; its window counts from 0 again.",
         body [], answer 200 objects::CouponObject;
     get "/promotion_codes" => promotion_codes::list, "read", "Lists promotion codes (filters: state, coupon, q).",
-        body [], answer 200 List<objects::PromotionCodeObject>;
+        body [], query [promotion_codes::PromoFilters], answer 200 List<objects::PromotionCodeObject>;
     post "/promotion_codes" => promotion_codes::create, "write", "Creates a promotion code for a coupon.",
         body [promotion_codes::PromoBody], answer 201 objects::PromotionCodeObject;
     get "/promotion_codes/{id}" => promotion_codes::show, "read", "Reads a promotion code.",
@@ -424,7 +345,7 @@ api_routes! {
     post "/promotion_codes/{id}/rotate" => promotion_codes::rotate, "write", "Replaces a (leaked) code by a new random one with the same coupon, restrictions and remaining uses; the old one stops for good.",
         body [], answer 201 objects::PromotionCodeObject;
     get "/coupon_sets" => coupon_sets::list, "read", "Lists coupon sets (filter: coupon).",
-        body [], answer 200 List<objects::CouponSetObject>;
+        body [], query [coupon_sets::SetFilters], answer 200 List<objects::CouponSetObject>;
     post "/coupon_sets" => coupon_sets::create, "write", "Creates a set of single-use codes; a large count answers 202 while it generates.",
         body [coupon_sets::SetBody], answer 201 objects::CouponSetObject, 202 objects::CouponSetObject;
     get "/coupon_sets/{id}" => coupon_sets::show, "read", "Reads a set, with its progress while it generates.",
@@ -434,13 +355,13 @@ api_routes! {
     post "/coupon_sets/{id}/codes" => coupon_sets::add_codes, "write", "Generates more codes ({\"count\": N}) or imports up to 10,000 ({\"codes\": [...]}). A count answers the set (202 while it generates); an import answers what it added and refused.",
         body [coupon_sets::CodesBody], answer 200 objects::CodeImportObject, 201 objects::CouponSetObject, 202 objects::CouponSetObject;
     get "/coupon_sets/{id}/codes" => coupon_sets::codes, "read", "Lists a set's codes (filter: state=unused|used|archived).",
-        body [], answer 200 List<objects::SetCodeObject>;
+        body [], query [coupon_sets::CodeFilters], answer 200 List<objects::SetCodeObject>;
     get "/customers" => catalog::list_customers, "read", "Lists customers (q = email prefix).",
-        body [], answer 200 List<objects::CustomerObject>;
+        body [], query [catalog::CustomerFilters], answer 200 List<objects::CustomerObject>;
     post "/customers" => catalog::create_customer, "write", "Adds a customer by email.",
         body [catalog::CustomerBody], answer 201 objects::CustomerObject;
     get "/orders" => catalog::list_orders, "read", "Lists orders (filter: coupon).",
-        body [], answer 200 List<objects::OrderObject>;
+        body [], query [catalog::OrderFilters], answer 200 List<objects::OrderObject>;
     get "/orders/{id}" => catalog::show_order, "read", "Reads an order with its lines.",
         body [], answer 200 objects::OrderObject;
 }

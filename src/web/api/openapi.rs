@@ -41,25 +41,21 @@ impl PartialSchema for Document {
     }
 }
 
-fn parameters(route: &super::Route, answers: &[String]) -> Vec<Value> {
+fn parameters(route: &super::Route) -> Vec<Value> {
     let mut params = Vec::new();
     if route.path.contains("{id}") {
         params.push(
             json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}),
         );
     }
-    if route.method == "get" && answers.iter().any(|a| a.ends_with("List")) {
-        for (name, kind) in [
-            ("limit", "integer"),
-            ("starting_after", "integer"),
-            ("state", "string"),
-            ("coupon", "integer"),
-            ("q", "string"),
-        ] {
-            params.push(
-                json!({"name": name, "in": "query", "required": false, "schema": {"type": kind}}),
-            );
-        }
+    let filters = route
+        .query
+        .map(|filters| super::listing::PAGING.iter().chain(filters));
+    for filter in filters.into_iter().flatten() {
+        params.push(
+            json!({"name": filter.name, "in": "query", "required": false,
+            "description": filter.description, "schema": {"type": filter.kind}}),
+        );
     }
     if route.path == "/redemptions" {
         params.push(
@@ -78,20 +74,18 @@ pub fn build() -> Value {
     let mut paths = Map::new();
     for route in ROUTES {
         let mut responses = Map::new();
-        let mut names = Vec::new();
         for (status, schema) in route.answers {
             let answer = schema(&mut schemas);
             responses.insert(
                 status.to_string(),
                 json!({"description": "Success", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{answer}")}}}}),
             );
-            names.push(answer);
         }
         responses.insert("default".into(), error.clone());
         let mut operation = json!({
             "summary": route.summary,
             "operationId": format!("{}{}", route.method, route.path.replace(['/', '{', '}'], "_")),
-            "parameters": parameters(route, &names),
+            "parameters": parameters(route),
             "responses": responses,
         });
         if route.scope == "none" {

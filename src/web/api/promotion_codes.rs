@@ -6,8 +6,9 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::coupons::{local_time, present};
+use super::listing::filters;
 use super::objects::{DeletedObject, PromotionCodeObject};
-use super::{Api, ApiError, ApiJson, Ctx, List, ListParams, Read, Write, path_id};
+use super::{Api, ApiError, ApiJson, Ctx, List, Listing, Read, Write, path_id};
 use crate::app::promotion_codes::{self as use_case, PromoError};
 use crate::db::promotion_codes::PromoListQuery;
 use crate::domain::form_errors::FormErrors;
@@ -115,15 +116,17 @@ fn object(
     Ok(PromotionCodeObject::new(promo, url))
 }
 
+filters!(
+    /// `GET /promotion_codes` reads `state`, `coupon` and `q`.
+    pub PromoFilters:
+        state "string" "active, paused, inactive, expired, exhausted or coupon_invalid.",
+        coupon "integer" "The codes of this coupon (its id).",
+        q "string" "Codes that start with this (case and separators ignored)."
+);
+
 /// `GET /api/v1/promotion_codes?state=&coupon=&q=`
-pub async fn list(
-    api: Api<Read>,
-    params: web::Query<ListParams>,
-) -> Result<HttpResponse, ApiError> {
-    let state = params.state(
-        PromoState::parse,
-        "Use active, paused, inactive, expired, exhausted or coupon_invalid.",
-    )?;
+pub async fn list(api: Api<Read>, params: Listing<PromoFilters>) -> Result<HttpResponse, ApiError> {
+    let state = params.state(PromoState::parse)?;
     let query = PromoListQuery {
         state,
         coupon: params.coupon()?.map(CouponId),
