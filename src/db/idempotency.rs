@@ -166,13 +166,7 @@ mod tests {
     fn the_first_answer_kept_wins() {
         let (_dir, pool) = db::temp_sqlite();
         let mut conn = pool.get().expect("conn");
-        // The key's store need not exist for this.
-        diesel::connection::SimpleConnection::batch_execute(
-            &mut **conn,
-            "PRAGMA foreign_keys = OFF",
-        )
-        .expect("pragma");
-        let store = StoreId(1);
+        let store = db::seed::bare_store(&mut conn, "keys").expect("store");
         assert_eq!(
             lookup(&mut conn, store, "k", "h1").expect("lookup"),
             Lookup::Free

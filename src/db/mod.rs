@@ -31,6 +31,7 @@ pub mod stores;
 pub mod users;
 pub mod velocity;
 pub mod webhooks;
+pub mod writer;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -87,7 +88,12 @@ const ALIVE_BYPASS: std::time::Duration = std::time::Duration::from_millis(500);
 /// diesel's connection manager, checking a connection on check-out only
 /// when it has been idle (`ALIVE_BYPASS`).
 #[derive(Debug)]
-pub struct Manager(ConnectionManager<Conn>);
+pub struct Manager(
+    ConnectionManager<Conn>,
+    /// SQLite: the database's write connection, kept while the pool lives.
+    #[allow(dead_code)]
+    Option<std::sync::Arc<writer::Writer>>,
+);
 
 impl ManageConnection for Manager {
     type Connection = Pooled;
@@ -234,13 +240,13 @@ pub fn postgres_url(url: &str) -> std::borrow::Cow<'_, str> {
 /// Connects once with the concrete connection type (so that a bad URL shows
 /// its real error), runs pending migrations, then builds the pool.
 pub fn open(url: &str, max_size: u32) -> Result<Pool, SetupError> {
-    let pool_url = match Backend::of(url) {
+    let (pool_url, writer) = match Backend::of(url) {
         Backend::Postgres => {
             let url = postgres_url(url);
             let mut conn = diesel::PgConnection::establish(&url)?;
             conn.run_pending_migrations(POSTGRES_MIGRATIONS)
                 .map_err(|e| SetupError::Migrate(e.to_string()))?;
-            url.into_owned()
+            (url.into_owned(), None)
         }
         Backend::Sqlite => {
             let path = sqlite_path(url);
@@ -251,13 +257,13 @@ pub fn open(url: &str, max_size: u32) -> Result<Pool, SetupError> {
                 .map_err(|e| SetupError::Migrate(e.to_string()))?;
             analyze(&mut conn)?;
             spawn_checkpointer(path.to_string());
-            path.to_string()
+            (path.to_string(), writer::register(&mut conn)?)
         }
     };
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
         .connection_customizer(Box::new(Pragmas))
-        .build(Manager(ConnectionManager::<Conn>::new(pool_url)))?;
+        .build(Manager(ConnectionManager::<Conn>::new(pool_url), writer))?;
     Ok(pool)
 }
 
@@ -320,15 +326,30 @@ where
     F: FnOnce(&mut Conn) -> Result<T, E>,
     E: From<DbError>,
 {
-    let queue = matches!(conn, Conn::Sqlite(_)) && !HOLDS_WRITER.with(|h| h.get());
+    let outermost_sqlite = matches!(conn, Conn::Sqlite(_)) && !HOLDS_WRITER.with(|h| h.get());
+    if let Conn::Sqlite(c) = conn
+        && outermost_sqlite
+        && let Some(writer) = writer::of(c)?
+    {
+        // The database's write connection, with group commit.
+        let depth = WriteDepth::enter();
+        let holding = Holding::enter();
+        let result = writer.run(f);
+        drop(holding);
+        if depth.outermost() {
+            jobs::transaction_ended(result.is_ok());
+        }
+        return result;
+    }
+    // Not the pool's database (a connection of its own): on `conn`.
+    let queue = outermost_sqlite;
     // A poisoned lock only means another writer panicked; its transaction
     // was rolled back, so the lock is still good.
     let _writer = queue.then(|| {
         let guard = SQLITE_WRITER
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        HOLDS_WRITER.with(|h| h.set(true));
-        WriterGuard(guard)
+        WriterGuard(guard, Holding::enter())
     });
     // Only the outermost transaction's end wakes the workers (an inner one
     // is a savepoint: its work commits with the outer one or not at all).
@@ -394,10 +415,24 @@ where
     }
 }
 
-/// Releases `SQLITE_WRITER` and clears this thread's mark.
-struct WriterGuard(#[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
+/// Holds `SQLITE_WRITER` (the lock goes first, then this thread's mark).
+struct WriterGuard(
+    #[allow(dead_code)] std::sync::MutexGuard<'static, ()>,
+    #[allow(dead_code)] Holding,
+);
 
-impl Drop for WriterGuard {
+/// This thread holds a writer (`HOLDS_WRITER`) until this is dropped, even
+/// by a panic.
+struct Holding;
+
+impl Holding {
+    fn enter() -> Holding {
+        HOLDS_WRITER.with(|h| h.set(true));
+        Holding
+    }
+}
+
+impl Drop for Holding {
     fn drop(&mut self) {
         HOLDS_WRITER.with(|h| h.set(false));
     }

@@ -37,8 +37,19 @@ impl Instrumentation for Recorder {
 pub fn recorded<T>(conn: &mut Conn, f: impl FnOnce(&mut Conn) -> T) -> (T, Vec<String>) {
     let recorder = Recorder::default();
     conn.set_instrumentation(recorder.clone());
+    // Write transactions run on the database's write connection.
+    let writer = match conn {
+        Conn::Sqlite(c) => super::writer::of(c).unwrap(),
+        Conn::Postgres(_) => None,
+    };
+    if let Some(writer) = &writer {
+        writer.instrument(Some(Box::new(recorder.clone())));
+    }
     let out = f(conn);
     conn.set_instrumentation(diesel::connection::get_default_instrumentation());
+    if let Some(writer) = &writer {
+        writer.instrument(None);
+    }
     let mut sql: Vec<String> = recorder.0.lock().unwrap().clone();
     sql.retain(|s| {
         let head = s.to_uppercase();
