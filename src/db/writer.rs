@@ -137,15 +137,12 @@ pub fn register(conn: &mut diesel::SqliteConnection) -> QueryResult<Option<Arc<W
 
 /// The writer of the database `conn` is connected to, if it has one.
 pub fn of(conn: &mut diesel::SqliteConnection) -> QueryResult<Option<Arc<Writer>>> {
-    let writers = WRITERS.lock().unwrap_or_else(PoisonError::into_inner);
-    let live: Vec<Arc<Writer>> = writers.iter().filter_map(|(_, w)| w.upgrade()).collect();
-    drop(writers);
-    // One database in this process (a server): no need to ask.
-    if let [only] = live.as_slice() {
-        return Ok(Some(only.clone()));
-    }
     let path = file_of(conn)?;
-    Ok(live.into_iter().find(|w| w.path == path))
+    let writers = WRITERS.lock().unwrap_or_else(PoisonError::into_inner);
+    Ok(writers
+        .iter()
+        .filter(|(p, _)| *p == path)
+        .find_map(|(_, w)| w.upgrade()))
 }
 
 /// The error of a transaction whose batch did not commit.
