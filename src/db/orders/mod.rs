@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use super::Conn;
 use super::paging::{Cursor, Page, page};
 use super::schema::{checkout_attempts, customers, order_lines, orders, set_codes, users};
-use crate::db::FirstRow;
+use crate::db::{Cache, FirstRow};
 use crate::domain::ids::{CouponId, CouponSetId, CustomerId, OrderId, PromotionCodeId, StoreId};
 use crate::domain::status::OrderStatus;
 
@@ -111,11 +111,15 @@ pub fn find_public(conn: &mut Conn, store: StoreId, public_id: &str) -> QueryRes
 /// An order of the store (staff pages).
 /// The order row alone (no lines).
 pub fn find_row(conn: &mut Conn, store: StoreId, id: OrderId) -> QueryResult<OrderRow> {
-    orders::table
+    let query = orders::table
         .filter(orders::store_id.eq(store))
-        .filter(orders::id.eq(id))
+        .filter(orders::id.eq(id));
+    // Read for each `redemption.succeeded` event sent: found in the
+    // statement cache by its site, its SQL is not built again each time.
+    crate::on_backend!(conn, c => query
         .select(OrderRow::as_select())
-        .first_row(conn)
+        .cached_at(crate::site!())
+        .get_result(c))
 }
 
 pub fn find(conn: &mut Conn, store: StoreId, id: OrderId) -> QueryResult<Order> {
