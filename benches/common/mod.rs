@@ -66,7 +66,11 @@ pub async fn start_with(
     configure: impl FnOnce(&mut Config),
 ) -> Bench {
     let mut config = Config::for_tests(database_url.clone());
-    config.db_pool_size = 8;
+    // The server's default, or DB_POOL_SIZE as the server reads it.
+    config.db_pool_size = std::env::var("DB_POOL_SIZE")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(8);
     // The benchmarks measure the server, not the per-key rate limiter.
     config.api_rate_limit = 1_000_000;
     configure(&mut config);
