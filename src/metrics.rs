@@ -2,12 +2,15 @@
 //! in this process (requests by route and status with latency histograms,
 //! redemptions and refusals by key), and figures read from the database at
 //! each scrape (job queue depth and age, webhook deliveries by outcome) and
-//! from the pool (connections in use).
+//! from the pool (connections in use), and SQLite's write transactions
+//! against its commits (`db::writer`'s group commit: fewer commits than
+//! transactions means batches formed).
 
 use std::sync::LazyLock;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 struct Meters {
@@ -20,6 +23,8 @@ struct Meters {
     job_age: IntGaugeVec,
     deliveries: IntGaugeVec,
     pool: IntGaugeVec,
+    sqlite_transactions: IntCounter,
+    sqlite_commits: IntCounter,
 }
 
 /// Builds a metric and registers it; the names are constants, so a
@@ -108,6 +113,20 @@ static METERS: LazyLock<Meters> = LazyLock::new(|| {
                 &["state"],
             ),
         ),
+        sqlite_transactions: registered(
+            r,
+            IntCounter::new(
+                "sqlite_write_transactions_total",
+                "SQLite write transactions run on the write connection",
+            ),
+        ),
+        sqlite_commits: registered(
+            r,
+            IntCounter::new(
+                "sqlite_commits_total",
+                "SQLite commits of the write connection (one per batch of transactions)",
+            ),
+        ),
         registry,
     }
 });
@@ -121,6 +140,16 @@ pub fn request(method: &str, route: &str, status: u16, seconds: f64) {
     m.latency
         .with_label_values(&[method, route])
         .observe(seconds);
+}
+
+/// A SQLite write transaction ran on the write connection; `commit`: it
+/// committed its batch.
+pub fn sqlite_write(commit: bool) {
+    let m = &*METERS;
+    m.sqlite_transactions.inc();
+    if commit {
+        m.sqlite_commits.inc();
+    }
 }
 
 /// An order placed: `via` is `coupon`, `promotion_code`, `set_code` or

@@ -216,7 +216,10 @@ impl Writer {
                 .transaction_depth(),
             Ok(Some(depth)) if depth.get() == 1
         );
-        if intact && state.members < MAX_BATCH && self.waiting.load(Ordering::SeqCst) > 0 {
+        let pass_on =
+            intact && state.members < MAX_BATCH && self.waiting.load(Ordering::SeqCst) > 0;
+        crate::metrics::sqlite_write(intact && !pass_on);
+        if pass_on {
             // Someone waits for the writer: it commits for both. Even a
             // transaction that failed returns after the batch ends, so
             // that what it found (an idempotency key another request of the

@@ -74,6 +74,14 @@ async fn metrics_count_what_happened(db: Db) {
         "{text}"
     );
     assert!(text.contains("promodesk_jobs_pending") || !text.contains("jobs_oldest"));
+    // SQLite's group commit: never more commits than write transactions
+    // (this process's counts, every test app's included).
+    let transactions = sample(&text, "promodesk_sqlite_write_transactions_total");
+    let commits = sample(&text, "promodesk_sqlite_commits_total");
+    assert!(
+        matches!((transactions, commits), (Some(t), Some(c)) if c <= t),
+        "{transactions:?} {commits:?}"
+    );
 }
 
 crate::db_fn_tests! {
