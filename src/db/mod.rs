@@ -272,17 +272,9 @@ pub fn open(url: &str, max_size: u32) -> Result<Pool, SetupError> {
     Ok(pool)
 }
 
-/// One SQLite writer at a time in this process, for a connection whose
-/// database has no write connection (`db::writer`; every pool has one, and
-/// its writers queue on its lock the same way). SQLite allows one writer
-/// anyway; queueing on this lock instead of in SQLite's busy handler (which
-/// sleeps 1, 2, 5, 10... ms between retries) keeps write latency flat under
-/// load: 32 concurrent checkouts went from a 100 ms to a few ms p99.
-static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 thread_local! {
-    /// This thread holds a SQLite writer (`db::writer`'s or `SQLITE_WRITER`):
-    /// a write transaction inside another must not wait for itself.
+    /// This thread is inside a SQLite write transaction: one inside it is a
+    /// savepoint, and must not wait for the writer it holds.
     static HOLDS_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
@@ -336,54 +328,49 @@ where
     E: From<DbError>,
 {
     let outermost_sqlite = matches!(conn, Conn::Sqlite(_)) && !HOLDS_WRITER.with(|h| h.get());
-    if let Conn::Sqlite(c) = conn
-        && outermost_sqlite
-        && let Some(writer) = writer::of(c)?
-    {
-        // The database's write connection, with group commit.
-        let depth = WriteDepth::enter();
-        let holding = Holding::enter();
-        let result = writer.run(f);
-        drop(holding);
-        if depth.outermost() {
-            jobs::transaction_ended(result.is_ok());
-        }
-        return result;
-    }
-    // Not the pool's database (a connection of its own): on `conn`.
-    let queue = outermost_sqlite;
-    // A poisoned lock only means another writer panicked; its transaction
-    // was rolled back, so the lock is still good.
-    let _writer = queue.then(|| {
-        let guard = SQLITE_WRITER
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        WriterGuard(guard, Holding::enter())
-    });
+    let writer = match conn {
+        Conn::Sqlite(c) if outermost_sqlite => writer::of(c)?,
+        _ => None,
+    };
     // Only the outermost transaction's end wakes the workers (an inner one
     // is a savepoint: its work commits with the outer one or not at all).
     let depth = WriteDepth::enter();
+    let holding = outermost_sqlite.then(Holding::enter);
+    let result = match writer {
+        // The database's write connection, with group commit; it has
+        // given the writer back when it returns, so a woken worker does
+        // not find it held.
+        Some(writer) => writer.run(f),
+        // PostgreSQL, a transaction inside another, or a SQLite database
+        // with no write connection (one in memory): on `conn`.
+        None => on_conn(conn, f),
+    };
+    drop(holding);
+    if depth.outermost() {
+        jobs::transaction_ended(result.is_ok());
+    }
+    result
+}
+
+/// `f` in a transaction of `conn` itself.
+fn on_conn<T, E, F>(conn: &mut Conn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Conn) -> Result<T, E>,
+    E: From<DbError>,
+{
     match conn {
         Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         Conn::Postgres(_) => <Conn as TransactionManager<Conn>>::begin_transaction(conn)?,
     }
-    let (result, committed) = match f(conn) {
-        Ok(value) => match <Conn as TransactionManager<Conn>>::commit_transaction(conn) {
-            Ok(()) => (Ok(value), true),
-            Err(e) => (Err(E::from(e)), false),
-        },
+    match f(conn) {
+        Ok(value) => <Conn as TransactionManager<Conn>>::commit_transaction(conn)
+            .map(|()| value)
+            .map_err(E::from),
         Err(e) => match <Conn as TransactionManager<Conn>>::rollback_transaction(conn) {
-            Ok(()) => (Err(e), false),
-            Err(rollback) => (Err(E::from(rollback)), false),
+            Ok(()) => Err(e),
+            Err(rollback) => Err(E::from(rollback)),
         },
-    };
-    // The writer lock goes first: a woken worker must not find it held
-    // (nor take this thread's CPU while it is).
-    drop(_writer);
-    if depth.outermost() {
-        jobs::transaction_ended(committed);
     }
-    result
 }
 
 thread_local! {
@@ -423,12 +410,6 @@ where
         _ => f(conn),
     }
 }
-
-/// Holds `SQLITE_WRITER` (the lock goes first, then this thread's mark).
-struct WriterGuard(
-    #[allow(dead_code)] std::sync::MutexGuard<'static, ()>,
-    #[allow(dead_code)] Holding,
-);
 
 /// This thread holds a writer (`HOLDS_WRITER`) until this is dropped, even
 /// by a panic.
