@@ -18,7 +18,10 @@
 //! a redemption, with the commit-to-delivery delay of its events (off and
 //! on alternate `WEBHOOK_PAIRS` times, 3 by default, and their medians are
 //! compared; `ONLY=webhooks` runs just that, `SQLITE_ONLY=1` and
-//! `POSTGRES_ONLY=1` one database's runs); and on
+//! `POSTGRES_ONLY=1` one database's runs); then webhooks on against off
+//! below full load: checkouts due at a steady rate (`STEADY_RATE`), their
+//! latency counted from when each was due (`ONLY=steady` runs just that);
+//! and on
 //! PostgreSQL the real binary as one process, then two on one database,
 //! each given half of the customers (no load balancer).
 
@@ -177,8 +180,22 @@ async fn with_webhooks(label: &str, bench: common::Bench, concurrency: usize, of
         false,
     )
     .await;
-    let placed = open.placed.len();
-    let mut verified = verify(&bench, "BENCH10", placed).await;
+    let verified = delivered(&bench, receiver, open.placed.len()).await;
+    print(label, "webhooks", &open, concurrency, &verified);
+    bench.stop().await;
+    let on = rate(&open);
+    println!(
+        "{label:<11} webhooks on: {on:.0}/s against {off:.0}/s off = {:+.1}% ({concurrency} concurrent customers)",
+        (on / off - 1.0) * 100.0
+    );
+    on
+}
+
+/// Verifies a webhooks run of `placed` orders: the coupon's page and the
+/// paid orders count them, and every order's event arrived at `receiver`,
+/// signed; says so, with the delays from commit to delivery.
+async fn delivered(bench: &common::Bench, receiver: common::Receiver, placed: usize) -> String {
+    let mut verified = verify(bench, "BENCH10", placed).await;
     let arrived = receiver.wait_for(placed, Duration::from_secs(300)).await;
     assert_eq!(arrived, placed, "every order's event arrives");
     assert_eq!(receiver.unsigned(), 0, "every delivery is signed");
@@ -192,14 +209,103 @@ async fn with_webhooks(label: &str, bench: common::Bench, concurrency: usize, of
         common::percentile(&delays, 50.0).as_secs_f64() * 1000.0,
         common::percentile(&delays, 99.0).as_secs_f64() * 1000.0,
     ));
-    print(label, "webhooks", &open, concurrency, &verified);
-    bench.stop().await;
-    let on = rate(&open);
-    println!(
-        "{label:<11} webhooks on: {on:.0}/s against {off:.0}/s off = {:+.1}% ({concurrency} concurrent customers)",
-        (on / off - 1.0) * 100.0
+    verified
+}
+
+/// Clients that the steady runs spread their checkouts over.
+const STEADY_CUSTOMERS: usize = 64;
+
+/// One steady run on a fresh database (`webhooks`: with an endpoint and
+/// its receiver): `rate` checkouts a second for four seconds, verified,
+/// printed; returns the median and p99 latency.
+async fn steady_run(
+    label: &str,
+    postgres: bool,
+    rate: f64,
+    webhooks: bool,
+) -> Option<(Duration, Duration)> {
+    let (bench, _db) = fresh(postgres, "steady").await?;
+    let product = common::catalog(&bench.base, &bench.client).await;
+    let receiver = if webhooks {
+        let receiver = common::Receiver::start().await;
+        common::add_endpoint(&bench.base, &bench.client, &receiver).await;
+        Some(receiver)
+    } else {
+        None
+    };
+    let attempts = (rate * 4.0) as usize;
+    let run = common::paced(
+        &bench.base,
+        product,
+        "BENCH10",
+        rate,
+        STEADY_CUSTOMERS,
+        attempts,
+    )
+    .await;
+    let verified = match receiver {
+        Some(receiver) => delivered(&bench, receiver, run.placed.len()).await,
+        None => verify(&bench, "BENCH10", run.placed.len()).await,
+    };
+    let (median, p99) = (
+        common::percentile(&run.placed, 50.0),
+        common::percentile(&run.placed, 99.0),
     );
-    on
+    println!(
+        "{label:<11} steady {:<3} {} checkouts at {rate:.0}/s due (done {:.0}/s)   median {:>6.2} ms   p99 {:>6.2} ms   max {:>6.2} ms   verified: {verified}",
+        if webhooks { "on" } else { "off" },
+        run.placed.len(),
+        run.placed.len() as f64 / run.elapsed.as_secs_f64(),
+        median.as_secs_f64() * 1000.0,
+        p99.as_secs_f64() * 1000.0,
+        run.placed.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
+    );
+    bench.stop().await;
+    Some((median, p99))
+}
+
+/// Webhooks on against off below full load: checkouts due at a steady
+/// rate (`STEADY_RATE`, else 3,000/s on SQLite and 1,000/s on PostgreSQL,
+/// below what the closed runs reach with webhooks on), due whether or not
+/// the earlier ones have answered, and their latency counted from when
+/// each was due. Pairs as in
+/// `compare_webhooks`; the medians of the runs' median and p99 latency.
+async fn steady(label: &str, postgres: bool) {
+    let rate: f64 = std::env::var("STEADY_RATE")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(if postgres { 1_000.0 } else { 3_000.0 });
+    let pairs: usize = std::env::var("WEBHOOK_PAIRS")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    let (mut offs, mut ons) = (Vec::new(), Vec::new());
+    for _ in 0..pairs {
+        let Some(off) = steady_run(label, postgres, rate, false).await else {
+            return;
+        };
+        offs.push(off);
+        let Some(on) = steady_run(label, postgres, rate, true).await else {
+            return;
+        };
+        ons.push(on);
+    }
+    let ms = |runs: &[(Duration, Duration)], pick: fn(&(Duration, Duration)) -> Duration| {
+        let mut values: Vec<f64> = runs
+            .iter()
+            .map(|r| pick(r).as_secs_f64() * 1000.0)
+            .collect();
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    println!(
+        "{label:<11} steady {rate:.0}/s, median of {pairs}: webhooks on median {:.2} ms, p99 {:.2} ms; off median {:.2} ms, p99 {:.2} ms",
+        ms(&ons, |r| r.0),
+        ms(&ons, |r| r.1),
+        ms(&offs, |r| r.0),
+        ms(&offs, |r| r.1),
+    );
 }
 
 /// Webhooks on against off: `WEBHOOK_PAIRS` (3) pairs of runs, off then
@@ -390,7 +496,8 @@ async fn processes(concurrency: usize) {
 #[tokio::main]
 async fn main() {
     // `ONLY=counting cargo bench --bench redemption`: just the analytics
-    // on/off comparison; `ONLY=webhooks`: just the webhooks on/off one.
+    // on/off comparison; `ONLY=webhooks`: just the webhooks on/off ones;
+    // `ONLY=steady`: just the one below full load.
     let only = std::env::var("ONLY").unwrap_or_default();
     if only.is_empty() || only == "counting" {
         for concurrency in LEVELS {
@@ -401,17 +508,24 @@ async fn main() {
             return;
         }
     }
-    if !only.is_empty() && only != "webhooks" {
+    if !only.is_empty() && only != "webhooks" && only != "steady" {
         return;
     }
     // `SQLITE_ONLY=1` / `POSTGRES_ONLY=1`: one database's runs.
     let sqlite = std::env::var_os("POSTGRES_ONLY").is_none();
     let postgres = std::env::var_os("SQLITE_ONLY").is_none();
-    for concurrency in LEVELS.into_iter().filter(|_| sqlite) {
+    let closed = only != "steady";
+    for concurrency in LEVELS.into_iter().filter(|_| sqlite && closed) {
         compare_webhooks("SQLite", false, concurrency).await;
     }
-    for concurrency in LEVELS.into_iter().filter(|_| postgres) {
+    for concurrency in LEVELS.into_iter().filter(|_| postgres && closed) {
         compare_webhooks("PostgreSQL", true, concurrency).await;
+    }
+    if sqlite {
+        steady("SQLite", false).await;
+    }
+    if postgres {
+        steady("PostgreSQL", true).await;
     }
     if only.is_empty() {
         processes(32).await;

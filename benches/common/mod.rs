@@ -428,6 +428,53 @@ pub async fn checkouts(
     outcome
 }
 
+/// Checkouts at a steady `rate` a second (an open loop: the next one is
+/// due at its time whether or not the earlier ones have answered), spread
+/// over `customers` clients, `attempts` in all, each answering 303. A
+/// checkout's latency runs from the moment it was due, so one that waited
+/// for a free client counts that wait (no coordinated omission).
+pub async fn paced(
+    base: &str,
+    product: i64,
+    code: &'static str,
+    rate: f64,
+    customers: usize,
+    attempts: usize,
+) -> Outcome {
+    let (free, mut take) = tokio::sync::mpsc::unbounded_channel();
+    for _ in 0..customers {
+        free.send(customer(base).await).expect("a free client");
+    }
+    let started = Instant::now();
+    let mut running = Vec::with_capacity(attempts);
+    for i in 0..attempts {
+        let due = started + Duration::from_secs_f64(i as f64 / rate);
+        tokio::time::sleep_until(due.into()).await;
+        let (http, token) = take.recv().await.expect("a client comes back");
+        let (base, free) = (base.to_string(), free.clone());
+        running.push(tokio::spawn(async move {
+            let email = format!("{code}-paced{i}@example.com");
+            let status = checkout(&http, &base, &token, &email, code, product).await;
+            assert_eq!(
+                status, 303,
+                "paced checkout {i} with {code} answered {status}"
+            );
+            let _ = free.send((http, token));
+            due.elapsed()
+        }));
+    }
+    let mut placed = Vec::with_capacity(attempts);
+    for run in running {
+        placed.push(run.await.expect("checkout task"));
+    }
+    placed.sort();
+    Outcome {
+        placed,
+        refused: 0,
+        elapsed: started.elapsed(),
+    }
+}
+
 /// Two-number rows of a query (`SELECT … AS a, … AS b`), read straight
 /// from the database.
 pub fn pairs(database_url: &str, sql: &str) -> Vec<(i64, i64)> {
