@@ -352,6 +352,25 @@ fn outcome<'a>(
     }
 }
 
+/// Why a try got no answer, in words for the deliveries page: the
+/// client's own message names only the URL ("error sending request for
+/// url ..."), its innermost cause says what happened ("Connection
+/// refused", "dns error ...").
+fn failure(e: &reqwest::Error, settings: &Settings) -> String {
+    if e.is_timeout() {
+        return format!("no answer within {} s", settings.timeout.as_secs());
+    }
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    if e.is_connect() {
+        format!("could not connect: {cause}")
+    } else {
+        format!("not delivered: {cause}")
+    }
+}
+
 /// `{"id", "type", "created", "data": {"object": {...}}}`.
 fn event_body(
     conn: &mut Conn,
@@ -474,13 +493,9 @@ impl Sender {
                 .body(body.to_string())
                 .send();
             async move {
-                post.await.map(|r| r.status().as_u16()).map_err(|e| {
-                    if e.is_timeout() {
-                        format!("no answer within {} s", settings.timeout.as_secs())
-                    } else {
-                        format!("not delivered: {e}")
-                    }
-                })
+                post.await
+                    .map(|r| r.status().as_u16())
+                    .map_err(|e| failure(&e, settings))
             }
         });
         // Made inside the runtime: each request's timeout is one of its
@@ -557,6 +572,37 @@ mod tests {
             }
         });
         url
+    }
+
+    /// A try that reached nobody says why in words on the deliveries page
+    /// ("could not connect: Connection refused"), not only which URL the
+    /// client was sending to.
+    #[test]
+    fn a_refused_connection_is_told_in_words() {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+            listener.local_addr().expect("address").port()
+        };
+        let settings = Settings {
+            allow_private: true,
+            ..Settings::default()
+        };
+        let sender = Sender::new(&settings).expect("client");
+        let endpoint = Endpoint {
+            id: 1,
+            store_id: 1,
+            url: format!("http://127.0.0.1:{port}/hooks"),
+            events: String::new(),
+            active: true,
+            secret: "whsec_test".into(),
+            created_at: now(),
+        };
+        let tried = sender.send_all(&endpoint, &["{}"], &settings);
+        let Some(Err(why)) = tried.first() else {
+            panic!("a closed port answered: {tried:?}");
+        };
+        assert!(why.starts_with("could not connect"), "{why}");
+        assert!(why.to_lowercase().contains("refused"), "{why}");
     }
 
     /// Every statement of a worker's round (claim, dispatch, deliver, the
