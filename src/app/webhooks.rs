@@ -21,7 +21,7 @@ use crate::db::stores::Store;
 use crate::db::webhooks::{self, Delivery, Endpoint, Event, Outcome, Subject};
 use crate::db::{self, Conn, DbError, now};
 use crate::domain::form_errors::FormErrors;
-use crate::domain::ids::{CouponId, CouponSetId, OrderId, PromotionCodeId, StoreId};
+use crate::domain::ids::{CouponId, CouponSetId, PromotionCodeId, StoreId};
 use crate::domain::share::{base_url, share_url};
 use crate::domain::status::JobStatus;
 use crate::domain::webhook::{self as rules, EndpointInput, RETRY_FOR};
@@ -135,6 +135,7 @@ pub fn dispatch(conn: &mut Conn, settings: &Settings) -> Result<usize, DbError> 
             return Ok(made);
         }
         let wanted = webhooks::wanted(conn, &events)?;
+        let orders = orders_of(conn, &events, &wanted)?;
         let mut stores: Vec<Store> = Vec::new();
         let mut bodies = Vec::with_capacity(events.len());
         for (event, wanted) in events.iter().zip(wanted) {
@@ -151,7 +152,7 @@ pub fn dispatch(conn: &mut Conn, settings: &Settings) -> Result<usize, DbError> 
                     &stores[stores.len() - 1]
                 }
             };
-            bodies.push(Some(event_body(conn, store, event, settings)?));
+            bodies.push(Some(event_body(conn, store, event, &orders, settings)?));
         }
         let batch: Vec<(&Event, Option<&str>)> = events
             .iter()
@@ -267,6 +268,14 @@ pub fn deliver(
         let begun = std::time::Instant::now();
         // A full batch leaves more waiting: the next round starts at once.
         streaming = ((batch.len() as i64) < DELIVERY_BATCH).then_some(begun);
+        // Events dispatched before bodies were kept at dispatch have
+        // theirs made now: their orders are read for the whole batch.
+        let bodiless: Vec<Event> = batch
+            .iter()
+            .filter(|(_, e)| e.payload.is_none())
+            .map(|(_, e)| e.clone())
+            .collect();
+        let orders = orders_of(conn, &bodiless, &vec![true; bodiless.len()])?;
         let mut due = batch.into_iter().peekable();
         while due.peek().is_some() {
             // Outcomes are written soon: after a failure (the endpoint is
@@ -288,11 +297,9 @@ pub fn deliver(
             let width = if tried.is_empty() { 1 } else { IN_FLIGHT };
             let mut volley = Vec::with_capacity(width);
             for (delivery, event) in due.by_ref().take(width) {
-                // Events dispatched before bodies were kept at dispatch
-                // have theirs made now.
                 let (body, fresh) = match &event.payload {
                     Some(body) => (body.clone(), false),
-                    None => (event_body(conn, &store, &event, settings)?, true),
+                    None => (event_body(conn, &store, &event, &orders, settings)?, true),
                 };
                 volley.push((delivery, event.id, body, fresh));
             }
@@ -371,15 +378,42 @@ fn failure(e: &reqwest::Error, settings: &Settings) -> String {
     }
 }
 
+/// Orders read ahead for the bodies of a batch of events, by (store, id).
+type Orders = std::collections::HashMap<(i64, i64), db::orders::OrderRow>;
+
+/// The orders of the wanted `redemption.*` events among `events`, read
+/// with one statement per store (`db::orders::find_rows`) instead of one
+/// per event (on PostgreSQL a round trip each). `object_of` shows an order
+/// that is not among them as deleted.
+fn orders_of(conn: &mut Conn, events: &[Event], wanted: &[bool]) -> Result<Orders, DbError> {
+    let mut ids: Vec<(i64, Vec<i64>)> = Vec::new();
+    for (event, _) in events.iter().zip(wanted).filter(|(_, w)| **w) {
+        if let Some(Subject::Redemption(id)) = Subject::parse(&event.object_kind, event.object_id) {
+            match ids.iter_mut().find(|(store, _)| *store == event.store_id) {
+                Some((_, of_store)) => of_store.push(id),
+                None => ids.push((event.store_id, vec![id])),
+            }
+        }
+    }
+    let mut orders = Orders::new();
+    for (store, of_store) in ids {
+        for row in db::orders::find_rows(conn, StoreId(store), &of_store)? {
+            orders.insert((store, row.id), row);
+        }
+    }
+    Ok(orders)
+}
+
 /// `{"id", "type", "created", "data": {"object": {...}}}`.
 fn event_body(
     conn: &mut Conn,
     store: &Store,
     event: &Event,
+    orders: &Orders,
     settings: &Settings,
 ) -> Result<String, DbError> {
     let object = match Subject::parse(&event.object_kind, event.object_id) {
-        Some(subject) => object_of(conn, store, subject, settings)?,
+        Some(subject) => object_of(conn, store, subject, orders, settings)?,
         None => serde_json::Value::Null,
     };
     let body = serde_json::json!({
@@ -398,6 +432,7 @@ fn object_of(
     conn: &mut Conn,
     store: &Store,
     subject: Subject,
+    orders: &Orders,
     settings: &Settings,
 ) -> Result<serde_json::Value, DbError> {
     let base = base_url(store.public_base_url.as_deref(), &settings.server_base);
@@ -420,8 +455,12 @@ fn object_of(
         }
         Subject::CouponSet(id) => db::coupon_sets::find(conn, store.id(), CouponSetId(id))
             .map(|s| serde_json::to_value(CouponSetObject::new(s))),
-        Subject::Redemption(id) => db::orders::find_row(conn, store.id(), OrderId(id))
-            .map(|o| serde_json::to_value(RedemptionObject::new(&o))),
+        // Read ahead for the batch (`orders_of`): one that is not there
+        // is gone.
+        Subject::Redemption(id) => orders
+            .get(&(store.id, id))
+            .map(|o| serde_json::to_value(RedemptionObject::new(o)))
+            .ok_or(DbError::NotFound),
     };
     match found {
         Ok(value) => value.map_err(|e| DbError::SerializationError(Box::new(e))),

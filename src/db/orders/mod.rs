@@ -114,12 +114,45 @@ pub fn find_row(conn: &mut Conn, store: StoreId, id: OrderId) -> QueryResult<Ord
     let query = orders::table
         .filter(orders::store_id.eq(store))
         .filter(orders::id.eq(id));
-    // Read for each `redemption.succeeded` event sent: found in the
+    // Read for each API rollback and checkout answer: found in the
     // statement cache by its site, its SQL is not built again each time.
     crate::on_backend!(conn, c => query
         .select(OrderRow::as_select())
         .cached_at(crate::site!())
         .get_result(c))
+}
+
+/// The order rows among `ids` of the store (those that exist, in no
+/// particular order), in one statement whatever their number: a webhook
+/// dispatch reads the orders of a batch of `redemption.*` events with it
+/// rather than one by one (on PostgreSQL one round trip each). The list is
+/// a bound array on PostgreSQL and a JSON array on SQLite, so the SQL text
+/// is always the same.
+pub fn find_rows(conn: &mut Conn, store: StoreId, ids: &[i64]) -> QueryResult<Vec<OrderRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mine = orders::table.filter(orders::store_id.eq(store));
+    match conn {
+        Conn::Postgres(c) => mine
+            .filter(orders::id.eq_any(ids))
+            .select(OrderRow::as_select())
+            .cached_at(crate::site!())
+            .load(c),
+        Conn::Sqlite(c) => {
+            let list = serde_json::Value::from(ids).to_string();
+            mine.filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "orders.id IN (SELECT value FROM json_each(",
+                )
+                .bind::<diesel::sql_types::Text, _>(list)
+                .sql("))"),
+            )
+            .select(OrderRow::as_select())
+            .cached_at(crate::site!())
+            .load(c)
+        }
+    }
 }
 
 pub fn find(conn: &mut Conn, store: StoreId, id: OrderId) -> QueryResult<Order> {
@@ -259,4 +292,52 @@ pub fn attempts(conn: &mut Conn, store: StoreId, limit: i64) -> QueryResult<Vec<
         .order(checkout_attempts::id.desc())
         .limit(limit)
         .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+
+    use super::*;
+
+    /// `find_rows` reads exactly the store's orders among the ids asked
+    /// for, whatever their number: not another store's order, not an id
+    /// that does not exist, and each once when asked twice.
+    #[test]
+    fn find_rows_reads_the_stores_orders_among_the_ids() {
+        let (_dir, pool) = crate::db::temp_sqlite();
+        let mut conn = pool.get().expect("conn");
+        let mine = crate::db::seed::bare_store(&mut conn, "mine").expect("store");
+        let theirs = crate::db::seed::bare_store(&mut conn, "theirs").expect("store");
+        let mut sql = String::new();
+        for (store, customer) in [(mine, 1), (theirs, 2)] {
+            sql.push_str(&format!(
+                "INSERT INTO customers (id, store_id, email, orders_count, created_at) \
+                 VALUES ({customer}, {}, 'c{customer}@example.com', 0, '2026-12-04 00:00:00');",
+                store.0
+            ));
+        }
+        // Orders 1-5 are the store's, 6 is the other store's.
+        for id in 1..=6 {
+            let (store, customer) = if id == 6 { (theirs, 2) } else { (mine, 1) };
+            sql.push_str(&format!(
+                "INSERT INTO orders (id, store_id, public_id, customer_id, currency, subtotal, \
+                 discount, total, discount_text, schedule, status, created_at) VALUES \
+                 ({id}, {}, 'ord_{id}', {customer}, 'USD', 1000, 100, 900, '10% off', '', \
+                 'paid', '2026-12-04 00:00:00');",
+                store.0
+            ));
+        }
+        (**conn).batch_execute(&sql).expect("orders");
+        let mut found: Vec<i64> = find_rows(&mut conn, mine, &[5, 2, 6, 99, 2])
+            .expect("rows")
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        found.sort_unstable();
+        assert_eq!(found, vec![2, 5]);
+        assert!(find_rows(&mut conn, mine, &[]).expect("none").is_empty());
+        let all = find_rows(&mut conn, mine, &(1..=500).collect::<Vec<i64>>()).expect("rows");
+        assert_eq!(all.len(), 5, "every order of the store among 500 ids");
+    }
 }
