@@ -212,6 +212,21 @@ async fn delivered(bench: &common::Bench, receiver: common::Receiver, placed: us
     verified
 }
 
+/// How many off/on pairs a webhooks comparison runs (`WEBHOOK_PAIRS`, 3).
+fn webhook_pairs() -> usize {
+    std::env::var("WEBHOOK_PAIRS")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3)
+        .max(1)
+}
+
+/// The middle value of a comparison's runs (at least one).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
 /// Clients that the steady runs spread their checkouts over.
 const STEADY_CUSTOMERS: usize = 64;
 
@@ -275,11 +290,7 @@ async fn steady(label: &str, postgres: bool) {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(if postgres { 1_000.0 } else { 3_000.0 });
-    let pairs: usize = std::env::var("WEBHOOK_PAIRS")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(3)
-        .max(1);
+    let pairs = webhook_pairs();
     let (mut offs, mut ons) = (Vec::new(), Vec::new());
     for _ in 0..pairs {
         let Some(off) = steady_run(label, postgres, rate, false).await else {
@@ -292,12 +303,11 @@ async fn steady(label: &str, postgres: bool) {
         ons.push(on);
     }
     let ms = |runs: &[(Duration, Duration)], pick: fn(&(Duration, Duration)) -> Duration| {
-        let mut values: Vec<f64> = runs
-            .iter()
-            .map(|r| pick(r).as_secs_f64() * 1000.0)
-            .collect();
-        values.sort_by(f64::total_cmp);
-        values[values.len() / 2]
+        median(
+            runs.iter()
+                .map(|r| pick(r).as_secs_f64() * 1000.0)
+                .collect(),
+        )
     };
     println!(
         "{label:<11} steady {rate:.0}/s, median of {pairs}: webhooks on median {:.2} ms, p99 {:.2} ms; off median {:.2} ms, p99 {:.2} ms",
@@ -313,11 +323,7 @@ async fn steady(label: &str, postgres: bool) {
 /// each swings by ±10% on a shared 2-core machine). The first off run also
 /// runs the limit path.
 async fn compare_webhooks(label: &str, postgres: bool, concurrency: usize) {
-    let pairs: usize = std::env::var("WEBHOOK_PAIRS")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(3)
-        .max(1);
+    let pairs = webhook_pairs();
     let (mut offs, mut ons) = (Vec::new(), Vec::new());
     for pair in 0..pairs {
         let Some((bench, _db)) = fresh(postgres, "redeem").await else {
@@ -330,11 +336,7 @@ async fn compare_webhooks(label: &str, postgres: bool, concurrency: usize) {
         };
         ons.push(with_webhooks(label, bench, concurrency, off).await);
     }
-    let median = |rates: &mut Vec<f64>| {
-        rates.sort_by(f64::total_cmp);
-        rates[rates.len() / 2]
-    };
-    let (off, on) = (median(&mut offs), median(&mut ons));
+    let (off, on) = (median(offs), median(ons));
     println!(
         "{label:<11} webhooks on, median of {pairs}: {on:.0}/s against {off:.0}/s off = {:+.1}% ({concurrency} concurrent customers)",
         (on / off - 1.0) * 100.0
