@@ -229,6 +229,27 @@ async fn click(browser: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
+/// Asserts that the page fits a phone-sized window: it does not scroll
+/// sideways, and no table is wider than the box it sits in (its columns
+/// would be out of sight, to be scrolled to). Then takes the screenshot.
+async fn snap_phone(browser: &Client, name: &str) {
+    let wide = browser
+        .execute(
+            "const out = []; const page = document.documentElement; \
+             if (page.scrollWidth > page.clientWidth + 1) out.push(`the page: ${page.scrollWidth} px in ${page.clientWidth}`); \
+             document.querySelectorAll('table').forEach(t => { const box = t.parentElement; \
+               if (t.offsetParent !== null && t.scrollWidth > box.clientWidth + 1) \
+                 out.push(`table.${t.className.replaceAll(' ', '.')}: ${t.scrollWidth} px in ${box.clientWidth}`); }); \
+             return out;",
+            vec![],
+        )
+        .await
+        .expect("measure the page");
+    snap(browser, name).await;
+    let wide: Vec<String> = serde_json::from_value(wide).expect("a list");
+    assert!(wide.is_empty(), "{name}: wider than a phone: {wide:?}");
+}
+
 /// Screenshots at 1280 px and at 390 px (`{name}-390`), the element
 /// `scroll` (if any) scrolled to the top at 390; back at 1280 after.
 async fn snap_both(browser: &Client, name: &str, scroll: Option<&str>) {
@@ -237,7 +258,7 @@ async fn snap_both(browser: &Client, name: &str, scroll: Option<&str>) {
     if let Some(css) = scroll {
         scroll_to(browser, css).await;
     }
-    snap(browser, &format!("{name}-390")).await;
+    snap_phone(browser, &format!("{name}-390")).await;
     browser.set_window_size(1280, 900).await.expect("resize");
 }
 
@@ -365,7 +386,7 @@ async fn setup_login_create_a_second_store_and_switch_stores() {
         "Shareable URLs start with",
     )
     .await;
-    snap(&browser, "overview-390").await;
+    snap_phone(&browser, "overview-390").await;
     browser
         .find(Locator::LinkText("Members"))
         .await
@@ -374,7 +395,7 @@ async fn setup_login_create_a_second_store_and_switch_stores() {
         .await
         .expect("click");
     wait_path(&browser, "/admin/s/acme/members").await;
-    snap(&browser, "members-390").await;
+    snap_phone(&browser, "members-390").await;
 
     browser.close().await.expect("close");
 }
@@ -482,16 +503,16 @@ async fn create_a_coupon_through_the_tabs_fix_an_error_and_copy_its_url() {
     .await;
     snap(&browser, "coupons-list").await;
     browser.set_window_size(390, 844).await.expect("resize");
-    snap(&browser, "coupons-list-390").await;
+    snap_phone(&browser, "coupons-list-390").await;
     visit(&browser, &format!("{base}{path}"), "Shareable URL").await;
-    snap(&browser, "coupon-detail-390").await;
+    snap_phone(&browser, "coupon-detail-390").await;
     visit(
         &browser,
         &format!("{base}/admin/s/acme/coupons/new"),
         "Discount Type",
     )
     .await;
-    snap(&browser, "coupon-form-390").await;
+    snap_phone(&browser, "coupon-form-390").await;
     // A code that differs from SUMMER10 only in case: a warning as it is typed.
     browser.set_window_size(1280, 900).await.expect("resize");
     fill(&browser, "code", "Summer10").await;
@@ -568,7 +589,7 @@ async fn create_a_promotion_code_with_a_generated_code_from_the_coupon_page_and_
     .await;
     snap(&browser, "promotion-codes-list").await;
     browser.set_window_size(390, 844).await.expect("resize");
-    snap(&browser, "promotion-codes-list-390").await;
+    snap_phone(&browser, "promotion-codes-list-390").await;
 
     browser.close().await.expect("close");
 }
@@ -667,7 +688,7 @@ async fn create_a_set_of_1000_codes_watch_it_finish_and_download_the_csv() {
             .all(|l| l.starts_with("NEWS-") && l.contains(",unused,"))
     );
     browser.set_window_size(390, 844).await.expect("resize");
-    snap(&browser, "coupon-set-detail-390").await;
+    snap_phone(&browser, "coupon-set-detail-390").await;
     browser.close().await.expect("close");
 }
 
@@ -795,6 +816,23 @@ async fn open_a_share_url_check_out_see_the_receipt_and_the_count_move() {
     )
     .await;
     snap(&browser, "customers").await;
+    // Orders, customers and analytics on a phone: every column in sight.
+    browser.set_window_size(390, 844).await.expect("resize");
+    snap_phone(&browser, "customers-390").await;
+    visit(
+        &browser,
+        &format!("{base}/admin/s/acme/orders"),
+        "joe@example.com",
+    )
+    .await;
+    snap_phone(&browser, "orders-390").await;
+    visit(
+        &browser,
+        &format!("{base}/admin/s/acme/analytics"),
+        "Store totals",
+    )
+    .await;
+    snap_phone(&browser, "analytics-390").await;
     browser.close().await.expect("close");
 }
 
@@ -1033,9 +1071,9 @@ async fn a_leaked_code_trips_its_velocity_limit_and_the_admin_rotates_it_from_th
     snap(&browser, "coupon-with-chart").await;
     browser.set_window_size(390, 844).await.expect("resize");
     scroll_to(&browser, "#performance").await;
-    snap(&browser, "coupon-with-chart-390").await;
+    snap_phone(&browser, "coupon-with-chart-390").await;
     visit(&browser, &format!("{base}/admin/s/acme/analytics"), "Codes").await;
-    snap(&browser, "analytics-390").await;
+    snap_phone(&browser, "analytics-390").await;
     browser.set_window_size(1280, 900).await.expect("resize");
     // The old code stays refused.
     browser
@@ -1148,7 +1186,7 @@ async fn archiving_asks_with_the_real_counts_and_a_phone_checkout_keeps_names_an
     // line.
     browser.set_window_size(390, 844).await.expect("resize");
     visit(&browser, &format!("{base}/acme"), "Espresso Beans").await;
-    snap(&browser, "checkout-390").await;
+    snap_phone(&browser, "checkout-390").await;
     for css in [
         ".products-table td:first-child label",
         ".products-table td.num:nth-child(2)",
@@ -1254,7 +1292,7 @@ async fn the_coupon_list_sorts_by_its_headings_and_exports_what_it_shows() {
     assert!(!visible(&browser, "#f-q").await, "the filters are folded");
     assert!(visible(&browser, "tr[data-coupon=MOST] a.code-link").await);
     assert!(!visible(&browser, "tr[data-coupon=MOST] .col-name").await);
-    snap(&browser, "coupons-sorted-390").await;
+    snap_phone(&browser, "coupons-sorted-390").await;
     click(&browser, "details.filters-fold summary").await;
     assert!(visible(&browser, "#f-q").await, "one tap unfolds them");
     browser.set_window_size(1280, 900).await.expect("resize");
@@ -1385,7 +1423,7 @@ async fn a_built_share_link_fills_the_cart_an_order_leads_to_its_customer_and_co
     assert!(text_of(&browser, "a[data-sort=used]").await.ends_with('▼'));
     snap(&browser, "promotion-codes-sorted").await;
     browser.set_window_size(390, 844).await.expect("resize");
-    snap(&browser, "promotion-codes-sorted-390").await;
+    snap_phone(&browser, "promotion-codes-sorted-390").await;
     visit(
         &browser,
         &format!(
@@ -1400,7 +1438,7 @@ async fn a_built_share_link_fills_the_cart_an_order_leads_to_its_customer_and_co
         format!("{base}/acme?coupon=FRIENDS&quantity_{}=1", shop.tee)
     );
     scroll_to(&browser, "#share").await;
-    snap(&browser, "promotion-code-share-390").await;
+    snap_phone(&browser, "promotion-code-share-390").await;
     browser.set_window_size(1280, 900).await.expect("resize");
 
     // Bulk archive: select the page, leave one out, confirm once.
