@@ -229,24 +229,30 @@ async fn click(browser: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
-/// Asserts that the page fits a phone-sized window: it does not scroll
-/// sideways, and no table is wider than the box it sits in (its columns
-/// would be out of sight, to be scrolled to). Then takes the screenshot.
-async fn snap_phone(browser: &Client, name: &str) {
+/// What is wider than the window: the page itself (it scrolls sideways)
+/// and, with `tables`, each table wider than the box it sits in (its
+/// columns out of sight, to be scrolled to).
+async fn too_wide(browser: &Client, tables: bool) -> Vec<String> {
     let wide = browser
         .execute(
             "const out = []; const page = document.documentElement; \
              if (page.scrollWidth > page.clientWidth + 1) out.push(`the page: ${page.scrollWidth} px in ${page.clientWidth}`); \
-             document.querySelectorAll('table').forEach(t => { const box = t.parentElement; \
+             if (arguments[0]) document.querySelectorAll('table').forEach(t => { const box = t.parentElement; \
                if (t.offsetParent !== null && t.scrollWidth > box.clientWidth + 1) \
                  out.push(`table.${t.className.replaceAll(' ', '.')}: ${t.scrollWidth} px in ${box.clientWidth}`); }); \
              return out;",
-            vec![],
+            vec![serde_json::Value::Bool(tables)],
         )
         .await
         .expect("measure the page");
+    serde_json::from_value(wide).expect("a list")
+}
+
+/// Asserts that the page fits a phone-sized window: neither the page nor
+/// any table is wider than it (`too_wide`). Then takes the screenshot.
+async fn snap_phone(browser: &Client, name: &str) {
+    let wide = too_wide(browser, true).await;
     snap(browser, name).await;
-    let wide: Vec<String> = serde_json::from_value(wide).expect("a list");
     assert!(wide.is_empty(), "{name}: wider than a phone: {wide:?}");
 }
 
@@ -689,6 +695,10 @@ async fn create_a_set_of_1000_codes_watch_it_finish_and_download_the_csv() {
     );
     browser.set_window_size(390, 844).await.expect("resize");
     snap_phone(&browser, "coupon-set-detail-390").await;
+    // A tablet-sized window: the side card's forms stay inside it.
+    browser.set_window_size(900, 900).await.expect("resize");
+    let wide = too_wide(&browser, false).await;
+    assert!(wide.is_empty(), "the set's page at 900 px: {wide:?}");
     browser.close().await.expect("close");
 }
 
