@@ -248,6 +248,20 @@ async fn too_wide(browser: &Client, tables: bool) -> Vec<String> {
     serde_json::from_value(wide).expect("a list")
 }
 
+/// The rendered height of the chart's first date label, in CSS pixels.
+async fn label_height(browser: &Client) -> f64 {
+    let height = browser
+        .execute(
+            "const label = Array.from(document.querySelectorAll('.chart-label, .chart-label > span')) \
+               .find(e => /^[A-Z][a-z]{2} \\d+$/.test(e.textContent.trim())); \
+             return label ? label.getBoundingClientRect().height : 0;",
+            vec![],
+        )
+        .await
+        .expect("measure the label");
+    height.as_f64().expect("a number")
+}
+
 /// Asserts that the page fits a phone-sized window: neither the page nor
 /// any table is wider than it (`too_wide`). Then takes the screenshot.
 async fn snap_phone(browser: &Client, name: &str) {
@@ -1079,9 +1093,17 @@ async fn a_leaked_code_trips_its_velocity_limit_and_the_admin_rotates_it_from_th
     .await;
     scroll_to(&browser, "#performance").await;
     snap(&browser, "coupon-with-chart").await;
+    let wide = label_height(&browser).await;
     browser.set_window_size(390, 844).await.expect("resize");
     scroll_to(&browser, "#performance").await;
     snap_phone(&browser, "coupon-with-chart-390").await;
+    // The chart's dates read the same on a phone as on a wide screen (they
+    // were drawn inside the SVG, scaled with its width: 5 px against 20).
+    let narrow = label_height(&browser).await;
+    assert!(
+        narrow > 0.0 && (narrow - wide).abs() < 1.0,
+        "the chart's labels are {narrow} px high at 390 px and {wide} px at 1280 px"
+    );
     visit(&browser, &format!("{base}/admin/s/acme/analytics"), "Codes").await;
     snap_phone(&browser, "analytics-390").await;
     browser.set_window_size(1280, 900).await.expect("resize");
